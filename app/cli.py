@@ -1,0 +1,387 @@
+"""The headless command line: everything a clerk or the city does in the window, as commands.
+
+Messages are Chinese. Exit status: 0 success, 2 bad input or usage (message on stderr), 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from app import __version__
+from app.db import Database, DatabaseError, default_db_path
+from app.numbers import fmt, to_text
+from app.periods import Period, PeriodError
+from app.progress import Status
+from app.selfcheck import CheckResult, check_unit
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input or usage: printed on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"参数错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tianbao", description="填报通 Tianbao — 指标填报、自查与汇总")
+    parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据文件夹中的 tianbao.db，或 TIANBAO_DB）")
+    parser.add_argument("--version", action="version", version=f"填报通 Tianbao {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
+
+    sub.add_parser("demo", help="创建或重置演示数据库")
+    sub.add_parser("units", help="列出报送单位")
+
+    template = sub.add_parser("template", help="导入或导出指标模板")
+    tsub = template.add_subparsers(dest="template_command", parser_class=_Parser, metavar="操作", required=True)
+    t_import = tsub.add_parser("import", help="导入模板文件（JSON）")
+    t_import.add_argument("file", type=Path)
+    t_export = tsub.add_parser("export", help="导出模板文件（JSON）")
+    t_export.add_argument("file", type=Path)
+    t_export.add_argument("--year", type=int, help="年度（默认：最近导入的模板）")
+
+    values = sub.add_parser("values", help="从 CSV / Excel 导入填报数值")
+    vsub = values.add_subparsers(dest="values_command", parser_class=_Parser, metavar="操作", required=True)
+    v_import = vsub.add_parser("import", help="导入一个单位一个报告期的数值")
+    v_import.add_argument("--unit", required=True, help="单位代码")
+    v_import.add_argument("--period", required=True, help="报告期，如 2023Q2 或 2023")
+    v_import.add_argument("file", type=Path)
+
+    check = sub.add_parser("check", help="自查：完成情况、校验结果和总体表述")
+    check.add_argument("--unit", required=True, help="单位代码（市级单位为汇总数）")
+    check.add_argument("--period", required=True)
+    check.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    agg = sub.add_parser("aggregate", help="按汇总规则计算上级单位的指标值")
+    agg.add_argument("--period", required=True)
+    agg.add_argument("--unit", help="上级单位代码（默认：市级）")
+    agg.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _db(args: argparse.Namespace) -> Database:
+    return Database(args.db if args.db is not None else default_db_path())
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        return _summary(args)
+    if command == "demo":
+        return _demo(args)
+    if command == "units":
+        return _units(args)
+    if command == "template":
+        return _template_import(args) if args.template_command == "import" else _template_export(args)
+    if command == "values":
+        return _values_import(args)
+    if command == "check":
+        return _check(args)
+    if command == "aggregate":
+        return _aggregate(args)
+    raise AssertionError(command)  # pragma: no cover
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """Without a command: the check summary of the city on the (demo) database, creating it on first run."""
+    from app.demo import city_code, create_demo
+
+    path = args.db if args.db is not None else default_db_path()
+    db = Database(path) if path.exists() else create_demo(path)
+    try:
+        with db.session() as session:
+            from sqlalchemy import func, select
+
+            from app.models import Catalog
+            from app.store import catalog_for_year
+
+            year = session.scalar(select(func.max(Catalog.year)))
+            if year is None or catalog_for_year(session, year) is None:
+                raise UsageError(f"数据库 {path} 中还没有指标模板；请先运行 template import 或 demo")
+        period = Period(year, 2)
+        result = _run_check(db, city_code(db), period)
+    finally:
+        db.close()
+    print(f"数据库：{path}")
+    _print_check(result)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.demo import create_demo
+
+    path = args.db if args.db is not None else default_db_path()
+    db = create_demo(path)
+    try:
+        with db.session() as session:
+            from sqlalchemy import func, select
+
+            from app.models import Indicator, Submission, Unit
+
+            units = session.scalar(select(func.count()).select_from(Unit))
+            indicators = session.scalar(select(func.count()).select_from(Indicator))
+            submissions = session.scalar(select(func.count()).select_from(Submission))
+    finally:
+        db.close()
+    print(f"演示数据库已创建：{path}")
+    print(f"  演示指标体系（非正式发布），{units} 个单位，{indicators} 项指标，{submissions} 份填报")
+    return EXIT_OK
+
+
+def _units(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.models import Unit
+
+    db = _db(args)
+    try:
+        with db.session() as session:
+            rows = list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
+            names = {u.id: u.code for u in rows}
+            for u in rows:
+                parent = names.get(u.parent_id) if u.parent_id else None
+                print(f"{u.code}\t{u.name}\t{'上级 ' + parent if parent else '（市级）'}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def _template_import(args: argparse.Namespace) -> int:
+    from app.template_io import TemplateError, import_template
+
+    db = _db(args)
+    try:
+        with db.transaction() as session:
+            catalog, new = import_template(session, args.file)
+            summary = f"{catalog.name}（{catalog.year} 年度，{catalog.version} 版，{len(catalog.indicators)} 项指标）"
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        db.close()
+    print(("已导入模板：" if new else "该模板已导入过，未作更改：") + summary)
+    return EXIT_OK
+
+
+def _template_export(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from app.models import Catalog
+    from app.store import catalog_for_year
+    from app.template_io import document_from_spec, load_spec, write_document
+
+    db = _db(args)
+    try:
+        with db.session() as session:
+            year = args.year or session.scalar(select(func.max(Catalog.year)))
+            catalog = None if year is None else catalog_for_year(session, year)
+            if catalog is None:
+                raise UsageError("没有可导出的模板" + (f"（{year} 年度）" if year else ""))
+            signature = json.loads(catalog.signature) if catalog.signature else None
+            doc = document_from_spec(load_spec(session, catalog), signature)
+    finally:
+        db.close()
+    try:
+        write_document(doc, args.file)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {args.file}：{exc.strerror or exc}") from exc
+    print(f"已导出模板：{args.file}")
+    return EXIT_OK
+
+
+def _values_import(args: argparse.Namespace) -> int:
+    from app.store import EntryError, catalog_for_year
+    from app.template_io import load_spec
+    from app.values_import import ValuesImportError, import_values
+
+    period = _period(args.period)
+    db = _db(args)
+    try:
+        with db.transaction() as session:
+            catalog = catalog_for_year(session, period.year)
+            if catalog is None:
+                raise UsageError(f"还没有导入 {period.year} 年度的指标模板")
+            spec = load_spec(session, catalog)
+            if spec.unit(args.unit) is None:
+                raise UsageError(f"单位代码 {args.unit} 不存在")
+            result = import_values(session, spec, args.unit, period, args.file)
+    except (ValuesImportError, EntryError) as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        db.close()
+    print(f"已导入 {args.file}（{result.encoding}）：{result.rows} 行，{result.changed} 处数值有变化")
+    return EXIT_OK
+
+
+def _run_check(db: Database, unit: str, period: Period) -> CheckResult:
+    with db.session() as session:
+        try:
+            return check_unit(session, unit, period)
+        except LookupError as exc:
+            raise UsageError(str(exc.args[0])) from exc
+
+
+def _check(args: argparse.Namespace) -> int:
+    period = _period(args.period)
+    db = _db(args)
+    try:
+        result = _run_check(db, args.unit, period)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(check_json(result))
+    else:
+        _print_check(result)
+    return EXIT_OK
+
+
+def check_json(result: CheckResult) -> dict[str, Any]:
+    """The ``check --json`` document."""
+    indicators = []
+    for ic in result.indicators:
+        ind = ic.spec
+        item: dict[str, Any] = {
+            "code": ind.code,
+            "name": ind.name,
+            "unit": ind.unit,
+            "field": ind.field,
+            "frequency": ind.frequency,
+            "value": fmt(ic.value, ind.decimals) or None,
+            "target": to_text(ic.progress.target),
+            "expected": to_text(ic.progress.expected),
+            "completion": to_text(ic.progress.completion),
+            "status": None if ic.status is None else ic.status.value,
+            "status_label": None if ic.status is None else ic.status.label,
+            "explanation": ic.entry.explanation,
+            "explanation_required": ic.explanation_required,
+            "messages": [{"level": m.level, "text": m.text} for m in ic.messages]
+            + [{"level": m.level, "text": m.text} for m in result.rule_messages if m.indicator == ind.code],
+        }
+        if ind.kind == "ratio":
+            item["numerator"] = to_text(ic.entry.numerator)
+            item["denominator"] = to_text(ic.entry.denominator)
+        indicators.append(item)
+    filled, due = result.filled
+    return {
+        "unit": result.unit.code,
+        "unit_name": result.unit.name,
+        "period": str(result.period),
+        "catalog": {"code": result.catalog.code, "version": result.catalog.version, "demo": result.catalog.demo},
+        "aggregated": result.aggregated,
+        "indicators": indicators,
+        "counts": {s.value: result.counts[s] for s in Status},
+        "summary": result.summary,
+        "filled": filled,
+        "due": due,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "can_sign": result.can_sign,
+    }
+
+
+def _print_check(result: CheckResult) -> None:
+    demo = "【演示数据】" if result.catalog.demo else ""
+    print(f"{demo}{result.catalog.name} · {result.unit.name}（{result.unit.code}）· {result.period.label}")
+    if result.aggregated:
+        print("  （由下级单位填报汇总）")
+    for ic in result.indicators:
+        ind = ic.spec
+        status = ic.status.label if ic.status else "—"
+        target = fmt(ic.progress.target, ind.decimals) or "—"
+        print(
+            f"  {ind.code:<5} {ind.name}：{fmt(ic.value, ind.decimals) or '未填'} {ind.unit}  目标 {target}  [{status}]"
+        )
+        for m in ic.messages:
+            print(f"        {'错误' if m.level == 'error' else '提示'}：{m.text}")
+    for m in result.rule_messages:
+        print(f"  {'错误' if m.level == 'error' else '提示'}（规则 {m.rule}）：{m.text}")
+    counts = "，".join(f"{s.label} {n}" for s, n in result.counts.items() if n)
+    filled, due = result.filled
+    print(f"已填 {filled}/{due}；{counts}")
+    print(result.summary)
+    if not result.can_sign:
+        print(f"尚不能签名报送：{len(result.errors)} 个错误，{len(result.missing_explanations)} 项缺少情况说明")
+
+
+def _aggregate(args: argparse.Namespace) -> int:
+    from app.demo import city_code
+
+    period = _period(args.period)
+    db = _db(args)
+    try:
+        unit = args.unit or city_code(db)
+        result = _run_check(db, unit, period)
+    finally:
+        db.close()
+    if not result.aggregated:
+        raise UsageError(f"单位 {unit} 没有下级单位，无需汇总")
+    children = result.catalog.children_of(unit)
+    rows = []
+    for ic in result.indicators:
+        ind = ic.spec
+        rows.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "aggregation": ind.aggregation,
+                "value": fmt(ic.value, ind.decimals) or None,
+                "exact": to_text(ic.value),
+                "numerator": to_text(ic.entry.numerator) if ind.kind == "ratio" else None,
+                "denominator": to_text(ic.entry.denominator) if ind.kind == "ratio" else None,
+                "reported": len(ic.contributors or []),
+                "expected_units": 0 if ind.aggregation == "none" else len(children),
+                "target": to_text(ic.progress.target),
+                "status": None if ic.status is None else ic.status.value,
+            }
+        )
+    if args.json:
+        _print_json(
+            {
+                "unit": unit,
+                "unit_name": result.unit.name,
+                "period": str(period),
+                "demo": result.catalog.demo,
+                "indicators": rows,
+            }
+        )
+        return EXIT_OK
+    print(f"{'【演示数据】' if result.catalog.demo else ''}{result.unit.name} {period.label} 汇总")
+    for row in rows:
+        reported = "" if row["aggregation"] == "none" else f"（{row['reported']}/{row['expected_units']} 个单位）"
+        print(
+            f"  {row['code']:<5} {row['name']}：{row['value'] or '—'} {row['unit']}  [{row['aggregation']}]{reported}"
+        )
+    return EXIT_OK
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1))

@@ -1,0 +1,214 @@
+"""The self-check of one unit and period: values, progress, validation, counts and the summary sentence.
+
+The same function serves a district (its own entries) and the city (its children aggregated), so the grid,
+the exports and the city report all show one truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from app.aggregation import aggregate
+from app.catalog import CatalogSpec, IndicatorSpec, UnitSpec
+from app.compute import EMPTY, Computed, Entry, compute_values
+from app.narrative import summarize
+from app.numbers import fmt
+from app.periods import Period
+from app.progress import NEEDS_EXPLANATION, Progress, Status, classify
+from app.validation import ERROR, WARNING, History, Message, validate_indicator, validate_rules
+
+EntryLoader = Callable[[str, Period], Mapping[str, Entry]]
+
+
+class Figures:
+    """Entries and computed values of any unit and period; parents are aggregated from their children.
+
+    Results are memoised, so a check that looks at the previous quarter and last year loads each once.
+    """
+
+    def __init__(self, catalog: CatalogSpec, load: EntryLoader) -> None:
+        self.catalog = catalog
+        self._load = load
+        self._entries: dict[tuple[str, Period], dict[str, Entry]] = {}
+        self._computed: dict[tuple[str, Period], Computed] = {}
+        self.contributors: dict[tuple[str, Period], dict[str, list[str]]] = {}
+
+    def entries(self, unit: str, period: Period) -> dict[str, Entry]:
+        key = (unit, period)
+        if key not in self._entries:
+            own = dict(self._load(unit, period))
+            children = self.catalog.children_of(unit)
+            if children:
+                agg = aggregate(self.catalog, {c: self.entries(c, period) for c in children}, own)
+                self._entries[key] = agg.entries
+                self.contributors[key] = agg.contributors
+            else:
+                self._entries[key] = own
+        return self._entries[key]
+
+    def computed(self, unit: str, period: Period) -> Computed:
+        key = (unit, period)
+        if key not in self._computed:
+            self._computed[key] = compute_values(self.catalog, self.entries(unit, period), self.catalog.baselines(unit))
+        return self._computed[key]
+
+    def values(self, unit: str, period: Period) -> dict[str, Decimal | None]:
+        return self.computed(unit, period).values
+
+
+@dataclass(frozen=True)
+class IndicatorCheck:
+    spec: IndicatorSpec
+    entry: Entry
+    value: Decimal | None
+    previous: Decimal | None  # 上期值
+    progress: Progress
+    messages: list[Message]
+    contributors: list[str] | None  # for aggregated units: children that reported it
+
+    @property
+    def status(self) -> Status | None:
+        return self.progress.status
+
+    @property
+    def explanation_required(self) -> bool:
+        return self.status in NEEDS_EXPLANATION or any(m.level == WARNING for m in self.messages)
+
+    @property
+    def explanation_missing(self) -> bool:
+        return self.explanation_required and not self.entry.explanation.strip()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    catalog: CatalogSpec
+    unit: UnitSpec
+    period: Period
+    aggregated: bool
+    indicators: list[IndicatorCheck]
+    rule_messages: list[Message]
+    counts: dict[Status, int]
+    summary: str
+    by_code: dict[str, IndicatorCheck] = field(repr=False)
+
+    @property
+    def messages(self) -> list[Message]:
+        return [m for ic in self.indicators for m in ic.messages] + self.rule_messages
+
+    @property
+    def errors(self) -> list[Message]:
+        return [m for m in self.messages if m.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Message]:
+        return [m for m in self.messages if m.level == WARNING]
+
+    @property
+    def missing_explanations(self) -> list[IndicatorCheck]:
+        return [ic for ic in self.indicators if ic.explanation_missing or self._rule_needs(ic)]
+
+    def _rule_needs(self, ic: IndicatorCheck) -> bool:
+        return not ic.entry.explanation.strip() and any(
+            m.level == WARNING and m.indicator == ic.spec.code for m in self.rule_messages
+        )
+
+    @property
+    def filled(self) -> tuple[int, int]:
+        """(indicators with a value, indicators due), counting only what a clerk enters."""
+        due = [ic for ic in self.indicators if ic.spec.entered]
+        return sum(1 for ic in due if ic.value is not None), len(due)
+
+    @property
+    def can_sign(self) -> bool:
+        return not self.errors and not self.missing_explanations
+
+    def blocking_reasons(self) -> list[str]:
+        reasons = [f"错误：{m.text}" for m in self.errors]
+        reasons += [f"需填写情况说明：{ic.spec.name}" for ic in self.missing_explanations]
+        return reasons
+
+
+def run_check(figures: Figures, unit_code: str, period: Period) -> CheckResult:
+    """Check ``unit_code`` for ``period`` against its targets and the template's rules."""
+    catalog = figures.catalog
+    unit = catalog.unit(unit_code)
+    if unit is None:
+        raise KeyError(unit_code)
+    entries = figures.entries(unit_code, period)
+    computed = figures.computed(unit_code, period)
+    before = period.previous_in_year()
+    history = History(
+        previous_in_year=figures.values(unit_code, before) if before else {},
+        # Another year's values are matched to this catalog by indicator code.
+        previous=figures.values(unit_code, period.previous()),
+        last_year=figures.values(unit_code, period.same_period_last_year()),
+    )
+    contributors = figures.contributors.get((unit_code, period))
+    checks: list[IndicatorCheck] = []
+    for ind in catalog.indicators:
+        value = computed.values.get(ind.code)
+        annual = catalog.annual_target(ind.code, unit_code)
+        quarter_period = Period(period.year, period.quarter or 4)
+        quarter = catalog.target_for(ind.code, unit_code, quarter_period) if ind.is_quarterly else None
+        progress = classify(ind, period, value, annual, quarter)
+        messages = validate_indicator(ind, entries.get(ind.code, EMPTY), computed, history)
+        if progress.status == Status.BEHIND:
+            messages.append(Message(WARNING, f"进度滞后：{_fmt_gap(ind, value, progress)}", ind.code))
+        elif progress.status == Status.OVER_CAP:
+            messages.append(Message(WARNING, f"超出控制目标：{_fmt_gap(ind, value, progress)}", ind.code))
+        checks.append(
+            IndicatorCheck(
+                spec=ind,
+                entry=entries.get(ind.code, EMPTY),
+                value=value,
+                previous=history.previous.get(ind.code),
+                progress=progress,
+                messages=messages,
+                contributors=None if contributors is None else contributors.get(ind.code, []),
+            )
+        )
+    rule_messages = validate_rules(catalog, computed, catalog.baselines(unit_code))
+    assessed = [ic for ic in checks if ic.status is not None]
+    counts = {s: 0 for s in Status}
+    for ic in assessed:
+        assert ic.status is not None
+        counts[ic.status] += 1
+    summary = summarize([(ic.spec.name, ic.spec.is_quarterly, ic.status) for ic in assessed if ic.status])
+    return CheckResult(
+        catalog=catalog,
+        unit=unit,
+        period=period,
+        aggregated=bool(catalog.children_of(unit_code)),
+        indicators=checks,
+        rule_messages=rule_messages,
+        counts=counts,
+        summary=summary,
+        by_code={ic.spec.code: ic for ic in checks},
+    )
+
+
+def _fmt_gap(ind: IndicatorSpec, value: Decimal | None, progress: Progress) -> str:
+    compare = progress.expected if progress.expected is not None else progress.target
+    label = "预期进度值" if not ind.is_quarterly else "本季度目标"
+    if ind.direction == "cap":
+        label = "控制目标"
+    return f"本期 {fmt(value, ind.decimals)}{ind.unit}，{label} {fmt(compare, ind.decimals)}{ind.unit}"
+
+
+def check_unit(session: Session, unit_code: str, period: Period) -> CheckResult:
+    """Self-check of a stored unit and period (see :func:`run_check`)."""
+    from app.store import catalog_for_year, load_entries
+    from app.template_io import load_spec
+
+    catalog = catalog_for_year(session, period.year)
+    if catalog is None:
+        raise LookupError(f"还没有导入 {period.year} 年度的指标模板")
+    spec = load_spec(session, catalog)
+    if spec.unit(unit_code) is None:
+        raise LookupError(f"单位 {unit_code} 不在 {spec.name} 中")
+    figures = Figures(spec, lambda u, p: load_entries(session, u, p))
+    return run_check(figures, unit_code, period)

@@ -1,0 +1,218 @@
+"""Importing a clerk's own spreadsheet of values (CSV or .xlsx) into one unit and period.
+
+Columns: ``code`` (指标代码), ``value`` (数值) or ``numerator`` (分子) and ``denominator`` (分母), and
+``explanation`` (情况说明); English or Chinese headers. Every row is checked first; if any row is wrong, the
+messages name each row and nothing from the file is saved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.catalog import CatalogSpec
+from app.numbers import NumberError
+from app.periods import Period
+from app.store import Change, EntryError, apply_changes, parse_input
+from app.textenc import EncodingError, decode, looks_garbled
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 20000
+MAX_UNZIPPED = 200 * 1024 * 1024
+
+HEADERS = {
+    "code": ("code", "指标代码", "代码", "编码"),
+    "value": ("value", "数值", "本期值", "值"),
+    "numerator": ("numerator", "分子"),
+    "denominator": ("denominator", "分母"),
+    "explanation": ("explanation", "情况说明", "说明"),
+}
+
+
+class ValuesImportError(ValueError):
+    """The file cannot be imported; ``problems`` names each row that is wrong."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source, self.problems = source, problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  …另有 {len(problems) - 50} 处问题" if len(problems) > 50 else ""
+        super().__init__(f"文件 {source} 未导入，任何数据都没有保存：\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    changed: int
+    encoding: str
+
+
+def read_rows(path: Path) -> tuple[list[list[str]], str]:
+    """The file's rows as text cells, and the encoding it was read with."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValuesImportError(source, [f"无法读取文件：{exc.strerror or exc}"]) from exc
+    if size > MAX_BYTES:
+        raise ValuesImportError(source, [f"文件过大（{size} 字节），上限 {MAX_BYTES // 1048576} MB"])
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(path), "xlsx"
+    if suffix not in (".csv", ".txt"):
+        raise ValuesImportError(source, [f"不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx"])
+    try:
+        text, encoding = decode(path.read_bytes())
+    except EncodingError as exc:
+        raise ValuesImportError(source, [str(exc)]) from exc
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ValuesImportError(source, [f"CSV 格式错误：{exc}"]) from exc
+    return rows, encoding
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    source = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+            if total > MAX_UNZIPPED:
+                raise ValuesImportError(source, [f"Excel 文件解压后过大（{total} 字节），拒绝读取"])
+            for info in archive.infolist():
+                if info.filename.startswith(("/", "\\")) or ".." in info.filename.split("/"):
+                    raise ValuesImportError(source, [f"Excel 文件内含非法路径 {info.filename}"])
+    except zipfile.BadZipFile as exc:
+        raise ValuesImportError(source, ["不是有效的 .xlsx 文件（无法作为 zip 打开）"]) from exc
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for broken files; all mean “unreadable”.
+        raise ValuesImportError(source, [f"无法读取 Excel 文件：{type(exc).__name__}"]) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[str]] = []
+        for row in sheet.iter_rows(values_only=True):
+            if len(rows) >= MAX_ROWS:
+                raise ValuesImportError(source, [f"行数超过 {MAX_ROWS}，请检查文件"])
+            rows.append([_cell_text(v) for v in row])
+        return rows
+    finally:
+        workbook.close()
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        # Excel keeps numbers as binary doubles; repr is the shortest text that gives the same double,
+        # which is what the clerk typed.
+        text = repr(v)
+        return text[:-2] if text.endswith(".0") else text
+    return str(v)
+
+
+def _columns(header: list[str], source: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().lower()
+        for field, names in HEADERS.items():
+            if key in names and field not in found:
+                found[field] = i
+    if "code" not in found:
+        raise ValuesImportError(source, [f"第 1 行缺少指标代码列（code / 指标代码），表头是：{'、'.join(header)}"])
+    if not ({"value", "numerator", "denominator", "explanation"} & found.keys()):
+        raise ValuesImportError(source, ["第 1 行缺少数值列（value / 数值，或 numerator、denominator）"])
+    return found
+
+
+def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> list[Change]:
+    """Check every row and turn the file into changes; raise :class:`ValuesImportError` naming bad rows."""
+    if not rows:
+        raise ValuesImportError(source, ["文件是空的"])
+    if len(rows) > MAX_ROWS:
+        raise ValuesImportError(source, [f"行数超过 {MAX_ROWS}，请检查文件"])
+    cols = _columns(rows[0], source)
+    problems: list[str] = []
+    changes: list[Change] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+
+        def cell(field: str, row: list[str] = row) -> str | None:
+            i = cols.get(field)
+            if i is None:
+                return None
+            return row[i].strip() if i < len(row) else ""
+
+        code = cell("code") or ""
+        if not any(c.strip() for c in row):
+            continue
+        if looks_garbled("".join(row)):
+            problems.append(f"第 {number} 行：内容疑似乱码（编码转换出错），请用原文件重新导出")
+            continue
+        ind = catalog.by_code.get(code)
+        if ind is None:
+            problems.append(f"第 {number} 行：未知的指标代码“{code}”")
+            continue
+        if code in seen:
+            problems.append(f"第 {number} 行：指标 {code} 与第 {seen[code]} 行重复")
+            continue
+        seen[code] = number
+        fields: dict[str, Decimal | str | None] = {}
+        try:
+            if ind.kind == "derived":
+                if cell("value"):
+                    raise EntryError(f"{ind.name}是计算型指标，由公式计算，不应填写数值")
+            elif ind.kind == "ratio":
+                if cell("value") and not (cell("numerator") or cell("denominator")):
+                    raise EntryError(f"{ind.name}是比率型指标，请填写分子和分母，而不是百分比")
+                for part in ("numerator", "denominator"):
+                    if part in cols:
+                        fields[part] = parse_input(ind, part, cell(part))
+            elif "value" in cols:
+                fields["value"] = parse_input(ind, "value", cell("value"))
+        except (NumberError, EntryError) as exc:
+            problems.append(f"第 {number} 行（{code}）：{exc}")
+            continue
+        explanation = cell("explanation")
+        if explanation is not None:
+            if len(explanation) > 2000:
+                problems.append(f"第 {number} 行（{code}）：情况说明超过 2000 字")
+                continue
+            fields["explanation"] = explanation
+        changes.append(Change(code, **fields))  # type: ignore[arg-type]
+    if problems:
+        raise ValuesImportError(source, problems)
+    return changes
+
+
+def import_values(
+    session: Session,
+    catalog: CatalogSpec,
+    unit_code: str,
+    period: Period,
+    path: Path,
+    user: str | None = None,
+) -> ImportResult:
+    """Import a values file into the unit's open revision, all or nothing within the caller's transaction."""
+    source = str(path)
+    rows, encoding = read_rows(path)
+    changes = parse_changes(catalog, rows, source)
+    try:
+        changed = apply_changes(session, catalog, unit_code, period, changes, user, action="import")
+    except EntryError as exc:
+        raise ValuesImportError(source, [str(exc)]) from exc
+    return ImportResult(len(changes), changed, encoding)
