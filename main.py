@@ -1,8 +1,18 @@
-"""填报通 Tianbao — single entry point: a command runs headless; no command starts the program."""
+"""填报通 Tianbao — the single entry point: a command runs headless; no command starts the desktop program."""
 
 import sys
 
-from app.cli import main
+from app.cli import build_parser, run_command
+
+
+def main() -> int:
+    args = build_parser().parse_args()
+    if args.command is None:
+        from ui.application import run
+
+        return run(args.db, screenshot=args.screenshot, language=args.lang, smoke=args.smoke)
+    return run_command(args)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tianbao", description="填报通 Tianbao — 指标填报、自查与汇总")
     parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据文件夹中的 tianbao.db，或 TIANBAO_DB）")
     parser.add_argument("--version", action="version", version=f"填报通 Tianbao {__version__}")
+    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="把主窗口画到 PNG 文件后退出")
+    parser.add_argument("--lang", choices=("zh_CN", "en"), help="界面语言（默认：设置中的语言，简体中文）")
+    parser.add_argument("--smoke", action="store_true", help="打开主窗口后立即退出（安装检查用）")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
 
     sub.add_parser("demo", help="创建或重置演示数据库")
@@ -69,8 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run a command; without one, print the city's check summary (the window lives in ``ui``)."""
+    return run_command(build_parser().parse_args(argv))
+
+
+def run_command(args: argparse.Namespace) -> int:
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -339,6 +345,8 @@ def _aggregate(args: argparse.Namespace) -> int:
     try:
         unit = args.unit or city_code(db)
         result = _run_check(db, unit, period)
+    except LookupError as exc:  # no units at all: nothing imported yet
+        raise UsageError(str(exc.args[0])) from exc
     finally:
         db.close()
     if not result.aggregated:

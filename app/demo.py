@@ -27,6 +27,12 @@ def create_demo(path: Path) -> Database:
     """Create (or reset) the demo database at ``path`` and return it open."""
     remove_database(path)
     db = Database(path)
+    load_demo(db)
+    return db
+
+
+def load_demo(db: Database) -> None:
+    """Import the demo catalog and its values into ``db``, in one transaction."""
     with db.transaction() as session:
         catalog, _ = import_template(session, TEMPLATE)
         spec = load_spec(session, catalog)
@@ -38,7 +44,6 @@ def create_demo(path: Path) -> Database:
             grouped[(row["unit"], row["period"])].append(change)
         for (unit, period), changes in grouped.items():
             apply_changes(session, spec, unit, Period.parse(period), changes, DEMO_USER, action="demo")
-    return db
 
 
 def city_code(db: Database) -> str:

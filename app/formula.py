@@ -15,6 +15,8 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from app.numbers import CONTEXT
 
 MAX_LENGTH = 400
+# Nesting of parentheses, signs and function calls; a long flat sum is not nesting (see _convert).
+MAX_DEPTH = 50
 FUNCTIONS = ("base", "min", "max", "abs")
 
 
@@ -105,7 +107,7 @@ def parse(text: str) -> Formula:
 
 
 def _convert(node: ast.expr, text: str, refs: set[str], base_refs: set[str], depth: int) -> Node:
-    if depth > 50:
+    if depth > MAX_DEPTH:
         raise FormulaError(f"公式“{text}”嵌套过深")
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
@@ -116,7 +118,8 @@ def _convert(node: ast.expr, text: str, refs: set[str], base_refs: set[str], dep
             value = Decimal(literal.replace("_", ""))
         except InvalidOperation as exc:
             raise FormulaError(f"公式“{text}”中的数字 {literal} 无效") from exc
-        if not value.is_finite():
+        # Plain decimals only, as everywhere else: an exponent (1e999999) would overflow at evaluation.
+        if not value.is_finite() or "e" in literal.lower():
             raise FormulaError(f"公式“{text}”中的数字 {literal} 无效")
         return Num(value)
     if isinstance(node, ast.Name):
@@ -126,9 +129,10 @@ def _convert(node: ast.expr, text: str, refs: set[str], base_refs: set[str], dep
         operand = _convert(node.operand, text, refs, base_refs, depth + 1)
         return Neg(operand) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        # The parser nests a chain “a + b + c …” on the left; that is a flat list, so it adds no depth.
         return BinOp(
             _BINOPS[type(node.op)],
-            _convert(node.left, text, refs, base_refs, depth + 1),
+            _convert(node.left, text, refs, base_refs, depth),
             _convert(node.right, text, refs, base_refs, depth + 1),
         )
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:

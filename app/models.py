@@ -43,6 +43,13 @@ class DecimalText(TypeDecorator[Decimal]):
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
 
+    def compare_values(self, x: object, y: object) -> bool:
+        # The ORM saves a change only when this says "different": 2.00 → 2 is equal as numbers but is a
+        # change of what was entered (and is in the audit log), so compare the exact text.
+        if isinstance(x, Decimal) and isinstance(y, Decimal):
+            return to_text(x) == to_text(y)
+        return bool(x == y)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

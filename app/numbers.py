@@ -11,11 +11,19 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcont
 
 # Plenty for money in 亿元 with six decimals and ratios of large sums; sums of exact inputs never round.
 CONTEXT = Context(prec=60, rounding=ROUND_HALF_UP)
+# As in the template schema. No indicator needs more, and it keeps every product and quotient of two values far
+# inside the context's precision.
+MAX_WHOLE_DIGITS = 20
+MAX_FRACTION_DIGITS = 10
 
-_PLAIN = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+# ASCII digits only, to the very end: ``\d`` would also take full-width and other scripts' digits, ``$`` a
+# final newline.
+_PLAIN = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 # Characters clerks paste from Excel or Chinese input methods that do not change the number.
 _SEPARATORS = str.maketrans({",": "", "，": "", " ": "", "\u00a0": "", "\u3000": ""})
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+# Separators count only between groups of three digits: “1,234.5” yes, “12,3.4” or “1234,5” (a decimal comma) no.
+_GROUPED = re.compile(r"^-?[0-9]{1,3}(?:[,， \u00a0\u3000][0-9]{3})+(?:\.[0-9]*)?\Z")
 
 
 class NumberError(ValueError):
@@ -37,11 +45,16 @@ def parse_decimal(text: object, *, lenient: bool = False) -> Decimal:
         raise NumberError(f"数值必须写成文本形式的小数，不能是 {type(text).__name__}")
     s = str(text)
     if lenient:
-        s = s.translate(_FULLWIDTH).translate(_SEPARATORS).strip()
+        s = s.translate(_FULLWIDTH).strip()
         if s.startswith("+"):
             s = s[1:]
+        if _GROUPED.match(s):
+            s = s.translate(_SEPARATORS)
     if not _PLAIN.match(s):
         raise NumberError(f"“{text}”不是有效数字")
+    whole, _, fraction = s.lstrip("-").partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
+        raise NumberError(f"“{text}”位数过多（整数部分最多 {MAX_WHOLE_DIGITS} 位，小数最多 {MAX_FRACTION_DIGITS} 位）")
     try:
         value = Decimal(s)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes these

@@ -12,7 +12,7 @@ class PeriodError(ValueError):
     """A text that is not a period."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
     """A quarter of a year, or the whole year when ``quarter`` is ``None``."""
 
@@ -29,6 +29,22 @@ class Period:
             raise PeriodError(f"报告期“{text}”的年份超出范围")
         quarter = int(match.group(2)) if match.group(2) else None
         return cls(year, quarter)
+
+    def sort_key(self) -> tuple[int, int]:
+        """Chronological order with the year after its fourth quarter (the year ends with Q4)."""
+        return (self.year, 5 if self.quarter is None else self.quarter)
+
+    def __lt__(self, other: Period) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: Period) -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: Period) -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: Period) -> bool:
+        return self.sort_key() >= other.sort_key()
 
     def __str__(self) -> str:
         return f"{self.year}" if self.quarter is None else f"{self.year}Q{self.quarter}"

@@ -50,6 +50,7 @@ class Progress:
     target: Decimal | None  # the target that applies to the period (quarter target for quarterly ones)
     expected: Decimal | None  # expected value at the end of the period
     completion: Decimal | None  # percent of the way from baseline to target, one decimal
+    expected_completion: Decimal | None = None  # the same measure for the expected value (chart marker)
 
 
 def expected_value(ind: IndicatorSpec, annual: TargetSpec, period: Period) -> Decimal | None:
@@ -125,18 +126,19 @@ def classify(
         return Progress(Status.MISSING, target, expected, None)
     v = quantize(value, places)
     completion = _completion(ind, v, target, annual)
+    expected_completion = None if expected is None else _completion(ind, expected, target, annual)
     if target is None:
         # An assessed indicator always has a target once its template was accepted; a gap means the
         # template lacks it for this unit, which the template import refuses. Treat as behind to be seen.
-        return Progress(Status.BEHIND, None, expected, completion)
+        return Progress(Status.BEHIND, None, expected, completion, expected_completion)
     if ind.direction == "cap":
         # A cumulative ceiling is pro-rated through the year (the expected value); a level one holds always.
         ceiling = expected if (ind.is_cumulative and expected is not None) else target
         status = Status.OVER_CAP if v > ceiling else Status.WITHIN_CAP
-        return Progress(status, target, expected, completion)
+        return Progress(status, target, expected, completion, expected_completion)
     if ind.is_quarterly:
         status = Status.BEHIND if _better(ind, target, v) else Status.COMPLETED
-        return Progress(status, target, expected, completion)
+        return Progress(status, target, expected, completion, expected_completion)
     if _better(ind, v, target):
         status = Status.EXCEEDED
     elif v == target:
@@ -145,7 +147,7 @@ def classify(
         status = Status.ON_TRACK
     else:
         status = Status.BEHIND
-    return Progress(status, target, expected, completion)
+    return Progress(status, target, expected, completion, expected_completion)
 
 
 def _completion(ind: IndicatorSpec, v: Decimal, target: Decimal | None, annual: TargetSpec | None) -> Decimal | None:

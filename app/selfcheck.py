@@ -37,6 +37,16 @@ class Figures:
         self._computed: dict[tuple[str, Period], Computed] = {}
         self.contributors: dict[tuple[str, Period], dict[str, list[str]]] = {}
 
+    def forget(self, unit: str, period: Period) -> None:
+        """Drop what is cached for ``unit`` and ``period`` (after an edit), and for the units above it."""
+        code: str | None = unit
+        while code is not None:
+            self._entries.pop((code, period), None)
+            self._computed.pop((code, period), None)
+            self.contributors.pop((code, period), None)
+            parent = self.catalog.unit(code)
+            code = parent.parent if parent else None
+
     def entries(self, unit: str, period: Period) -> dict[str, Entry]:
         key = (unit, period)
         if key not in self._entries:

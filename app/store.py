@@ -128,30 +128,45 @@ def _check_change(ind: IndicatorSpec, change: Change) -> None:
 
 
 def editable_submission(session: Session, catalog: Catalog, unit: Unit, period: Period, user: str) -> Submission:
-    """The draft revision to write into: the open one, or a new revision (a copy of the last locked one)."""
+    """The draft revision to write into: the open one, or a new revision that starts as a copy of the last.
+
+    A new revision is opened after the last one was locked, and also when the city issued a new version of the
+    template since: the draft then moves to the new catalog, keeping the values of indicators it still has.
+    """
     sub = latest_submission(session, unit, period)
-    if sub is not None and sub.status == DRAFT:
+    if sub is not None and sub.status == DRAFT and sub.catalog_id == catalog.id:
         return sub
     revision = 1 if sub is None else sub.revision + 1
     new = Submission(catalog_id=catalog.id, unit_id=unit.id, period=str(period), revision=revision, status=DRAFT)
     session.add(new)
     session.flush()
-    if sub is not None:
-        for old in session.scalars(select(Value).where(Value.submission_id == sub.id)):
-            session.add(
-                Value(
-                    submission_id=new.id,
-                    indicator_id=old.indicator_id,
-                    value=old.value,
-                    numerator=old.numerator,
-                    denominator=old.denominator,
-                    explanation=old.explanation,
-                    updated_by=old.updated_by,
-                )
-            )
-        _audit(session, user, "open_revision", new, unit.code, detail=f"由第 {sub.revision} 版修订")
-    else:
+    if sub is None:
         _audit(session, user, "create", new, unit.code)
+        session.flush()
+        return new
+    target_ids = dict(
+        session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all()
+    )
+    source_codes = dict(
+        session.execute(select(Indicator.id, Indicator.code).where(Indicator.catalog_id == sub.catalog_id)).all()
+    )
+    for old in session.scalars(select(Value).where(Value.submission_id == sub.id)):
+        indicator_id = target_ids.get(source_codes.get(old.indicator_id, ""))
+        if indicator_id is None:
+            continue  # the indicator is no longer in the template
+        session.add(
+            Value(
+                submission_id=new.id,
+                indicator_id=indicator_id,
+                value=old.value,
+                numerator=old.numerator,
+                denominator=old.denominator,
+                explanation=old.explanation,
+                updated_by=old.updated_by,
+            )
+        )
+    reason = f"由第 {sub.revision} 版修订" if sub.catalog_id == catalog.id else f"第 {sub.revision} 版改用新版模板"
+    _audit(session, user, "open_revision", new, unit.code, detail=reason)
     session.flush()
     return new
 

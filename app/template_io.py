@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
@@ -27,6 +28,8 @@ from app.periods import Period, PeriodError
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "resources" / "schemas" / "template-v1.schema.json"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 FORMAT = "tianbao-template"
+# NaN and Infinity are not JSON, though Python's reader takes them; strings are matched to skip what they hold.
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
 
 
 class TemplateError(ValueError):
@@ -55,7 +58,10 @@ def read_document(path: Path) -> dict[str, Any]:
         raise TemplateError(source, [f"无法读取文件：{exc.strerror or exc}"]) from exc
     if size > MAX_FILE_BYTES:
         raise TemplateError(source, [f"文件过大（{size} 字节），模板文件不应超过 {MAX_FILE_BYTES // 1048576} MB"])
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # a folder, or a file another program holds locked
+        raise TemplateError(source, [f"无法读取文件：{exc.strerror or exc}"]) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,8 +81,12 @@ def parse_document(text: str, source: str = "<模板>") -> dict[str, Any]:
         # Kept exact (never a binary float); the schema then refuses it, as data must be decimal strings.
         return Decimal(text_value)
 
+    def no_constant(name: str) -> Any:
+        place = _constant_place(text)
+        raise TemplateError(source, [f"不是有效的 JSON：{place}不允许 {name}，数值须写成文本形式的小数"])
+
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates, parse_float=no_float, parse_constant=lambda name: name)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_float=no_float, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
         raise TemplateError(source, [f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]) from exc
     except RecursionError as exc:
@@ -84,6 +94,15 @@ def parse_document(text: str, source: str = "<模板>") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TemplateError(source, ["文件顶层应为 JSON 对象"])
     return data
+
+
+def _constant_place(text: str) -> str:
+    """Where the first NaN / Infinity outside a string is (“第 x 行第 y 列，”), for the message."""
+    for match in _CONSTANT.finditer(text):
+        if match.group(1):
+            start = match.start()
+            return f"第 {text.count(chr(10), 0, start) + 1} 行第 {start - text.rfind(chr(10), 0, start)} 列，"
+    return ""
 
 
 def _where(path: Iterator[Any] | Any) -> str:
@@ -156,16 +175,21 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
 
     unit_codes = {u.code for u in units}
     targets: dict[tuple[str, str, str], TargetSpec] = {}
+    given: set[tuple[str, str, str]] = set()
     for i, raw in enumerate(doc["targets"]):
+        if raw["indicator"] in seen and raw["indicator"] not in by_code:
+            continue  # its indicator is refused above; “指标不存在” here would be wrong
         where = f"targets[{i}]（{raw['indicator']} / {raw['unit']} / {raw['period']}）"
         key = (raw["indicator"], raw["unit"], raw["period"])
+        given.add(key)
         spec = _target(raw, where, year, by_code, unit_codes, dec, problems)
         if spec is None:
             continue
         if key in targets:
             problems.append(f"{where}：同一指标、单位、报告期的目标重复")
         targets[key] = spec
-    problems += _check_target_coverage(indicators, units, targets, year)
+    # A target that is there but wrong is reported above, not once more as missing.
+    problems += _check_target_coverage(indicators, units, given, year)
 
     rules: list[RuleSpec] = []
     rule_codes: set[str] = set()
@@ -391,7 +415,7 @@ def _target(
 
 
 def _check_target_coverage(
-    indicators: list[IndicatorSpec], units: list[UnitSpec], targets: dict[tuple[str, str, str], TargetSpec], year: int
+    indicators: list[IndicatorSpec], units: list[UnitSpec], targets: set[tuple[str, str, str]], year: int
 ) -> list[str]:
     problems = []
     for ind in indicators:
@@ -437,6 +461,10 @@ def store_spec(
         raise TemplateError(
             source, [f"已导入过 {spec.code} {spec.year} 年 {spec.version} 版，但内容不同；修改后的模板须使用新的版本号"]
         )
+    try:
+        signature_text = None if signature is None else json.dumps(signature, ensure_ascii=False, sort_keys=True)
+    except TypeError as exc:  # a JSON number read as Decimal: data in the file are decimal strings
+        raise TemplateError(source, ["signature：签名中的数值须写成文本"]) from exc
     units = _store_units(session, spec.units)
     catalog = Catalog(
         code=spec.code,
@@ -448,7 +476,7 @@ def store_spec(
         issuer=spec.issuer,
         description=spec.description,
         content_hash=digest,
-        signature=None if signature is None else json.dumps(signature, ensure_ascii=False, sort_keys=True),
+        signature=signature_text,
     )
     session.add(catalog)
     rows: dict[str, Indicator] = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Mojibake of Chinese shown as Latin-1 is a run of such characters; a lone “°” or “ï” (“25°C”, “naïve”) is not.
+_LATIN1_RUN = re.compile(r"[\u0080-\u00ff]{2}")
 # Frequent characters of UTF-8 Chinese decoded as GBK (“涓枃” for “中文”) or GBK decoded as Latin-1.
 _MOJIBAKE_MARKERS = ("锟斤拷", "\ufffd", "烫烫烫", "屯屯屯")
 
@@ -40,7 +42,7 @@ def looks_garbled(text: str) -> bool:
     """Whether ``text`` looks like mojibake: Chinese that went through the wrong encoding on its way here."""
     if any(marker in text for marker in _MOJIBAKE_MARKERS):
         return True
-    if any("\u0080" <= ch <= "\u00ff" for ch in text):
+    if _LATIN1_RUN.search(text):
         # GBK or UTF-8 bytes shown as Latin-1 (“Ã¤Â¸Â­” …): undo that and see whether Chinese appears.
         try:
             raw = text.encode("latin-1")

@@ -70,6 +70,8 @@ def read_rows(path: Path) -> tuple[list[list[str]], str]:
         text, encoding = decode(path.read_bytes())
     except EncodingError as exc:
         raise ValuesImportError(source, [str(exc)]) from exc
+    except OSError as exc:  # a folder, or a file another program holds locked
+        raise ValuesImportError(source, [f"无法读取文件：{exc.strerror or exc}"]) from exc
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
         delimiter = dialect.delimiter
@@ -94,22 +96,38 @@ def _read_xlsx(path: Path) -> list[list[str]]:
                     raise ValuesImportError(source, [f"Excel 文件内含非法路径 {info.filename}"])
     except zipfile.BadZipFile as exc:
         raise ValuesImportError(source, ["不是有效的 .xlsx 文件（无法作为 zip 打开）"]) from exc
+    except OSError as exc:
+        raise ValuesImportError(source, [f"无法读取文件：{exc.strerror or exc}"]) from exc
     import openpyxl
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken files; all mean “unreadable”.
-        raise ValuesImportError(source, [f"无法读取 Excel 文件：{type(exc).__name__}"]) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[str]] = []
-        for row in sheet.iter_rows(values_only=True):
-            if len(rows) >= MAX_ROWS:
-                raise ValuesImportError(source, [f"行数超过 {MAX_ROWS}，请检查文件"])
-            rows.append([_cell_text(v) for v in row])
-        return rows
-    finally:
-        workbook.close()
+    # The file is ours to close: openpyxl leaves it open when it fails part way through.
+    with path.open("rb") as handle:
+        try:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for broken files; all mean “unreadable”.
+            raise _unreadable(source, exc) from exc
+        try:
+            sheet = workbook.worksheets[0]
+            rows: list[list[str]] = []
+            # In read-only mode the sheet's XML is parsed while iterating, so a broken sheet fails here.
+            for row in sheet.iter_rows(values_only=True):
+                if len(rows) >= MAX_ROWS:
+                    raise ValuesImportError(source, [f"行数超过 {MAX_ROWS}，请检查文件"])
+                rows.append([_cell_text(v) for v in row])
+            return rows
+        except ValuesImportError:
+            raise
+        except Exception as exc:
+            raise _unreadable(source, exc) from exc
+        finally:
+            workbook.close()
+
+
+def _unreadable(source: str, exc: BaseException) -> ValuesImportError:
+    # openpyxl wraps the parser's error (e.g. defusedxml's EntitiesForbidden) in a ValueError: name the root.
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return ValuesImportError(source, [f"无法读取 Excel 文件（文件损坏或含有不安全的内容）：{type(exc).__name__}"])
 
 
 def _cell_text(v: object) -> str:
@@ -119,8 +137,8 @@ def _cell_text(v: object) -> str:
         return str(v)
     if isinstance(v, float):
         # Excel keeps numbers as binary doubles; repr is the shortest text that gives the same double,
-        # which is what the clerk typed.
-        text = repr(v)
+        # which is what the clerk typed — written without an exponent (5e-05 → 0.00005), as the cell shows it.
+        text = format(Decimal(repr(v)), "f")
         return text[:-2] if text.endswith(".0") else text
     return str(v)
 
