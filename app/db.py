@@ -67,6 +67,11 @@ def current_revision(engine: Engine) -> str | None:
         return None if row is None else str(row[0])
 
 
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1")).first() is not None
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic, keeping every row."""
     from alembic import command
@@ -74,9 +79,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        # SQLite rebuilds a table to alter it; with foreign keys on, dropping the old copy would delete or
+        # orphan the rows that point at it. Keys are switched off for the migration and checked after.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"数据库升级后有 {len(broken)} 条记录的关联失效，升级已撤销")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 class Database:
@@ -90,7 +107,10 @@ class Database:
             raise DatabaseError(f"无法创建数据文件夹 {self.path.parent}：{exc}") from exc
         self.engine = make_engine(self.path)
         try:
-            if current_revision(self.engine) != SCHEMA_HEAD:
+            revision = current_revision(self.engine)
+            if revision is None and _has_tables(self.engine):
+                raise DatabaseError(f"{self.path} 不是填报通的数据库（其中已有别的程序的数据表），未作任何修改")
+            if revision != SCHEMA_HEAD:
                 migrate(self.engine)
         except Exception as exc:
             self.engine.dispose()

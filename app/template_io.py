@@ -171,7 +171,7 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
         if ind is not None:
             indicators.append(ind)
     by_code = {ind.code: ind for ind in indicators}
-    problems += _check_formulas(indicators, by_code)
+    problems += _check_formulas(indicators, by_code, {raw["code"]: i for i, raw in enumerate(doc["indicators"])})
 
     unit_codes = {u.code for u in units}
     targets: dict[tuple[str, str, str], TargetSpec] = {}
@@ -324,7 +324,9 @@ def _indicator(raw: dict[str, Any], where: str, dec: Any, problems: list[str]) -
     )
 
 
-def _check_formulas(indicators: list[IndicatorSpec], by_code: dict[str, IndicatorSpec]) -> list[str]:
+def _check_formulas(
+    indicators: list[IndicatorSpec], by_code: dict[str, IndicatorSpec], positions: dict[str, int]
+) -> list[str]:
     problems = []
     graph: dict[str, set[str]] = {}
     for ind in indicators:
@@ -332,7 +334,8 @@ def _check_formulas(indicators: list[IndicatorSpec], by_code: dict[str, Indicato
             continue
         missing = sorted((ind.parsed.refs | ind.parsed.base_refs) - by_code.keys())
         if missing:
-            problems.append(f"指标 {ind.code} 的公式引用了不存在的指标 {', '.join(missing)}")
+            where = f"indicators[{positions.get(ind.code, '?')}].formula（{ind.code}）"
+            problems.append(f"{where}：公式引用了不存在的指标 {', '.join(missing)}")
         graph[ind.code] = {r for r in ind.parsed.refs if r in by_code}
     # Depth-first search for a cycle among formulas; base() reads a fixed baseline, so it cannot loop.
     state: dict[str, int] = {}
@@ -446,7 +449,9 @@ def import_template(session: Session, path: Path) -> tuple[Catalog, bool]:
     """
     doc = read_document(path)
     spec = spec_from_document(doc, str(path))
-    return store_spec(session, spec, content_hash(doc), doc.get("signature"), str(path))
+    # The identity of a template is its content as this program understands it (defaults filled in), so a
+    # template exported from the database imports back into it as the same one.
+    return store_spec(session, spec, content_hash(document_from_spec(spec)), doc.get("signature"), str(path))
 
 
 def store_spec(
