@@ -6,9 +6,12 @@ a template file or from the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from types import MappingProxyType
+from typing import NamedTuple
 
 from app.formula import Formula, parse
 from app.periods import Period
@@ -79,11 +82,15 @@ class IndicatorSpec:
         return self.kind != "derived"
 
 
-@dataclass(frozen=True)
-class TargetSpec:
+class TargetSpec(NamedTuple):
+    """Target, baseline and quarter milestones (quarter → expected value) of one indicator, unit and period.
+
+    A named tuple rather than a dataclass: a large template holds tens of thousands and builds them quickly.
+    """
+
     target: Decimal | None
     baseline: Decimal | None = None
-    milestones: dict[int, Decimal] = field(default_factory=dict)
+    milestones: Mapping[int, Decimal] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

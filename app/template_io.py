@@ -572,7 +572,21 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
     by_id = {r.id: r for r in ind_rows}
     all_units = list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
     unit_by_id = {u.id: u for u in all_units}
-    target_rows = list(session.scalars(select(Target).where(Target.indicator_id.in_(by_id))))
+    # Plain rows, not ORM objects: a 500-indicator template has tens of thousands of targets.
+    target_rows = session.execute(
+        select(
+            Target.indicator_id,
+            Target.unit_id,
+            Target.period,
+            Target.target,
+            Target.baseline,
+            Target.milestone_q1,
+            Target.milestone_q2,
+            Target.milestone_q3,
+        )
+        .join(Indicator, Indicator.id == Target.indicator_id)
+        .where(Indicator.catalog_id == catalog.id)
+    ).all()
     used_units = {t.unit_id for t in target_rows}
     units = [
         UnitSpec(u.code, u.name, unit_by_id[u.parent_id].code if u.parent_id in unit_by_id else None)
