@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test bench translations clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,19 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_check.py
+	$(PY) bench/bench_ui.py
+
+# Refresh the English translation source from the code (keeps existing translations), then compile it.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pyside6-lupdate ui/*.py -ts resources/translations/tianbao_en.ts -no-obsolete -target-language en
+	$(VENV)/bin/pyside6-lrelease resources/translations/tianbao_en.ts -qm resources/translations/tianbao_en.qm
 
 clean-venv:
 	rm -rf $(VENV)

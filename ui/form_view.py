@@ -1,0 +1,246 @@
+"""The form grid: a table that types like Excel.
+
+Type to overwrite, F2 to edit, Enter moves down and Tab right, Delete clears, Ctrl+C / Ctrl+V copy and paste
+blocks (tab-separated, as Excel puts them on the clipboard), Ctrl+Z / Ctrl+Y undo and redo. A value the form
+refuses keeps its editor open and says why.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolTip,
+    QWidget,
+)
+
+from ui.form_model import Col, FormModel
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Line editors that refuse to close on a value the form would not accept."""
+
+    rejected = Signal(str)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        editor.setProperty("row", index.row())
+        editor.setProperty("column", index.column())
+        if index.column() != Col.EXPLANATION:
+            editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QLineEdit)
+        # Text typed to start editing arrives after this and replaces the selection, as in Excel.
+        if not editor.text():
+            editor.setText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(self, editor: QWidget, model: object, index: Index) -> None:
+        assert isinstance(editor, QLineEdit) and isinstance(model, FormModel)
+        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                view = editor.parent().parent() if editor.parent() else None
+                if isinstance(view, FormView):
+                    problem = view.form_model.validate(
+                        int(editor.property("row")), int(editor.property("column")), editor.text()
+                    )
+                    if problem:
+                        self.rejected.emit(problem)
+                        QToolTip.showText(editor.mapToGlobal(QPoint(0, editor.height())), problem, editor)
+                        return True  # stay in the editor
+                    self.commitData.emit(editor)
+                    self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+                    view.move_after_edit(key)
+                    return True
+            if key == Qt.Key.Key_Escape:
+                self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+                return True
+        if event.type() == QEvent.Type.FocusOut and isinstance(editor, QLineEdit):
+            # Leaving the cell with the mouse: keep a valid value, drop an invalid one with a message.
+            view = editor.parent().parent() if editor.parent() else None
+            if isinstance(view, FormView):
+                problem = view.form_model.validate(
+                    int(editor.property("row")), int(editor.property("column")), editor.text()
+                )
+                if problem:
+                    self.rejected.emit(problem)
+                    self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+                    return False
+        return super().eventFilter(editor, event)
+
+
+class FormView(QTableView):
+    """The grid with Excel-like keyboard handling."""
+
+    message = Signal(str)  # something to tell the user in the status bar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delegate = CellDelegate(self)
+        self.delegate.rejected.connect(self.message)
+        self.setItemDelegate(self.delegate)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        self.setTabKeyNavigation(True)
+        self.setAlternatingRowColors(False)
+        self.setWordWrap(False)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(26)
+        self.horizontalHeader().setHighlightSections(False)
+        self.horizontalHeader().setStretchLastSection(True)
+
+    @property
+    def form_model(self) -> FormModel:
+        model = self.model()
+        assert isinstance(model, FormModel)
+        return model
+
+    def setModel(self, model: object) -> None:  # type: ignore[override]
+        assert isinstance(model, FormModel)
+        super().setModel(model)
+        self.clearSpans()
+        for row, r in enumerate(model.rows):
+            if r.indicator is None:
+                # The field name spans the label columns only: a span over the whole row would widen every
+                # selection crossing it to full rows, and Delete would then clear every column of those rows.
+                self.setSpan(row, 0, 1, int(Col.NUMERATOR))
+        header = self.horizontalHeader()
+        widths = {
+            Col.NO: 48,
+            Col.NAME: 260,
+            Col.UNIT: 90,
+            Col.NUMERATOR: 96,
+            Col.DENOMINATOR: 96,
+            Col.VALUE: 96,
+            Col.TARGET: 80,
+            Col.EXPECTED: 92,
+            Col.COMPLETION: 72,
+            Col.STATUS: 76,
+            Col.PREVIOUS: 80,
+        }
+        for col, width in widths.items():
+            header.setSectionResizeMode(int(col), QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(int(col), width)
+        first = next((i for i, r in enumerate(model.rows) if r.indicator is not None), 0)
+        self.setCurrentIndex(model.index(first, int(Col.VALUE)))
+
+    # ------------------------------------------------------------------ moving
+
+    def _next_indicator_row(self, row: int, step: int) -> int:
+        model = self.form_model
+        r = row + step
+        while 0 <= r < model.rowCount() and model.indicator_at(r) is None:
+            r += step
+        return r if 0 <= r < model.rowCount() else row
+
+    def move_after_edit(self, key: int) -> None:
+        current = self.currentIndex()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            target = self.form_model.index(self._next_indicator_row(current.row(), 1), current.column())
+        elif key == Qt.Key.Key_Backtab:
+            target = self.form_model.index(current.row(), max(0, current.column() - 1))
+        else:
+            target = self.form_model.index(current.row(), min(len(Col) - 1, current.column() + 1))
+        self.setCurrentIndex(target)
+
+    def jump_to(self, code: str, column: Col = Col.VALUE) -> None:
+        index = self.form_model.index_of(code, column)
+        self.setCurrentIndex(index)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.setFocus()
+
+    # ------------------------------------------------------------------ keys
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.state() != QAbstractItemView.State.EditingState:
+            if event.matches(QKeySequence.StandardKey.Copy):
+                self.copy_selection()
+                return
+            if event.matches(QKeySequence.StandardKey.Paste):
+                self.paste()
+                return
+            if event.key() == Qt.Key.Key_Delete or event.key() == Qt.Key.Key_Backspace:
+                self.clear_selection()
+                return
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.move_after_edit(event.key())
+                return
+            if event.key() == Qt.Key.Key_F2:
+                # As in Excel, F2 edits with the caret after the text (Qt selects it all, so typing would replace).
+                super().keyPressEvent(event)
+                editor = self.indexWidget(self.currentIndex())
+                if isinstance(editor, QLineEdit):
+                    editor.deselect()
+                    editor.end(False)
+                return
+        super().keyPressEvent(event)
+
+    def selected_block(self) -> tuple[list[int], list[int]]:
+        indexes = self.selectedIndexes() or [self.currentIndex()]
+        rows = sorted({i.row() for i in indexes if i.isValid() and self.form_model.indicator_at(i.row())})
+        cols = sorted({i.column() for i in indexes if i.isValid()})
+        return rows, cols
+
+    def copy_selection(self) -> None:
+        rows, cols = self.selected_block()
+        model = self.form_model
+        lines = ["\t".join(str(model.index(r, c).data(Qt.ItemDataRole.EditRole) or "") for c in cols) for r in rows]
+        QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def paste(self) -> None:
+        """Paste a block from the clipboard at the current cell, into consecutive indicator rows."""
+        text = QGuiApplication.clipboard().text()
+        if not text:
+            return
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+        block = [line.split("\t") for line in lines]
+        start = self.currentIndex()
+        if not start.isValid():
+            return
+        model = self.form_model
+        row = start.row() if model.indicator_at(start.row()) else self._next_indicator_row(start.row(), 1)
+        cells: list[tuple[int, int, str]] = []
+        for values in block:
+            if model.indicator_at(row) is None:
+                break
+            for offset, value in enumerate(values):
+                column = start.column() + offset
+                if column < len(Col):
+                    cells.append((row, column, value))
+            nxt = self._next_indicator_row(row, 1)
+            if nxt == row:
+                break
+            row = nxt
+        if len(cells) < sum(len(v) for v in block):
+            self.message.emit(self.tr("粘贴内容超出表格范围，多出的部分未粘贴"))
+        if model.set_texts(cells, self.tr("粘贴 %1 个单元格").replace("%1", str(len(cells)))):
+            last = cells[-1] if cells else None
+            if last:
+                self.setCurrentIndex(model.index(last[0], last[1]))
+
+    def clear_selection(self) -> None:
+        rows, cols = self.selected_block()
+        model = self.form_model
+        cells = [(r, c, "") for r in rows for c in cols if model.flags(model.index(r, c)) & Qt.ItemFlag.ItemIsEditable]
+        if cells:
+            model.set_texts(cells, self.tr("清除 %1 个单元格").replace("%1", str(len(cells))))

@@ -1,0 +1,333 @@
+"""The main window: unit and period on the toolbar, the form in the middle, check, history and chart docks."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.db import Database
+from app.form import FormError, FormService, available_years, unit_choices
+from app.periods import Period
+from app.selfcheck import CheckResult
+from ui.check_panel import CheckPanel
+from ui.form_model import Col, FormModel
+from ui.form_view import FormView
+from ui.history_panel import HistoryPanel
+from ui.progress_chart import ProgressChart
+from ui.summary_bar import SummaryBar
+from ui.texts import period_label
+
+log = logging.getLogger(__name__)
+
+ROLE_DISTRICT, ROLE_CITY = "district", "city"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, settings: QSettings) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.form: FormService | None = None
+        self.model: FormModel | None = None
+        self.undo_stack = QUndoStack(self)
+        self.setWindowTitle(self.tr("填报通 Tianbao"))
+        self.setObjectName("MainWindow")
+
+        self.view = FormView()
+        self.view.message.connect(self.show_message)
+        self.summary = SummaryBar()
+        self.banner = QLabel()
+        self.banner.setStyleSheet("background:#fff4ce;color:#6b4e00;padding:3px 8px;")
+        self.banner.setWordWrap(True)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.summary)
+        self.setCentralWidget(central)
+
+        self.check_panel = CheckPanel()
+        self.check_panel.jump.connect(lambda code, column: self.view.jump_to(code, Col(column)))
+        self.history = HistoryPanel()
+        self.chart = ProgressChart()
+        chart_scroll = QScrollArea()
+        chart_scroll.setWidgetResizable(True)
+        chart_scroll.setWidget(self.chart)
+        self.check_dock = self._dock(
+            self.tr("自查"), "CheckDock", self.check_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.history_dock = self._dock(
+            self.tr("历史"), "HistoryDock", self.history, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.check_dock, self.history_dock)
+        self.check_dock.raise_()
+        self.history_dock.visibilityChanged.connect(self._history_visibility)
+        self.chart_dock = self._dock(
+            self.tr("进度图"), "ChartDock", chart_scroll, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+
+        self.unit_box = QComboBox()
+        self.unit_box.setMinimumContentsLength(8)
+        self.year_box = QComboBox()
+        self.period_box = QComboBox()
+        self._build_toolbar()
+        self._build_menus()
+        self.statusBar().showMessage(self.tr("就绪"))
+
+        self._fill_selectors()
+        self.unit_box.currentIndexChanged.connect(self._selection_changed)
+        self.year_box.currentIndexChanged.connect(self._year_changed)
+        self.period_box.currentIndexChanged.connect(self._selection_changed)
+        self._selection_changed()
+        self._restore_layout()
+
+    # ------------------------------------------------------------------ building
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("报告期"))
+        bar.setObjectName("PeriodToolbar")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(self.tr(" 单位：")))
+        bar.addWidget(self.unit_box)
+        bar.addWidget(QLabel(self.tr("  年度：")))
+        bar.addWidget(self.year_box)
+        bar.addWidget(QLabel(self.tr("  报告期：")))
+        bar.addWidget(self.period_box)
+        bar.addSeparator()
+        self.undo_action = self.undo_stack.createUndoAction(self, self.tr("撤销"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, self.tr("重做"))
+        # Ctrl+Y as in Excel, plus the platform's own redo keys; a key listed twice makes the shortcut
+        # ambiguous and Qt then triggers neither (Windows and Linux both already list Ctrl+Y for Redo).
+        redo_keys = [QKeySequence("Ctrl+Y")]
+        redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k not in redo_keys]
+        self.redo_action.setShortcuts(redo_keys)
+        bar.addAction(self.undo_action)
+        bar.addAction(self.redo_action)
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
+        import_values = QAction(self.tr("导入数值（CSV / Excel）…"), self)
+        import_values.triggered.connect(self.import_values)
+        file_menu.addAction(import_values)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("退出"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("编辑(&E)"))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        view_menu = self.menuBar().addMenu(self.tr("视图(&V)"))
+        for dock in (self.check_dock, self.history_dock, self.chart_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        settings_menu = self.menuBar().addMenu(self.tr("设置(&S)"))
+        prefs = QAction(self.tr("语言和角色…"), self)
+        prefs.triggered.connect(self.open_settings)
+        settings_menu.addAction(prefs)
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        about = QAction(self.tr("关于填报通"), self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _fill_selectors(self) -> None:
+        years = available_years(self.db)
+        last_year = int(self.settings.value("form/year", years[-1] if years else 0) or 0)
+        self.year_box.blockSignals(True)
+        for year in years:
+            self.year_box.addItem(str(year), year)
+        self.year_box.setCurrentIndex(max(0, self.year_box.findData(last_year)))
+        self.year_box.blockSignals(False)
+        self._fill_units()
+        self._fill_periods()
+
+    def _fill_units(self) -> None:
+        year = self.year_box.currentData()
+        self.unit_box.blockSignals(True)
+        self.unit_box.clear()
+        role = str(self.settings.value("role", ROLE_DISTRICT))
+        own = str(self.settings.value("unit", "") or "")
+        choices = unit_choices(self.db, int(year)) if year else []
+        for choice in choices:
+            if role == ROLE_DISTRICT and own and choice.code != own:
+                continue
+            suffix = self.tr("（汇总）") if choice.has_children else ""
+            self.unit_box.addItem(f"{choice.name}{suffix}", choice.code)
+        last = str(self.settings.value("form/unit", own) or "")
+        index = self.unit_box.findData(last)
+        if index < 0:
+            # A district clerk starts on the first district; the city on itself.
+            index = 0 if role == ROLE_CITY else next((i for i, c in enumerate(choices) if not c.has_children), 0)
+        self.unit_box.setCurrentIndex(index)
+        self.unit_box.setEnabled(self.unit_box.count() > 1)
+        self.unit_box.blockSignals(False)
+
+    def _fill_periods(self) -> None:
+        year = self.year_box.currentData()
+        self.period_box.blockSignals(True)
+        self.period_box.clear()
+        if year:
+            for quarter in (1, 2, 3, 4, None):
+                period = Period(int(year), quarter)
+                self.period_box.addItem(period_label(period.year, quarter).removeprefix(f"{year}年"), str(period))
+        last = str(self.settings.value("form/period", "") or "")
+        index = self.period_box.findData(last)
+        self.period_box.setCurrentIndex(index if index >= 0 else 0)
+        self.period_box.blockSignals(False)
+
+    # ------------------------------------------------------------------ switching forms
+
+    def _year_changed(self) -> None:
+        self._fill_units()
+        self._fill_periods()
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        unit, period_text = self.unit_box.currentData(), self.period_box.currentData()
+        if not unit or not period_text:
+            return
+        self.open_form(str(unit), Period.parse(str(period_text)))
+
+    def open_form(self, unit: str, period: Period) -> None:
+        """Show the form of ``unit`` for ``period``; undo history belongs to one form and is cleared."""
+        try:
+            form = FormService(self.db, unit, period)
+        except FormError as exc:
+            QMessageBox.warning(self, self.tr("无法打开"), str(exc))
+            return
+        self.undo_stack.clear()
+        self.form = form
+        old = self.model
+        self.model = FormModel(form, self.undo_stack, self)
+        self.model.checked.connect(self._on_checked)
+        self.model.failed.connect(self.show_message)
+        self.view.setModel(self.model)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        if old is not None:
+            old.deleteLater()
+        self.settings.setValue("form/unit", unit)
+        self.settings.setValue("form/year", period.year)
+        self.settings.setValue("form/period", str(period))
+        demo = self.tr("【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 ") if form.spec.demo else ""
+        scope = self.tr("由下级单位填报汇总，只可填写本级指标和情况说明。") if form.aggregated else ""
+        self.banner.setText(
+            f"{demo}{form.spec.name} · {form.unit.name} · {period_label(period.year, period.quarter)}  {scope}"
+        )
+        self._on_checked(form.result)
+        self.history.show_revisions(form)
+        self.history.show_cell(form, None)
+
+    def _on_checked(self, result: CheckResult) -> None:
+        self.summary.show_result(result)
+        self.check_panel.show_result(result)
+        self.chart.show_result(result)
+        if self._history_shown():
+            self._history_visibility(True)
+
+    def _history_shown(self) -> bool:
+        # A dock behind another dock's tab still counts as visible; its panel's visible region is empty.
+        return self.form is not None and not self.history.visibleRegion().isEmpty()
+
+    def _history_visibility(self, visible: bool) -> None:
+        """Fill the history panel (it queries the audit log) when it comes into sight, not while hidden."""
+        if visible and self.form is not None:
+            self.history.show_revisions(self.form)
+            self.history.show_cell(self.form, self._current_code())
+
+    def _current_code(self) -> str | None:
+        if self.model is None:
+            return None
+        ind = self.model.indicator_at(self.view.currentIndex().row())
+        return ind.code if ind else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.form is not None and self._history_shown():
+            self.history.show_cell(self.form, self._current_code())
+
+    # ------------------------------------------------------------------ actions
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def import_values(self) -> None:
+        if self.form is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("导入数值"), "", self.tr("表格文件 (*.csv *.xlsx);;所有文件 (*)")
+        )
+        if not path:
+            return
+        from app.values_import import ValuesImportError, import_values
+
+        try:
+            with self.db.transaction() as session:
+                result = import_values(session, self.form.spec, self.form.unit.code, self.form.period, Path(path))
+        except ValuesImportError as exc:
+            QMessageBox.warning(self, self.tr("未导入"), str(exc))
+            return
+        self.undo_stack.clear()  # the import is one audited step outside the undo history
+        assert self.model is not None
+        self.model.refresh(self.form.reload())
+        self.show_message(self.tr("已导入 %1 行").replace("%1", str(result.rows)))
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.db, self.settings, self)
+        if dialog.exec():
+            self._fill_units()
+            self._selection_changed()
+            self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("关于填报通"),
+            self.tr("填报通 Tianbao %1\n指标离线填报、自查与汇总。\n数据库：%2")
+            .replace("%1", __version__)
+            .replace("%2", str(self.db.path)),
+        )
+
+    # ------------------------------------------------------------------ layout memory
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 820)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
