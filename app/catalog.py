@@ -7,7 +7,7 @@ a template file or from the database.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
@@ -125,6 +125,9 @@ class CatalogSpec:
     indicators: list[IndicatorSpec]
     targets: dict[tuple[str, str, str], TargetSpec]
     rules: list[RuleSpec]
+    _baselines: dict[str, dict[str, Decimal | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def by_code(self) -> dict[str, IndicatorSpec]:
@@ -156,13 +159,16 @@ class CatalogSpec:
     def annual_target(self, indicator: str, unit: str) -> TargetSpec | None:
         return self.targets.get((indicator, unit, str(self.year)))
 
-    def baselines(self, unit: str) -> dict[str, Decimal | None]:
-        """Baseline value of every indicator for ``unit`` (what ``base(CODE)`` reads)."""
-        out: dict[str, Decimal | None] = {}
-        for ind in self.indicators:
-            annual = self.annual_target(ind.code, unit)
-            out[ind.code] = annual.baseline if annual else None
-        return out
+    def baselines(self, unit: str) -> Mapping[str, Decimal | None]:
+        """Baseline value of every indicator for ``unit`` (what ``base(CODE)`` reads); computed once per unit."""
+        cached = self._baselines.get(unit)
+        if cached is None:
+            cached = {}
+            for ind in self.indicators:
+                annual = self.annual_target(ind.code, unit)
+                cached[ind.code] = annual.baseline if annual else None
+            self._baselines[unit] = cached
+        return MappingProxyType(cached)
 
     def children_of(self, unit: str) -> list[str]:
         return [u.code for u in self.units if u.parent == unit]

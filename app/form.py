@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.catalog import FIELD_ORDER, CatalogSpec, IndicatorSpec, UnitSpec
-from app.compute import Entry
+from app.compute import EMPTY, Entry
 from app.db import Database
 from app.numbers import NumberError
 from app.periods import Period
@@ -151,13 +151,19 @@ class FormService:
         """Save ``changes`` in one transaction with their audit rows, then re-check in memory."""
         if not changes:
             return self.result
+        codes = {c.indicator for c in changes}
         try:
             with self.db.transaction() as session:
                 apply_changes(session, self.spec, self.unit.code, self.period, changes, self.user, action)
+                stored = load_entries(session, self.unit.code, self.period, codes)
         except EntryError as exc:
             raise FormError(str(exc)) from exc
-        self._figures.forget(self.unit.code, self.period)
-        self.result = run_check(self._figures, self.unit.code, self.period)
+        if self.aggregated:
+            self._figures.forget(self.unit.code, self.period)
+        else:
+            # Only the edited entries are read back; the rest of the form is unchanged in memory.
+            self._figures.replace_entries(self.unit.code, self.period, {c: stored.get(c, EMPTY) for c in codes})
+        self.result = run_check(self._figures, self.unit.code, self.period, previous=self.result)
         return self.result
 
     def reload(self) -> CheckResult:

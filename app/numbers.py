@@ -7,7 +7,7 @@ Every number the program keeps is a :class:`decimal.Decimal`. Binary floats neve
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 # Plenty for money in 亿元 with six decimals and ratios of large sums; sums of exact inputs never round.
 CONTEXT = Context(prec=60, rounding=ROUND_HALF_UP)
@@ -80,10 +80,16 @@ def check_places(value: Decimal, places: int, what: str = "数值") -> None:
         raise NumberError(f"{what}“{value}”最多保留 {places} 位小数")
 
 
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(MAX_FRACTION_DIGITS + 1)}
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
     """Round half-up to ``places`` decimals: the one rounding used for display, status and exports."""
-    with localcontext(CONTEXT):
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exponent = _EXPONENTS.get(places)
+    if exponent is None:
+        exponent = Decimal(1).scaleb(-places)
+    # Hot path (thousands of calls per check): an explicit context instead of entering a local one.
+    return value.quantize(exponent, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
 def fmt(value: Decimal | None, places: int) -> str:

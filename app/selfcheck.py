@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,12 @@ class Figures:
         self._entries: dict[tuple[str, Period], dict[str, Entry]] = {}
         self._computed: dict[tuple[str, Period], Computed] = {}
         self.contributors: dict[tuple[str, Period], dict[str, list[str]]] = {}
+
+    def replace_entries(self, unit: str, period: Period, changed: Mapping[str, Entry]) -> None:
+        """Take ``changed`` entries of a unit and period as they now stand in the database (after an edit)."""
+        current = self.entries(unit, period)
+        self.forget(unit, period)
+        self._entries[(unit, period)] = {**current, **changed}
 
     def forget(self, unit: str, period: Period) -> None:
         """Drop what is cached for ``unit`` and ``period`` (after an edit), and for the units above it."""
@@ -105,19 +112,19 @@ class CheckResult:
     summary: str
     by_code: dict[str, IndicatorCheck] = field(repr=False)
 
-    @property
+    @cached_property
     def messages(self) -> list[Message]:
         return [m for ic in self.indicators for m in ic.messages] + self.rule_messages
 
-    @property
+    @cached_property
     def errors(self) -> list[Message]:
         return [m for m in self.messages if m.level == ERROR]
 
-    @property
+    @cached_property
     def warnings(self) -> list[Message]:
         return [m for m in self.messages if m.level == WARNING]
 
-    @property
+    @cached_property
     def missing_explanations(self) -> list[IndicatorCheck]:
         return [ic for ic in self.indicators if ic.explanation_missing or self._rule_needs(ic)]
 
@@ -126,7 +133,7 @@ class CheckResult:
             m.level == WARNING and m.indicator == ic.spec.code for m in self.rule_messages
         )
 
-    @property
+    @cached_property
     def filled(self) -> tuple[int, int]:
         """(indicators with a value, indicators due), counting only what a clerk enters."""
         due = [ic for ic in self.indicators if ic.spec.entered]
@@ -142,8 +149,30 @@ class CheckResult:
         return reasons
 
 
-def run_check(figures: Figures, unit_code: str, period: Period) -> CheckResult:
-    """Check ``unit_code`` for ``period`` against its targets and the template's rules."""
+def _same(a: Decimal | None, b: Decimal | None) -> bool:
+    """Equal as written (2.00 is not 2: what the clerk typed is shown back)."""
+    return a is b or (a is not None and b is not None and str(a) == str(b))
+
+
+def _unchanged(old: IndicatorCheck, entry: Entry, value: Decimal | None, contributors: list[str] | None) -> bool:
+    e = old.entry
+    return (
+        _same(old.value, value)
+        and _same(e.value, entry.value)
+        and _same(e.numerator, entry.numerator)
+        and _same(e.denominator, entry.denominator)
+        and e.explanation == entry.explanation
+        and old.contributors == contributors
+    )
+
+
+def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckResult | None = None) -> CheckResult:
+    """Check ``unit_code`` for ``period`` against its targets and the template's rules.
+
+    ``previous`` is an earlier check of the same unit and period with the same history (an open form after an
+    edit): an indicator whose entry, value and computation error are unchanged keeps its earlier verdict, so
+    an edit re-checks only what it touched and what reads it.
+    """
     catalog = figures.catalog
     unit = catalog.unit(unit_code)
     if unit is None:
@@ -159,13 +188,22 @@ def run_check(figures: Figures, unit_code: str, period: Period) -> CheckResult:
     )
     contributors = figures.contributors.get((unit_code, period))
     checks: list[IndicatorCheck] = []
+    reusable = previous is not None and previous.unit.code == unit_code and previous.period == period
     for ind in catalog.indicators:
         value = computed.values.get(ind.code)
+        entry = entries.get(ind.code, EMPTY)
+        mine = None if contributors is None else contributors.get(ind.code, [])
+        if reusable and ind.code not in computed.errors:
+            assert previous is not None
+            old = previous.by_code.get(ind.code)
+            if old is not None and _unchanged(old, entry, value, mine):
+                checks.append(old)
+                continue
         annual = catalog.annual_target(ind.code, unit_code)
         quarter_period = Period(period.year, period.quarter or 4)
         quarter = catalog.target_for(ind.code, unit_code, quarter_period) if ind.is_quarterly else None
         progress = classify(ind, period, value, annual, quarter)
-        messages = validate_indicator(ind, entries.get(ind.code, EMPTY), computed, history)
+        messages = validate_indicator(ind, entry, computed, history)
         if progress.status == Status.BEHIND:
             messages.append(Message(WARNING, f"进度滞后：{_fmt_gap(ind, value, progress)}", ind.code))
         elif progress.status == Status.OVER_CAP:
@@ -173,12 +211,12 @@ def run_check(figures: Figures, unit_code: str, period: Period) -> CheckResult:
         checks.append(
             IndicatorCheck(
                 spec=ind,
-                entry=entries.get(ind.code, EMPTY),
+                entry=entry,
                 value=value,
                 previous=history.previous.get(ind.code),
                 progress=progress,
                 messages=messages,
-                contributors=None if contributors is None else contributors.get(ind.code, []),
+                contributors=mine,
             )
         )
     rule_messages = validate_rules(catalog, computed, catalog.baselines(unit_code))

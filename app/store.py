@@ -7,7 +7,7 @@ changed: editing it opens the next revision, which starts as a copy and supersed
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import EllipsisType
@@ -58,24 +58,28 @@ def latest_submission(session: Session, unit: Unit, period: Period) -> Submissio
     )
 
 
-def load_entries(session: Session, unit_code: str, period: Period) -> dict[str, Entry]:
-    """Indicator code → entry of the unit's latest revision for the period; empty when none."""
+def load_entries(
+    session: Session, unit_code: str, period: Period, codes: Iterable[str] | None = None
+) -> dict[str, Entry]:
+    """Indicator code → entry of the unit's latest revision for the period (only ``codes`` if given)."""
     unit = unit_by_code(session, unit_code)
     if unit is None:
         return {}
     sub = latest_submission(session, unit, period)
     if sub is None:
         return {}
-    return entries_of(session, sub)
+    return entries_of(session, sub, codes)
 
 
-def entries_of(session: Session, sub: Submission) -> dict[str, Entry]:
-    rows = session.execute(
+def entries_of(session: Session, sub: Submission, codes: Iterable[str] | None = None) -> dict[str, Entry]:
+    query = (
         select(Indicator.code, Value.value, Value.numerator, Value.denominator, Value.explanation)
         .join(Indicator, Indicator.id == Value.indicator_id)
         .where(Value.submission_id == sub.id)
     )
-    return {code: Entry(v, n, d, e or "") for code, v, n, d, e in rows}
+    if codes is not None:
+        query = query.where(Indicator.code.in_(list(codes)))
+    return {code: Entry(v, n, d, e or "") for code, v, n, d, e in session.execute(query)}
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,12 @@ def apply_changes(
         if ind is None:
             raise EntryError(f"指标代码 {change.indicator} 不存在")
         _check_change(ind, change)
-    ids = dict(session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all())
+    wanted = list({c.indicator for c in changes})
+    ids = dict(
+        session.execute(
+            select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id, Indicator.code.in_(wanted))
+        ).all()
+    )
     sub = editable_submission(session, catalog, unit, period, user)
     existing = {
         v.indicator_id: v

@@ -327,17 +327,27 @@ class FormModel(QAbstractTableModel):
 
     def apply_cells(self, cells: list[tuple[str, str, str | None]]) -> bool:
         """Save cells through the service (used by undo commands) and refresh everything shown."""
+        before = self.form.result
         try:
             result = self.form.set_cells(cells)
         except FormError as exc:
             self.last_error = str(exc)
             self.failed.emit(self.last_error)
             return False
-        self.refresh(result)
+        self.refresh(result, before)
         return True
 
-    def refresh(self, result: CheckResult | None = None) -> None:
-        """Repaint after the check changed; derived values and statuses can change anywhere."""
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(Col) - 1))
-        self.checked.emit(result or self.form.result)
+    def refresh(self, result: CheckResult | None = None, before: CheckResult | None = None) -> None:
+        """Repaint after the check changed. With the check ``before`` the change, only rows whose verdict is a
+        new object are repainted: the engine keeps the very same object for every indicator it did not redo."""
+        result = result or self.form.result
+        if before is None:
+            changed = range(len(self.rows))
+        else:
+            changed = [
+                row for code, row in self.row_of.items() if result.by_code.get(code) is not before.by_code.get(code)
+            ]
+        last = len(Col) - 1
+        for row in changed:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        self.checked.emit(result)

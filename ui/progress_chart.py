@@ -27,12 +27,16 @@ class ProgressChart(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
     def show_result(self, result: CheckResult) -> None:
-        self.items = [ic for ic in result.indicators if ic.status is not None]
-        metrics = QFontMetrics(self.font())
-        self.label_width = min(
-            320, max((metrics.horizontalAdvance(ic.spec.name) for ic in self.items), default=80) + 12
+        items = [ic for ic in result.indicators if ic.status is not None]
+        same_rows = len(items) == len(self.items) and all(
+            a.spec is b.spec for a, b in zip(items, self.items, strict=True)
         )
-        self.updateGeometry()
+        self.items = items
+        if not same_rows:
+            # Names and rows only change with another form; measuring hundreds of names costs milliseconds.
+            metrics = QFontMetrics(self.font())
+            self.label_width = min(320, max((metrics.horizontalAdvance(ic.spec.name) for ic in items), default=80) + 12)
+            self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:
