@@ -43,7 +43,7 @@ def summarize(items: Sequence[tuple[str, bool, Status]]) -> str:
     if not bad:
         head = f"{total}项指标任务总体按计划推进"
     elif all(s == Status.MISSING for s in bad) and len(bad) == total:
-        return f"{total}项指标均未填报。"
+        return f"{total}项指标均未填报。" if total > 1 else "1项指标未填报。"
     else:
         head = f"{total}项指标任务中{len(bad)}项需关注"
     groups = [
@@ -59,7 +59,9 @@ def _group(label: str, members: list[tuple[str, Status]]) -> str:
     statuses = {s for _, s in members}
     if len(statuses) == 1:
         (only,) = statuses
-        return f"{count}项{label}均{_PHRASE[only]}{_names(only, [n for n, _ in members])}"
+        # “均” (all) reads oddly for a single indicator.
+        every = "均" if count > 1 else ""
+        return f"{count}项{label}{every}{_PHRASE[only]}{_names(only, [n for n, _ in members])}"
     pieces = []
     for status in _ORDER:
         names = [n for n, s in members if s == status]

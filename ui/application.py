@@ -118,6 +118,8 @@ def run(db_path: Path | None, screenshot: Path | None = None, language: str | No
     window.show()
     settle_memory()
     if screenshot is not None:
+        # A fixed size, so pictures for the documentation do not depend on the last session's window.
+        window.resize(1600, 900)
         app.processEvents()
         window.grab().save(str(screenshot))
         window.close()

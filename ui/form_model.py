@@ -268,6 +268,22 @@ class FormModel(QAbstractTableModel):
             return False
         return self.set_texts([(index.row(), index.column(), "" if value is None else str(value))])
 
+    def read_only_reason(self, row: int, column: int) -> str:
+        """Why a cell cannot be typed into, for the status bar."""
+        ind = self.indicator_at(row)
+        col = Col(column)
+        if ind is None:
+            return self.tr("分组标题行不能填写")
+        if col not in FIELD_OF:
+            return self.tr("“%1”一栏由程序计算，不能填写").replace("%1", self._headers[column])
+        if ind.kind == "derived":
+            return self.tr("%1是计算型指标，由公式自动计算").replace("%1", ind.name)
+        if self.form.aggregated and ind.aggregation != "none":
+            return self.tr("%1由下级单位的填报汇总得出，不能在此填写").replace("%1", ind.name)
+        if ind.kind == "ratio" and col == Col.VALUE:
+            return self.tr("%1是比率型指标，请填写分子和分母").replace("%1", ind.name)
+        return self.tr("%1没有分子和分母，请填写本期值").replace("%1", ind.name)
+
     def validate(self, row: int, column: int, text: str) -> str | None:
         """Why ``text`` cannot go into the cell, or ``None`` when it can."""
         ind = self.indicator_at(row)

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.progress import Status
 from ui.form_model import Col, FormModel
+from ui.texts import status_label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -125,24 +127,45 @@ class FormView(QTableView):
                 # selection crossing it to full rows, and Delete would then clear every column of those rows.
                 self.setSpan(row, 0, 1, int(Col.NUMERATOR))
         header = self.horizontalHeader()
+        # Wide enough for the longest indicator name (up to a limit; the tooltip has the rest) and for the
+        # numbers; the explanation takes what is left.
+        metrics = self.fontMetrics()
+        names = [r.indicator.name for r in model.rows if r.indicator is not None]
+        name_width = min(380, max((metrics.horizontalAdvance(n) for n in names), default=200) + 20)
+        digits = metrics.horizontalAdvance("0000000.00") + 16
         widths = {
-            Col.NO: 48,
-            Col.NAME: 260,
-            Col.UNIT: 90,
-            Col.NUMERATOR: 96,
-            Col.DENOMINATOR: 96,
-            Col.VALUE: 96,
-            Col.TARGET: 80,
-            Col.EXPECTED: 92,
-            Col.COMPLETION: 72,
-            Col.STATUS: 76,
-            Col.PREVIOUS: 80,
+            Col.NO: 44,
+            Col.NAME: name_width,
+            Col.UNIT: metrics.horizontalAdvance("万吨标准煤") + 14,
+            Col.NUMERATOR: digits,
+            Col.DENOMINATOR: digits,
+            Col.VALUE: digits,
+            Col.TARGET: digits - 8,
+            Col.EXPECTED: max(digits - 8, metrics.horizontalAdvance("预期进度值") + 14),
+            Col.COMPLETION: metrics.horizontalAdvance("100.0%") + 16,
+            Col.STATUS: max(metrics.horizontalAdvance(status_label(status)) for status in Status) + 18,
+            Col.PREVIOUS: digits - 8,
         }
+        header_metrics = header.fontMetrics()
         for col, width in widths.items():
             header.setSectionResizeMode(int(col), QHeaderView.ResizeMode.Interactive)
-            self.setColumnWidth(int(col), width)
+            title = str(model.headerData(int(col), Qt.Orientation.Horizontal))
+            self.setColumnWidth(int(col), max(width, header_metrics.horizontalAdvance(title) + 18))
+        self.setCurrentIndex(self._first_editable(model))
+
+    @staticmethod
+    def _first_editable(model: FormModel) -> QModelIndex:
+        """Where typing can start: the first cell the clerk can fill, else the first indicator's value."""
+        for columns in ((Col.VALUE, Col.NUMERATOR), (Col.EXPLANATION,)):
+            for row, r in enumerate(model.rows):
+                if r.indicator is None:
+                    continue
+                for col in columns:
+                    index = model.index(row, int(col))
+                    if model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+                        return index
         first = next((i for i, r in enumerate(model.rows) if r.indicator is not None), 0)
-        self.setCurrentIndex(model.index(first, int(Col.VALUE)))
+        return model.index(first, int(Col.VALUE))
 
     # ------------------------------------------------------------------ moving
 
@@ -193,6 +216,15 @@ class FormView(QTableView):
                     editor.deselect()
                     editor.end(False)
                 return
+            current = self.currentIndex()
+            if (
+                event.text().strip()
+                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+                and current.isValid()
+                and not self.form_model.flags(current) & Qt.ItemFlag.ItemIsEditable
+            ):
+                # Typing into a computed or aggregated cell would silently do nothing: say why instead.
+                self.message.emit(self.form_model.read_only_reason(current.row(), current.column()))
         super().keyPressEvent(event)
 
     def selected_block(self) -> tuple[list[int], list[int]]:

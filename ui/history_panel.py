@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
 
 from app.form import FormService
 
-FIELD_NAMES = {"value": "本期值", "numerator": "分子", "denominator": "分母", "explanation": "情况说明"}
-
 
 def _local_time(iso: str | None) -> str:
     """UTC ISO time shown in the computer's local time, to the second."""
@@ -69,6 +67,15 @@ class HistoryPanel(QWidget):
             for col, text in enumerate(cells):
                 self.revisions.setItem(row, col, QTableWidgetItem(text))
 
+    def _field_name(self, field: str) -> str:
+        names = {
+            "value": self.tr("本期值"),
+            "numerator": self.tr("分子"),
+            "denominator": self.tr("分母"),
+            "explanation": self.tr("情况说明"),
+        }
+        return names.get(field, field)
+
     def show_cell(self, form: FormService, code: str | None) -> None:
         if code is None:
             self.cell_label.setText(self.tr("选择一个指标查看修改记录"))
@@ -82,7 +89,7 @@ class HistoryPanel(QWidget):
                 _local_time(a.at),
                 a.user,
                 str(a.revision or ""),
-                self.tr(FIELD_NAMES.get(a.field, a.field)),
+                self._field_name(a.field),
                 a.old or "",
                 a.new or "",
             ]

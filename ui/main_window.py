@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.db import Database
-from app.form import FormError, FormService, available_years, unit_choices
+from app.form import FormError, FormService, available_years, has_submission, unit_choices
 from app.periods import Period
 from app.selfcheck import CheckResult
 from ui.check_panel import CheckPanel
@@ -31,7 +31,7 @@ from ui.form_view import FormView
 from ui.history_panel import HistoryPanel
 from ui.progress_chart import ProgressChart
 from ui.summary_bar import SummaryBar
-from ui.texts import period_label
+from ui.texts import period_label, quarter_label
 
 log = logging.getLogger(__name__)
 
@@ -195,11 +195,21 @@ class MainWindow(QMainWindow):
         if year:
             for quarter in (1, 2, 3, 4, None):
                 period = Period(int(year), quarter)
-                self.period_box.addItem(period_label(period.year, quarter).removeprefix(f"{year}年"), str(period))
+                self.period_box.addItem(quarter_label(quarter), str(period))
         last = str(self.settings.value("form/period", "") or "")
         index = self.period_box.findData(last)
-        self.period_box.setCurrentIndex(index if index >= 0 else 0)
+        if index < 0:
+            index = self._latest_reported_period_index()
+        self.period_box.setCurrentIndex(index)
         self.period_box.blockSignals(False)
+
+    def _latest_reported_period_index(self) -> int:
+        """The newest quarter the unit has figures for (where a clerk picks up), else the first quarter."""
+        unit = self.unit_box.currentData()
+        for index in range(self.period_box.count() - 1, -1, -1):
+            if unit and has_submission(self.db, str(unit), Period.parse(str(self.period_box.itemData(index)))):
+                return index
+        return 0
 
     # ------------------------------------------------------------------ switching forms
 
@@ -325,6 +335,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        else:
+            # First start: the form gets most of the height and width; the chart and panels stay readable.
+            self.resizeDocks([self.chart_dock], [190], Qt.Orientation.Vertical)
+            self.resizeDocks([self.check_dock], [290], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

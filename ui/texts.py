@@ -7,10 +7,6 @@ from PySide6.QtCore import QCoreApplication
 from app.progress import Status
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Terms", text)
-
-
 def status_label(status: Status | None) -> str:
     labels = {
         Status.EXCEEDED: QCoreApplication.translate("Terms", "超额完成"),
@@ -38,13 +34,19 @@ def field_label(field: str) -> str:
     return labels.get(field, field)
 
 
-def period_label(year: int, quarter: int | None) -> str:
+def quarter_label(quarter: int | None) -> str:
+    """第一季度 … 第四季度, or 全年 for the year."""
     if quarter is None:
-        return QCoreApplication.translate("Terms", "%1年度").replace("%1", str(year))
-    names = [
+        return QCoreApplication.translate("Terms", "全年")
+    return [
         QCoreApplication.translate("Terms", "第一季度"),
         QCoreApplication.translate("Terms", "第二季度"),
         QCoreApplication.translate("Terms", "第三季度"),
         QCoreApplication.translate("Terms", "第四季度"),
-    ]
-    return QCoreApplication.translate("Terms", "%1年%2").replace("%1", str(year)).replace("%2", names[quarter - 1])
+    ][quarter - 1]
+
+
+def period_label(year: int, quarter: int | None) -> str:
+    if quarter is None:
+        return QCoreApplication.translate("Terms", "%1年度").replace("%1", str(year))
+    return QCoreApplication.translate("Terms", "%1年%2").replace("%1", str(year)).replace("%2", quarter_label(quarter))

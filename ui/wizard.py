@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -25,6 +26,21 @@ from app.db import Database
 from app.demo import load_demo
 from app.form import available_years, unit_choices
 from app.template_io import TemplateError, import_template
+
+
+class _Page(QWizardPage):
+    """A wizard page that asks the wizard before moving on and tells it when it is entered."""
+
+    def __init__(self, on_leave: Callable[[], bool] | None = None, on_enter: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self._on_leave, self._on_enter = on_leave, on_enter
+
+    def validatePage(self) -> bool:
+        return self._on_leave() if self._on_leave else True
+
+    def initializePage(self) -> None:
+        if self._on_enter:
+            self._on_enter()
 
 
 class FirstRunWizard(QWizard):
@@ -51,13 +67,7 @@ class FirstRunWizard(QWizard):
         return page
 
     def _template_page(self) -> QWizardPage:
-        wizard = self
-
-        class TemplatePage(QWizardPage):
-            def validatePage(self) -> bool:
-                return wizard.load_template()
-
-        page = TemplatePage()
+        page = _Page(on_leave=self.load_template)
         page.setTitle(self.tr("指标模板"))
         self.use_demo = QRadioButton(self.tr("使用演示指标体系（演示数据）"))
         self.use_file = QRadioButton(self.tr("导入市里下发的模板文件"))
@@ -75,13 +85,7 @@ class FirstRunWizard(QWizard):
         return page
 
     def _unit_page(self) -> QWizardPage:
-        wizard = self
-
-        class UnitPage(QWizardPage):
-            def initializePage(self) -> None:
-                wizard.fill_units()
-
-        page = UnitPage()
+        page = _Page(on_enter=self.fill_units)
         page.setTitle(self.tr("本单位"))
         self.unit_box = QComboBox()
         layout = QVBoxLayout(page)

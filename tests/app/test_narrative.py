@@ -39,7 +39,7 @@ def test_behind_items_are_named_in_brackets() -> None:
         ("绿色建筑占比", False, Status.BEHIND),
     ]
     assert summarize(members) == (
-        "3项指标任务中1项需关注，其中，1项季度指标均已完成，2项年度指标中1项按序推进、1项滞后（绿色建筑占比）。"
+        "3项指标任务中1项需关注，其中，1项季度指标已完成，2项年度指标中1项按序推进、1项滞后（绿色建筑占比）。"
     )
 
 
@@ -107,10 +107,10 @@ def test_check_builds_the_sentence_from_computed_statuses(db: Database, tmp_path
     enter(db, spec, D1, "2023Q2", Q="20", A="50", B="101", X="5")
     enter(db, spec, D2, "2023Q2", Q="25", A="10", B="0", X="5")
     assert check(db, D1, "2023Q2").summary == (
-        "3项指标任务总体按计划推进，其中，1项季度指标均已完成，2项年度指标中1项按序推进、1项超额完成。"
+        "3项指标任务总体按计划推进，其中，1项季度指标已完成，2项年度指标中1项按序推进、1项超额完成。"
     )
     assert check(db, D2, "2023Q2").summary == (
-        "3项指标任务中2项需关注，其中，1项季度指标均已完成，2项年度指标均滞后（年度甲、年度乙）。"
+        "3项指标任务中2项需关注，其中，1项季度指标已完成，2项年度指标均滞后（年度甲、年度乙）。"
     )
     city = check(db, CITY, "2023Q2")  # Q 45 ≥ 20, A 60 ≥ 50, B 101 > 100
     assert city.counts[Status.COMPLETED] == 1

@@ -1,0 +1,698 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>Application</name>
+    <message>
+        <location filename="../../ui/application.py" line="53"/>
+        <source>出错了</source>
+        <translation>Something went wrong</translation>
+    </message>
+    <message>
+        <location filename="../../ui/application.py" line="54"/>
+        <source>程序遇到意外错误：%1
+
+详细信息已记录在日志文件：
+%2</source>
+        <translation>The program ran into an unexpected error: %1
+
+The details are in the log file:
+%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/application.py" line="107"/>
+        <source>无法打开数据库</source>
+        <translation>Cannot open the database</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPanel</name>
+    <message>
+        <location filename="../../ui/check_panel.py" line="56"/>
+        <location filename="../../ui/check_panel.py" line="83"/>
+        <source>错误</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="61"/>
+        <location filename="../../ui/check_panel.py" line="83"/>
+        <source>提示</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="71"/>
+        <source>待说明</source>
+        <translation>To explain</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="73"/>
+        <source>需填写情况说明</source>
+        <translation>Needs an explanation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="96"/>
+        <source>尚不能签名报送：%1 个错误，%2 项待填写情况说明。</source>
+        <translation>Not ready to sign: %1 error(s), %2 explanation(s) still to write.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="102"/>
+        <source>已填 %1/%2 项，目前没有错误。</source>
+        <translation>%1 of %2 filled in, no errors so far.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/check_panel.py" line="105"/>
+        <source>自查通过：没有错误，所需情况说明均已填写。</source>
+        <translation>Self-check passed: no errors, every required explanation is written.</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWizard</name>
+    <message>
+        <location filename="../../ui/wizard.py" line="50"/>
+        <source>填报通 — 首次使用</source>
+        <translation>Tianbao — first start</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="57"/>
+        <source>您的角色</source>
+        <translation>Your role</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="58"/>
+        <source>区县填报：填写本单位的指标、自查并报送</source>
+        <translation>District: fill in your unit&apos;s indicators, check and submit them</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="59"/>
+        <source>市级汇总：下发模板、汇总各区县报送</source>
+        <translation>City: issue templates and aggregate the districts&apos; submissions</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="71"/>
+        <source>指标模板</source>
+        <translation>Indicator template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="72"/>
+        <source>使用演示指标体系（演示数据）</source>
+        <translation>Use the demo catalog (demo data)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="73"/>
+        <source>导入市里下发的模板文件</source>
+        <translation>Import the template file issued by the city</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="76"/>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="89"/>
+        <source>本单位</source>
+        <translation>Your unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="92"/>
+        <source>选择您所在的报送单位：</source>
+        <translation>Choose the reporting unit you work for:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="97"/>
+        <source>选择模板文件</source>
+        <translation>Choose a template file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="97"/>
+        <source>模板文件 (*.json)</source>
+        <translation>Template files (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="112"/>
+        <source>模板不能导入</source>
+        <translation>Template not imported</translation>
+    </message>
+</context>
+<context>
+    <name>FormModel</name>
+    <message>
+        <location filename="../../ui/form_model.py" line="117"/>
+        <source>序号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="118"/>
+        <source>指标</source>
+        <translation>Indicator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="119"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="120"/>
+        <source>分子</source>
+        <translation>Numerator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="121"/>
+        <source>分母</source>
+        <translation>Denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="122"/>
+        <source>本期值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="123"/>
+        <source>目标</source>
+        <translation>Target</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="124"/>
+        <source>预期进度值</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="125"/>
+        <source>完成率</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="126"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="127"/>
+        <source>上期值</source>
+        <translation>Previous</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="128"/>
+        <source>情况说明</source>
+        <translation>Explanation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="230"/>
+        <source>（需填写情况说明）</source>
+        <translation>(explanation needed)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="250"/>
+        <source>填报</source>
+        <translation>entered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="250"/>
+        <source>比率：分子 ÷ 分母</source>
+        <translation>ratio: numerator ÷ denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="250"/>
+        <source>计算：</source>
+        <translation>computed: </translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="276"/>
+        <source>分组标题行不能填写</source>
+        <translation>Group headings cannot be filled in</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="278"/>
+        <source>“%1”一栏由程序计算，不能填写</source>
+        <translation>The “%1” column is computed and cannot be typed into</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="280"/>
+        <source>%1是计算型指标，由公式自动计算</source>
+        <translation>%1 is computed from its formula</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="282"/>
+        <source>%1由下级单位的填报汇总得出，不能在此填写</source>
+        <translation>%1 is aggregated from the units below and cannot be typed in here</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="284"/>
+        <source>%1是比率型指标，请填写分子和分母</source>
+        <translation>%1 is a ratio: fill in the numerator and the denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="285"/>
+        <source>%1没有分子和分母，请填写本期值</source>
+        <translation>%1 has no numerator or denominator: fill in the value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="293"/>
+        <source>“%1”的这一栏不能填写</source>
+        <translation>This column of “%1” cannot be filled in</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="296"/>
+        <source>情况说明不能超过 %1 字</source>
+        <translation>An explanation can have at most %1 characters</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="312"/>
+        <source>第 %1 行：</source>
+        <translation>Row %1: </translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_model.py" line="333"/>
+        <source>修改 %1</source>
+        <translation>Edit %1</translation>
+    </message>
+</context>
+<context>
+    <name>FormView</name>
+    <message>
+        <location filename="../../ui/form_view.py" line="267"/>
+        <source>粘贴内容超出表格范围，多出的部分未粘贴</source>
+        <translation>The pasted block is larger than the form; the rest was not pasted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_view.py" line="268"/>
+        <source>粘贴 %1 个单元格</source>
+        <translation>Paste %1 cell(s)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/form_view.py" line="278"/>
+        <source>清除 %1 个单元格</source>
+        <translation>Clear %1 cell(s)</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <location filename="../../ui/history_panel.py" line="42"/>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>版本</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="42"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="42"/>
+        <source>创建时间</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="42"/>
+        <source>锁定时间</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="42"/>
+        <source>锁定人</source>
+        <translation>Locked by</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>操作人</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>栏目</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>原值</source>
+        <translation>Old</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="46"/>
+        <source>新值</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="50"/>
+        <source>本期填报版本</source>
+        <translation>Revisions of this period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="58"/>
+        <source>填报中</source>
+        <translation>Draft</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="58"/>
+        <source>已锁定</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="72"/>
+        <source>本期值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="73"/>
+        <source>分子</source>
+        <translation>Numerator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="74"/>
+        <source>分母</source>
+        <translation>Denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="75"/>
+        <source>情况说明</source>
+        <translation>Explanation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="81"/>
+        <source>选择一个指标查看修改记录</source>
+        <translation>Select an indicator to see its changes</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="84"/>
+        <source>修改记录：%1</source>
+        <translation>Changes: %1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="49"/>
+        <source>填报通 Tianbao</source>
+        <translation>Tianbao</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="75"/>
+        <source>自查</source>
+        <translation>Self-check</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="78"/>
+        <source>历史</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="84"/>
+        <source>进度图</source>
+        <translation>Progress chart</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="93"/>
+        <source>就绪</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="112"/>
+        <source>报告期</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="115"/>
+        <source> 单位：</source>
+        <translation> Unit: </translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="117"/>
+        <source>  年度：</source>
+        <translation>  Year: </translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="119"/>
+        <source>  报告期：</source>
+        <translation>  Period: </translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="122"/>
+        <source>撤销</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="124"/>
+        <source>重做</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="135"/>
+        <source>文件(&amp;F)</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="136"/>
+        <source>导入数值（CSV / Excel）…</source>
+        <translation>Import values (CSV / Excel)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="140"/>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="144"/>
+        <source>编辑(&amp;E)</source>
+        <translation>&amp;Edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="147"/>
+        <source>视图(&amp;V)</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="150"/>
+        <source>设置(&amp;S)</source>
+        <translation>&amp;Settings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="151"/>
+        <source>语言和角色…</source>
+        <translation>Language and role…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="154"/>
+        <source>帮助(&amp;H)</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="321"/>
+        <source>关于填报通</source>
+        <translation>About Tianbao</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="180"/>
+        <source>（汇总）</source>
+        <translation> (aggregated)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="232"/>
+        <source>无法打开</source>
+        <translation>Cannot open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="247"/>
+        <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
+        <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="248"/>
+        <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
+        <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="292"/>
+        <source>导入数值</source>
+        <translation>Import values</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="292"/>
+        <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
+        <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="302"/>
+        <source>未导入</source>
+        <translation>Not imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="307"/>
+        <source>已导入 %1 行</source>
+        <translation>%1 row(s) imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="316"/>
+        <source>设置已保存；语言在重新启动后生效</source>
+        <translation>Settings saved; the language changes at the next start</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="322"/>
+        <source>填报通 Tianbao %1
+指标离线填报、自查与汇总。
+数据库：%2</source>
+        <translation>Tianbao %1
+Offline indicator reporting, self-check and aggregation.
+Database: %2</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="18"/>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="24"/>
+        <source>区县填报</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="25"/>
+        <source>市级汇总</source>
+        <translation>City</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="36"/>
+        <source>界面语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="37"/>
+        <source>角色</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="38"/>
+        <source>本单位</source>
+        <translation>Your unit</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryBar</name>
+    <message>
+        <location filename="../../ui/summary_bar.py" line="38"/>
+        <source>已填 %1/%2</source>
+        <translation>Filled %1/%2</translation>
+    </message>
+</context>
+<context>
+    <name>Terms</name>
+    <message>
+        <location filename="../../ui/texts.py" line="12"/>
+        <source>超额完成</source>
+        <translation>Exceeded</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="13"/>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="14"/>
+        <source>按序推进</source>
+        <translation>On track</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="15"/>
+        <source>滞后</source>
+        <translation>Behind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="16"/>
+        <source>未填报</source>
+        <translation>Missing</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="17"/>
+        <source>达标</source>
+        <translation>Within cap</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="18"/>
+        <source>超标</source>
+        <translation>Over cap</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="25"/>
+        <source>总体指标</source>
+        <translation>Headline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="26"/>
+        <source>绿色生产</source>
+        <translation>Green production</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="27"/>
+        <source>绿色消费</source>
+        <translation>Green consumption</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="28"/>
+        <source>绿色生活</source>
+        <translation>Green living</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="29"/>
+        <source>绿色文明</source>
+        <translation>Green civility</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="30"/>
+        <source>能耗双控</source>
+        <translation>Energy control</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="31"/>
+        <source>项目支撑</source>
+        <translation>Key projects</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="32"/>
+        <source>基础数据</source>
+        <translation>Input data</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="40"/>
+        <source>全年</source>
+        <translation>Year</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="42"/>
+        <source>第一季度</source>
+        <translation>Q1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="43"/>
+        <source>第二季度</source>
+        <translation>Q2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="44"/>
+        <source>第三季度</source>
+        <translation>Q3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="45"/>
+        <source>第四季度</source>
+        <translation>Q4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="51"/>
+        <source>%1年度</source>
+        <translation>%1 (year)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="52"/>
+        <source>%1年%2</source>
+        <translation>%1 %2</translation>
+    </message>
+</context>
+</TS>
