@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, assert_never
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
 
 from app.catalog import IndicatorSpec
@@ -114,18 +122,18 @@ class FormModel(QAbstractTableModel):
     @staticmethod
     def _header_texts() -> list[str]:
         return [
-            FormModel.tr("序号"),
-            FormModel.tr("指标"),
-            FormModel.tr("单位"),
-            FormModel.tr("分子"),
-            FormModel.tr("分母"),
-            FormModel.tr("本期值"),
-            FormModel.tr("目标"),
-            FormModel.tr("预期进度值"),
-            FormModel.tr("完成率"),
-            FormModel.tr("状态"),
-            FormModel.tr("上期值"),
-            FormModel.tr("情况说明"),
+            QCoreApplication.translate("FormModel", "序号"),
+            QCoreApplication.translate("FormModel", "指标"),
+            QCoreApplication.translate("FormModel", "单位"),
+            QCoreApplication.translate("FormModel", "分子"),
+            QCoreApplication.translate("FormModel", "分母"),
+            QCoreApplication.translate("FormModel", "本期值"),
+            QCoreApplication.translate("FormModel", "目标"),
+            QCoreApplication.translate("FormModel", "预期进度值"),
+            QCoreApplication.translate("FormModel", "完成率"),
+            QCoreApplication.translate("FormModel", "状态"),
+            QCoreApplication.translate("FormModel", "上期值"),
+            QCoreApplication.translate("FormModel", "情况说明"),
         ]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -229,7 +237,7 @@ class FormModel(QAbstractTableModel):
             if not edit and not entry.explanation and ic.explanation_required:
                 return self.tr("（需填写情况说明）")
             return entry.explanation
-        return ""
+        assert_never(col)
 
     def _background(self, ic: IndicatorCheck, col: Col, index: Index) -> QBrush | None:
         if col == Col.STATUS and ic.status is not None:
@@ -357,6 +365,7 @@ class FormModel(QAbstractTableModel):
         """Repaint after the check changed. With the check ``before`` the change, only rows whose verdict is a
         new object are repainted: the engine keeps the very same object for every indicator it did not redo."""
         result = result or self.form.result
+        changed: range | list[int]
         if before is None:
             changed = range(len(self.rows))
         else:

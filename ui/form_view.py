@@ -28,6 +28,13 @@ from ui.texts import status_label
 Index = QModelIndex | QPersistentModelIndex
 
 
+def _view_of(editor: QWidget) -> FormView | None:
+    """The grid a cell editor belongs to (the editor sits on the grid's viewport), if any."""
+    viewport = editor.parent()
+    view = viewport.parent() if viewport is not None else None
+    return view if isinstance(view, FormView) else None
+
+
 class CellDelegate(QStyledItemDelegate):
     """Line editors that refuse to close on a value the form would not accept."""
 
@@ -57,8 +64,8 @@ class CellDelegate(QStyledItemDelegate):
             assert isinstance(event, QKeyEvent)
             key = event.key()
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-                view = editor.parent().parent() if editor.parent() else None
-                if isinstance(view, FormView):
+                view = _view_of(editor)
+                if view is not None:
                     problem = view.form_model.validate(
                         int(editor.property("row")), int(editor.property("column")), editor.text()
                     )
@@ -75,8 +82,8 @@ class CellDelegate(QStyledItemDelegate):
                 return True
         if event.type() == QEvent.Type.FocusOut and isinstance(editor, QLineEdit):
             # Leaving the cell with the mouse: keep a valid value, drop an invalid one with a message.
-            view = editor.parent().parent() if editor.parent() else None
-            if isinstance(view, FormView):
+            view = _view_of(editor)
+            if view is not None:
                 problem = view.form_model.validate(
                     int(editor.property("row")), int(editor.property("column")), editor.text()
                 )
@@ -117,7 +124,7 @@ class FormView(QTableView):
         assert isinstance(model, FormModel)
         return model
 
-    def setModel(self, model: object) -> None:  # type: ignore[override]
+    def setModel(self, model: object) -> None:
         assert isinstance(model, FormModel)
         super().setModel(model)
         self.clearSpans()

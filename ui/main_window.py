@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
@@ -158,7 +159,8 @@ class MainWindow(QMainWindow):
 
     def _fill_selectors(self) -> None:
         years = available_years(self.db)
-        last_year = int(self.settings.value("form/year", years[-1] if years else 0) or 0)
+        # QSettings types its values as object: the year comes back as an int, or as a str from an INI file.
+        last_year = int(cast("int | str", self.settings.value("form/year", years[-1] if years else 0)) or 0)
         self.year_box.blockSignals(True)
         for year in years:
             self.year_box.addItem(str(year), year)

@@ -136,132 +136,132 @@ The details are in the log file:
 <context>
     <name>FormModel</name>
     <message>
-        <location filename="../../ui/form_model.py" line="117"/>
+        <location filename="../../ui/form_model.py" line="125"/>
         <source>序号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="118"/>
+        <location filename="../../ui/form_model.py" line="126"/>
         <source>指标</source>
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="119"/>
+        <location filename="../../ui/form_model.py" line="127"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="120"/>
+        <location filename="../../ui/form_model.py" line="128"/>
         <source>分子</source>
         <translation>Numerator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="121"/>
+        <location filename="../../ui/form_model.py" line="129"/>
         <source>分母</source>
         <translation>Denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="122"/>
+        <location filename="../../ui/form_model.py" line="130"/>
         <source>本期值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="123"/>
+        <location filename="../../ui/form_model.py" line="131"/>
         <source>目标</source>
         <translation>Target</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="124"/>
+        <location filename="../../ui/form_model.py" line="132"/>
         <source>预期进度值</source>
         <translation>Expected</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="125"/>
+        <location filename="../../ui/form_model.py" line="133"/>
         <source>完成率</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="126"/>
+        <location filename="../../ui/form_model.py" line="134"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="127"/>
+        <location filename="../../ui/form_model.py" line="135"/>
         <source>上期值</source>
         <translation>Previous</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="128"/>
+        <location filename="../../ui/form_model.py" line="136"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="230"/>
+        <location filename="../../ui/form_model.py" line="238"/>
         <source>（需填写情况说明）</source>
         <translation>(explanation needed)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="250"/>
+        <location filename="../../ui/form_model.py" line="258"/>
         <source>填报</source>
         <translation>entered</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="250"/>
+        <location filename="../../ui/form_model.py" line="258"/>
         <source>比率：分子 ÷ 分母</source>
         <translation>ratio: numerator ÷ denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="250"/>
+        <location filename="../../ui/form_model.py" line="258"/>
         <source>计算：</source>
         <translation>computed: </translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="276"/>
+        <location filename="../../ui/form_model.py" line="284"/>
         <source>分组标题行不能填写</source>
         <translation>Group headings cannot be filled in</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="278"/>
+        <location filename="../../ui/form_model.py" line="286"/>
         <source>“%1”一栏由程序计算，不能填写</source>
         <translation>The “%1” column is computed and cannot be typed into</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="280"/>
+        <location filename="../../ui/form_model.py" line="288"/>
         <source>%1是计算型指标，由公式自动计算</source>
         <translation>%1 is computed from its formula</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="282"/>
+        <location filename="../../ui/form_model.py" line="290"/>
         <source>%1由下级单位的填报汇总得出，不能在此填写</source>
         <translation>%1 is aggregated from the units below and cannot be typed in here</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="284"/>
+        <location filename="../../ui/form_model.py" line="292"/>
         <source>%1是比率型指标，请填写分子和分母</source>
         <translation>%1 is a ratio: fill in the numerator and the denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="285"/>
+        <location filename="../../ui/form_model.py" line="293"/>
         <source>%1没有分子和分母，请填写本期值</source>
         <translation>%1 has no numerator or denominator: fill in the value</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="293"/>
+        <location filename="../../ui/form_model.py" line="301"/>
         <source>“%1”的这一栏不能填写</source>
         <translation>This column of “%1” cannot be filled in</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="296"/>
+        <location filename="../../ui/form_model.py" line="304"/>
         <source>情况说明不能超过 %1 字</source>
         <translation>An explanation can have at most %1 characters</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="312"/>
+        <location filename="../../ui/form_model.py" line="320"/>
         <source>第 %1 行：</source>
         <translation>Row %1: </translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="333"/>
+        <location filename="../../ui/form_model.py" line="341"/>
         <source>修改 %1</source>
         <translation>Edit %1</translation>
     </message>
@@ -269,17 +269,17 @@ The details are in the log file:
 <context>
     <name>FormView</name>
     <message>
-        <location filename="../../ui/form_view.py" line="267"/>
+        <location filename="../../ui/form_view.py" line="274"/>
         <source>粘贴内容超出表格范围，多出的部分未粘贴</source>
         <translation>The pasted block is larger than the form; the rest was not pasted</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="268"/>
+        <location filename="../../ui/form_view.py" line="275"/>
         <source>粘贴 %1 个单元格</source>
         <translation>Paste %1 cell(s)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="278"/>
+        <location filename="../../ui/form_view.py" line="285"/>
         <source>清除 %1 个单元格</source>
         <translation>Clear %1 cell(s)</translation>
     </message>
@@ -386,153 +386,153 @@ The details are in the log file:
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="49"/>
+        <location filename="../../ui/main_window.py" line="50"/>
         <source>填报通 Tianbao</source>
         <translation>Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="75"/>
+        <location filename="../../ui/main_window.py" line="76"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="78"/>
+        <location filename="../../ui/main_window.py" line="79"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="84"/>
+        <location filename="../../ui/main_window.py" line="85"/>
         <source>进度图</source>
         <translation>Progress chart</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="93"/>
+        <location filename="../../ui/main_window.py" line="94"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="112"/>
+        <location filename="../../ui/main_window.py" line="113"/>
         <source>报告期</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="115"/>
+        <location filename="../../ui/main_window.py" line="116"/>
         <source> 单位：</source>
         <translation> Unit: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="117"/>
+        <location filename="../../ui/main_window.py" line="118"/>
         <source>  年度：</source>
         <translation>  Year: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="119"/>
+        <location filename="../../ui/main_window.py" line="120"/>
         <source>  报告期：</source>
         <translation>  Period: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="122"/>
+        <location filename="../../ui/main_window.py" line="123"/>
         <source>撤销</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>重做</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="136"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="137"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="141"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="145"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="152"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
-        <location filename="../../ui/main_window.py" line="321"/>
+        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="323"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="180"/>
+        <location filename="../../ui/main_window.py" line="182"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="232"/>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247"/>
+        <location filename="../../ui/main_window.py" line="249"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248"/>
+        <location filename="../../ui/main_window.py" line="250"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="292"/>
+        <location filename="../../ui/main_window.py" line="294"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="292"/>
+        <location filename="../../ui/main_window.py" line="294"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="302"/>
+        <location filename="../../ui/main_window.py" line="304"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="307"/>
+        <location filename="../../ui/main_window.py" line="309"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="316"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="324"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
