@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.selfcheck import CheckResult, IndicatorCheck
+from app.validation import Message
 from ui.form_model import Col
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
@@ -33,62 +34,68 @@ class CheckPanel(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
-        self.lines: list[Line] = []
-        self._cache: dict[str, tuple[IndicatorCheck, list[Line], list[Line]]] = {}
+        # Indicator code → (the check shown, whether a rule asks for its explanation, its lines).
+        self._blocks: dict[str, tuple[IndicatorCheck, bool, list[Line]]] = {}
+        self._rule_lines: list[Line] = []
+        self._form: tuple[str, str, str, str] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
         layout.addWidget(self.list)
 
     def show_result(self, result: CheckResult) -> None:
-        errors: list[Line] = []
-        warnings: list[Line] = []
-        missing: list[Line] = []
-        cache: dict[str, tuple[IndicatorCheck, list[Line], list[Line]]] = {}
-        missing_codes = {ic.spec.code for ic in result.missing_explanations}
+        """Show ``result``: each indicator's errors, warnings and missing explanation, in form order, then the
+        template's cross-indicator rules. Only the blocks of indicators whose check changed are rebuilt."""
+        form = (result.catalog.code, result.catalog.version, result.unit.code, str(result.period))
+        if form != self._form:
+            # Another form: its blocks sit at other places, so start afresh.
+            self.list.clear()
+            self._blocks, self._rule_lines, self._form = {}, [], form
+        rule_needs = {ic.spec.code for ic in result.missing_explanations if not ic.explanation_missing}
+        position = 0
         for ic in result.indicators:
-            # The engine hands back the very same object for an indicator it did not re-check: reuse its lines.
-            known = self._cache.get(ic.spec.code)
-            if known is not None and known[0] is ic:
-                err, warn = known[1], known[2]
-            else:
-                err = [
-                    self._line(self.tr("错误"), ic.spec.name, m.text, "#a11d1d", m.indicator, Col.VALUE)
-                    for m in ic.messages
-                    if m.level == "error"
-                ]
-                warn = [
-                    self._line(self.tr("提示"), ic.spec.name, m.text, "#8a5a00", m.indicator, Col.VALUE)
-                    for m in ic.messages
-                    if m.level == "warning"
-                ]
-            cache[ic.spec.code] = (ic, err, warn)
-            errors += err
-            warnings += warn
-            if ic.spec.code in missing_codes:
-                missing.append(
-                    self._line(
-                        self.tr("待说明"),
-                        ic.spec.name,
-                        self.tr("需填写情况说明"),
-                        "#1d4f91",
-                        ic.spec.code,
-                        Col.EXPLANATION,
-                    )
-                )
-        self._cache = cache
-        names = {ic.spec.code: ic.spec.name for ic in result.indicators if ic.spec.code}
-        for m in result.rule_messages:
-            line = self._line(
-                self.tr("错误") if m.level == "error" else self.tr("提示"),
-                names.get(m.indicator or "", ""),
-                m.text,
-                "#a11d1d" if m.level == "error" else "#8a5a00",
-                m.indicator,
-                Col.VALUE,
+            code = ic.spec.code
+            key = (ic, code in rule_needs)
+            block = self._blocks.get(code)
+            if block is not None and block[0] is key[0] and block[1] == key[1]:
+                position += len(block[2])
+                continue
+            lines = self._indicator_lines(ic, ic.explanation_missing or code in rule_needs)
+            old_count = len(block[2]) if block is not None else 0
+            self._replace(position, old_count, lines, block[2] if block is not None else [])
+            self._blocks[code] = (key[0], key[1], lines)
+            position += len(lines)
+        rules = [self._rule_line(m, result) for m in result.rule_messages]
+        self._replace(position, self.list.count() - position, rules, self._rule_lines)
+        self._rule_lines = rules
+        self._heading(result)
+
+    def _indicator_lines(self, ic: IndicatorCheck, needs_explanation: bool) -> list[Line]:
+        name = ic.spec.name
+        lines = [
+            self._line(self.tr("错误"), name, m.text, "#a11d1d", ic.spec.code, Col.VALUE)
+            for m in ic.messages
+            if m.level == "error"
+        ]
+        lines += [
+            self._line(self.tr("提示"), name, m.text, "#8a5a00", ic.spec.code, Col.VALUE)
+            for m in ic.messages
+            if m.level == "warning"
+        ]
+        if needs_explanation:
+            lines.append(
+                self._line(self.tr("待说明"), name, self.tr("需填写情况说明"), "#1d4f91", ic.spec.code, Col.EXPLANATION)
             )
-            (errors if m.level == "error" else warnings).append(line)
-        self._update(errors + warnings + missing)
+        return lines
+
+    def _rule_line(self, m: Message, result: CheckResult) -> Line:
+        ic = result.by_code.get(m.indicator or "")
+        name = ic.spec.name if ic is not None else ""
+        if m.level == "error":
+            return self._line(self.tr("错误"), name, m.text, "#a11d1d", m.indicator, Col.VALUE)
+        return self._line(self.tr("提示"), name, m.text, "#8a5a00", m.indicator, Col.VALUE)
+
+    def _heading(self, result: CheckResult) -> None:
         n_errors, n_missing = len(result.errors), len(result.missing_explanations)
         filled, due = result.filled
         if n_errors or n_missing:
@@ -108,28 +115,28 @@ class CheckPanel(QWidget):
     def _line(kind: str, name: str, text: str, color: str, code: str | None, column: Col) -> Line:
         return (f"【{kind}】{name}：{text}" if name else f"【{kind}】{text}", color, code, int(column))
 
-    def _update(self, lines: list[Line]) -> None:
-        """Replace only the lines that changed: an edit changes one or two, and every item inserted or removed
-        makes the word-wrapped list lay out all its items again (milliseconds each with hundreds of items)."""
-        old = self.lines
-        if old == lines:
+    def _replace(self, position: int, count: int, lines: list[Line], old: list[Line]) -> None:
+        """Put ``lines`` in place of the ``count`` items at ``position``, leaving equal items alone (every item
+        inserted or removed makes the word-wrapped list lay out again)."""
+        if count == len(lines) and old == lines:
             return
-        shorter = min(len(old), len(lines))
-        head = next((i for i, (a, b) in enumerate(zip(old, lines, strict=False)) if a is not b and a != b), shorter)
-        rest = shorter - head
-        tail = next(
-            (i for i, (a, b) in enumerate(zip(reversed(old), reversed(lines), strict=False)) if i >= rest or a != b),
-            rest,
-        )
-        for _ in range(len(old) - head - tail):
-            self.list.takeItem(head)
-        for offset, (text, color, code, column) in enumerate(lines[head : len(lines) - tail]):
+        for _ in range(count):
+            self.list.takeItem(position)
+        for offset, (text, color, code, column) in enumerate(lines):
             item = QListWidgetItem(text)
             item.setForeground(QBrush(QColor(color)))
             item.setData(CODE_ROLE, code)
             item.setData(COLUMN_ROLE, column)
-            self.list.insertItem(head + offset, item)
-        self.lines = lines
+            self.list.insertItem(position + offset, item)
+
+    @property
+    def lines(self) -> list[Line]:
+        """What the list shows, in order (for tests and for copying)."""
+        out = []
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            out.append((item.text(), item.foreground().color().name(), item.data(CODE_ROLE), item.data(COLUMN_ROLE)))
+        return out
 
     def _activated(self, item: QListWidgetItem) -> None:
         code = item.data(CODE_ROLE)
