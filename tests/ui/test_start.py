@@ -1,0 +1,131 @@
+"""Starting the program: the first-run wizard, settings (language, role, unit) and the error dialog."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.catalog import CatalogSpec
+from app.db import Database
+from app.form import available_years
+from tests.app.templates import CITY, D1, D2
+from tests.ui.conftest import ui_template
+from ui.application import install_excepthook
+from ui.main_window import MainWindow
+from ui.settings_dialog import SettingsDialog
+from ui.wizard import FirstRunWizard
+
+
+def run_wizard(qtbot: QtBot, wizard: FirstRunWizard) -> None:
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()  # role → template
+    wizard.next()  # template → unit (imports the template)
+
+
+def test_wizard_with_the_demo_catalog_sets_up_a_district_clerk(qtbot: QtBot, db: Database, settings: QSettings) -> None:
+    wizard = FirstRunWizard(db, settings)
+    run_wizard(qtbot, wizard)
+    assert available_years(db) == [2023]
+    units = [wizard.unit_box.itemData(i) for i in range(wizard.unit_box.count())]
+    assert "520100" not in units and "520103" in units  # a district clerk chooses among districts
+    wizard.unit_box.setCurrentIndex(units.index("520103"))
+    wizard.accept()
+    assert settings.value("role") == "district"
+    assert settings.value("unit") == "520103"
+
+
+def test_wizard_for_the_city_imports_the_cities_template_file(
+    qtbot: QtBot, db: Database, settings: QSettings, tmp_path: Path
+) -> None:
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(ui_template(), ensure_ascii=False), encoding="utf-8")
+    wizard = FirstRunWizard(db, settings)
+    wizard.city.setChecked(True)
+    wizard.use_file.setChecked(True)
+    wizard.file_edit.setText(str(path))
+    run_wizard(qtbot, wizard)
+    assert [wizard.unit_box.itemData(i) for i in range(wizard.unit_box.count())] == [CITY]
+    wizard.accept()
+    assert settings.value("role") == "city"
+    assert settings.value("unit") == CITY
+
+
+def test_wizard_refuses_a_bad_template_and_stays_on_its_page(
+    qtbot: QtBot, db: Database, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ not json", encoding="utf-8")
+    wizard = FirstRunWizard(db, settings)
+    wizard.use_file.setChecked(True)
+    wizard.file_edit.setText(str(bad))
+    run_wizard(qtbot, wizard)
+    assert shown and "bad.json" in shown[0]
+    assert wizard.currentId() == 1  # still the template page
+    assert available_years(db) == []
+
+
+def test_district_role_shows_only_the_own_unit(
+    qtbot: QtBot, db: Database, spec: CatalogSpec, settings: QSettings
+) -> None:
+    settings.setValue("role", "district")
+    settings.setValue("unit", D2)
+    window = MainWindow(db, settings)
+    qtbot.addWidget(window)
+    assert [window.unit_box.itemData(i) for i in range(window.unit_box.count())] == [D2]
+    assert not window.unit_box.isEnabled()
+    assert window.form is not None and window.form.unit.code == D2
+
+
+def test_city_role_can_open_every_unit(qtbot: QtBot, db: Database, spec: CatalogSpec, settings: QSettings) -> None:
+    settings.setValue("role", "city")
+    settings.setValue("unit", CITY)
+    window = MainWindow(db, settings)
+    qtbot.addWidget(window)
+    assert [window.unit_box.itemData(i) for i in range(window.unit_box.count())] == [CITY, D1, D2]
+    assert window.form is not None and window.form.unit.code == CITY and window.form.aggregated
+
+
+def test_settings_dialog_saves_language_role_and_unit(
+    qtbot: QtBot, db: Database, spec: CatalogSpec, settings: QSettings
+) -> None:
+    dialog = SettingsDialog(db, settings)
+    qtbot.addWidget(dialog)
+    dialog.language.setCurrentIndex(dialog.language.findData("en"))
+    dialog.role.setCurrentIndex(dialog.role.findData("city"))
+    dialog.unit.setCurrentIndex(dialog.unit.findData(CITY))
+    dialog.accept()
+    assert (settings.value("language"), settings.value("role"), settings.value("unit")) == ("en", "city", CITY)
+
+
+def test_an_unexpected_error_is_logged_and_shown_with_the_log_path(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    log_path = tmp_path / "tianbao.log"
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    logging.getLogger().addHandler(handler)
+    previous = sys.excepthook
+    try:
+        install_excepthook(log_path)
+        try:
+            raise RuntimeError("磁盘已满")
+        except RuntimeError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        sys.excepthook = previous
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert shown and "磁盘已满" in shown[0] and str(log_path) in shown[0]
+    assert "RuntimeError: 磁盘已满" in log_path.read_text(encoding="utf-8")
