@@ -170,6 +170,11 @@ class CatalogSpec:
             self._baselines[unit] = cached
         return MappingProxyType(cached)
 
+    def entered_at(self, ind: IndicatorSpec, unit: str) -> bool:
+        """Whether ``unit`` types ``ind``'s figures: never a formula's; at a parent unit only what is not
+        aggregated from its children (aggregation ``none``)."""
+        return ind.entered and (ind.aggregation == "none" or not self.children_of(unit))
+
     def children_of(self, unit: str) -> list[str]:
         return [u.code for u in self.units if u.parent == unit]
 

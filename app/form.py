@@ -81,7 +81,7 @@ class FormService:
 
     def _load(self, unit: str, period: Period) -> dict[str, Entry]:
         with self.db.session() as session:
-            return load_entries(session, unit, period)
+            return load_entries(session, unit, period, catalog_code=self.spec.code)
 
     # ------------------------------------------------------------------ reading
 
@@ -89,10 +89,8 @@ class FormService:
         """Whether ``field`` of ``ind`` can be typed into here."""
         if field == "explanation":
             return True
-        if ind.kind == "derived":
+        if not self.spec.entered_at(ind, self.unit.code):
             return False
-        if self.aggregated and ind.aggregation != "none":
-            return False  # a parent's figure comes from its children
         if ind.kind == "ratio":
             return field in ("numerator", "denominator")
         return field == "value"
@@ -155,7 +153,7 @@ class FormService:
         try:
             with self.db.transaction() as session:
                 apply_changes(session, self.spec, self.unit.code, self.period, changes, self.user, action)
-                stored = load_entries(session, self.unit.code, self.period, codes)
+                stored = load_entries(session, self.unit.code, self.period, codes, self.spec.code)
         except EntryError as exc:
             raise FormError(str(exc)) from exc
         if self.aggregated:

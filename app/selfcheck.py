@@ -258,5 +258,5 @@ def check_unit(session: Session, unit_code: str, period: Period) -> CheckResult:
     spec = load_spec(session, catalog)
     if spec.unit(unit_code) is None:
         raise LookupError(f"单位 {unit_code} 不在 {spec.name} 中")
-    figures = Figures(spec, lambda u, p: load_entries(session, u, p))
+    figures = Figures(spec, lambda u, p: load_entries(session, u, p, catalog_code=spec.code))
     return run_check(figures, unit_code, period)

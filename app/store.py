@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogSpec, IndicatorSpec
-from app.compute import Entry
+from app.compute import EMPTY, Entry
 from app.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value, utcnow
 from app.numbers import NumberError, check_places, parse_decimal, to_text
 from app.periods import Period
@@ -47,25 +47,37 @@ def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code))
 
 
-def latest_submission(session: Session, unit: Unit, period: Period) -> Submission | None:
-    """The highest revision of ``unit``'s report for ``period`` (any catalog of that year)."""
-    return session.scalar(
+def latest_submission(
+    session: Session, unit: Unit, period: Period, catalog_code: str | None = None
+) -> Submission | None:
+    """The highest revision of ``unit``'s report for ``period`` under the indicator system ``catalog_code``.
+
+    Any version of that system counts (a newer version carries the figures on); another system's figures —
+    the demo catalog's, say — never do. ``None`` looks at every system of the year.
+    """
+    query = (
         select(Submission)
         .join(Catalog, Catalog.id == Submission.catalog_id)
         .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.year == period.year)
-        .order_by(Submission.revision.desc())
-        .limit(1)
     )
+    if catalog_code is not None:
+        query = query.where(Catalog.code == catalog_code)
+    return session.scalar(query.order_by(Submission.revision.desc()).limit(1))
 
 
 def load_entries(
-    session: Session, unit_code: str, period: Period, codes: Iterable[str] | None = None
+    session: Session,
+    unit_code: str,
+    period: Period,
+    codes: Iterable[str] | None = None,
+    catalog_code: str | None = None,
 ) -> dict[str, Entry]:
-    """Indicator code → entry of the unit's latest revision for the period (only ``codes`` if given)."""
+    """Indicator code → entry of the unit's latest revision for the period (only ``codes`` if given) under the
+    indicator system ``catalog_code`` (see :func:`latest_submission`)."""
     unit = unit_by_code(session, unit_code)
     if unit is None:
         return {}
-    sub = latest_submission(session, unit, period)
+    sub = latest_submission(session, unit, period, catalog_code)
     if sub is None:
         return {}
     return entries_of(session, sub, codes)
@@ -137,7 +149,7 @@ def editable_submission(session: Session, catalog: Catalog, unit: Unit, period: 
     A new revision is opened after the last one was locked, and also when the city issued a new version of the
     template since: the draft then moves to the new catalog, keeping the values of indicators it still has.
     """
-    sub = latest_submission(session, unit, period)
+    sub = latest_submission(session, unit, period, catalog.code)
     if sub is not None and sub.status == DRAFT and sub.catalog_id == catalog.id:
         return sub
     revision = 1 if sub is None else sub.revision + 1
@@ -202,7 +214,13 @@ def apply_changes(
         if ind is None:
             raise EntryError(f"指标代码 {change.indicator} 不存在")
         _check_change(ind, change)
+        touches_figures = any(x is not ... for x in (change.value, change.numerator, change.denominator))
+        if touches_figures and not spec.entered_at(ind, unit_code):
+            raise EntryError(f"{ind.name}由下级单位的填报汇总得出，{unit_code} 不能直接填写")
     wanted = list({c.indicator for c in changes})
+    current = load_entries(session, unit_code, period, wanted, spec.code)
+    if not any(_differs(current.get(c.indicator, EMPTY), c) for c in changes):
+        return 0  # nothing changes: in particular a locked revision is not reopened for it
     ids = dict(
         session.execute(
             select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id, Indicator.code.in_(wanted))
@@ -242,6 +260,15 @@ def apply_changes(
         row.updated_at, row.updated_by = now, user
     session.flush()
     return changed
+
+
+def _differs(entry: Entry, change: Change) -> bool:
+    """Whether ``change`` would alter ``entry`` as written (2.00 → 2 is a change)."""
+    for field in ("value", "numerator", "denominator"):
+        new = getattr(change, field)
+        if new is not ... and to_text(new) != to_text(getattr(entry, field)):
+            return True
+    return change.explanation is not ... and str(change.explanation).strip() != entry.explanation
 
 
 def _text(v: object) -> str | None:
@@ -286,11 +313,12 @@ def lock_submission(
     user: str | None = None,
     payload_hash: str | None = None,
     signature: str | None = None,
+    catalog_code: str | None = None,
 ) -> Submission:
     """Freeze the unit's open revision: from now on it never changes; edits open the next revision."""
     user = user or current_user()
     unit = unit_by_code(session, unit_code)
-    sub = None if unit is None else latest_submission(session, unit, period)
+    sub = None if unit is None else latest_submission(session, unit, period, catalog_code)
     if sub is None:
         raise EntryError(f"单位 {unit_code} 在 {period} 没有可锁定的填报")
     if sub.status != DRAFT:

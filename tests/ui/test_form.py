@@ -5,6 +5,7 @@ Offscreen Qt; every edit is checked in the database, not only on screen.
 
 from __future__ import annotations
 
+import gc
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -651,13 +652,17 @@ def test_a_long_editing_session_does_not_use_up_the_references_to_none(window: M
     for i in range(3):  # warm-up: caches, fonts
         model.setData(cell(window, "A", Col.VALUE), str(90 + i))
         window.chart.repaint()
+    # Garbage from earlier tests going away also changes None's count: collect it first, on both sides.
+    gc.collect()
     before = sys.getrefcount(None)
-    for i in range(20):
+    for i in range(40):
         model.setData(cell(window, "A", Col.VALUE), str(i + 1))
         window.chart.repaint()
         QApplication.processEvents()
+    gc.collect()
     lost = before - sys.getrefcount(None)
-    assert lost < 500, (
-        f"PySide6 {PySide6.__version__} lost {lost} references to None in 20 edits: the program would abort "
+    # The faulty release loses hundreds per edit (over 10,000 here); ordinary churn stays far below this.
+    assert lost < 2000, (
+        f"PySide6 {PySide6.__version__} lost {lost} references to None in 40 edits: the program would abort "
         "after a few hundred edits; use a PySide6 without this bug (6.11.3 has none)"
     )
