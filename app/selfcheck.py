@@ -185,6 +185,7 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         # Another year's values are matched to this catalog by indicator code.
         previous=figures.values(unit_code, period.previous()),
         last_year=figures.values(unit_code, period.same_period_last_year()),
+        annual=period.is_annual,
     )
     contributors = figures.contributors.get((unit_code, period))
     checks: list[IndicatorCheck] = []

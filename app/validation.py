@@ -9,7 +9,7 @@ from decimal import Decimal
 from app.catalog import CatalogSpec, IndicatorSpec, RuleSpec
 from app.compute import Computed, Entry
 from app.formula import EvaluationError
-from app.numbers import CONTEXT, decimal_places, fmt, quantize
+from app.numbers import CONTEXT, NumberError, check_places, fmt, quantize
 
 ERROR = "error"
 WARNING = "warning"
@@ -38,6 +38,7 @@ class History:
     previous_in_year: Mapping[str, Decimal | None]
     previous: Mapping[str, Decimal | None]
     last_year: Mapping[str, Decimal | None]
+    annual: bool = False  # the period checked is a whole year
 
 
 NO_HISTORY = History({}, {}, {})
@@ -55,8 +56,28 @@ def validate_indicator(ind: IndicatorSpec, entry: Entry, computed: Computed, his
 
     if ind.code in computed.errors:
         error(computed.errors[ind.code])
-    if ind.kind == "base" and entry.value is not None and decimal_places(entry.value.normalize()) > ind.decimals:
-        error(f"数值最多保留 {ind.decimals} 位小数")
+    parts = [("value", entry.value, ind.decimals, "数值")] if ind.kind == "base" else []
+    if ind.kind == "ratio":
+        parts += [
+            (
+                "numerator",
+                entry.numerator,
+                ind.numerator.decimals if ind.numerator else 0,
+                f"分子（{_part(ind, 'n')}）",
+            ),
+            (
+                "denominator",
+                entry.denominator,
+                ind.denominator.decimals if ind.denominator else 0,
+                f"分母（{_part(ind, 'd')}）",
+            ),
+        ]
+    for _field, number, places, what in parts:
+        if number is not None:
+            try:
+                check_places(number, places, what)
+            except NumberError as exc:
+                error(str(exc))
     if ind.kind == "ratio":
         num, den = entry.numerator, entry.denominator
         if (num is None) != (den is None):
@@ -68,20 +89,22 @@ def validate_indicator(ind: IndicatorSpec, entry: Entry, computed: Computed, his
     value = computed.values.get(ind.code)
     if value is None:
         return out
-    shown = quantize(value, ind.decimals)
-    if ind.min_value is not None and shown < ind.min_value:
+    # Ranges hold for the exact value: 100.04 % must not pass as 100.0 % because of rounding.
+    if ind.min_value is not None and value < ind.min_value:
         error(f"数值 {fmt(value, ind.decimals)} 小于下限 {ind.min_value}")
-    if ind.max_value is not None and shown > ind.max_value:
-        if ind.kind == "ratio" and ind.unit == "%" and ind.max_value == 100:
+    if ind.max_value is not None and value > ind.max_value:
+        if ind.kind == "ratio" and ind.max_value == (ind.scale if ind.scale is not None else 100):
             error(f"分子（{_part(ind, 'n')}）不能大于分母（{_part(ind, 'd')}）")
         else:
             error(f"数值 {fmt(value, ind.decimals)} 大于上限 {ind.max_value}")
     earlier = history.previous_in_year.get(ind.code)
-    if ind.is_cumulative and earlier is not None and value < earlier:
+    # Compared as shown: a year-to-date total that only differs beyond its decimals has not fallen.
+    if ind.is_cumulative and earlier is not None and quantize(value, ind.decimals) < quantize(earlier, ind.decimals):
         error(f"累计值 {fmt(value, ind.decimals)} 小于上一季度的 {fmt(earlier, ind.decimals)}，累计值不应减少")
     if ind.change_threshold is not None:
         comparisons = [("同期", history.last_year.get(ind.code))]
-        if not ind.is_cumulative:
+        # For the year the previous period is last year: one comparison, not the same one twice.
+        if not ind.is_cumulative and not history.annual:
             # A year-to-date total always grows quarter on quarter; only level figures compare with the last one.
             comparisons.insert(0, ("上期", history.previous.get(ind.code)))
         for label, old in comparisons:

@@ -100,7 +100,7 @@ def test_too_many_decimals_in_a_stored_value_is_an_error() -> None:
     spec = spec_from_document(document([indicator("A")]))
     ind = spec.by_code["A"]
     messages = validate_indicator(ind, Entry(value=D("1.5")), Computed({"A": D("1.5")}, {}), NO_HISTORY)
-    assert any(m.level == ERROR and "小数" in m.text for m in messages)
+    assert any(m.level == ERROR and "应为整数" in m.text for m in messages)  # 0 decimal places: a whole number
     messages = validate_indicator(ind, Entry(value=D("2.000")), Computed({"A": D("2.000")}, {}), NO_HISTORY)
     assert messages == []
 

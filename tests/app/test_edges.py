@@ -1,0 +1,110 @@
+"""Edges found in review: exact ranges, year-to-date as shown, one yearly comparison, separate indicator systems,
+figures a parent aggregates, and edits that change nothing."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from app.compute import Computed, Entry
+from app.db import Database
+from app.periods import Period
+from app.store import Change, EntryError, apply_changes, lock_submission, revisions
+from app.template_io import spec_from_document
+from app.validation import ERROR, WARNING, History, validate_indicator
+from tests.app.helpers import check, enter, store_template
+from tests.app.templates import CITY, D1, document, indicator, ratio
+
+
+def test_a_share_over_100_percent_is_an_error_even_when_rounding_hides_it() -> None:
+    doc = document([ratio("R")])
+    doc["indicators"][0]["decimals"] = 1
+    for t in doc["targets"]:
+        t["target"], t["baseline"] = "100.0", "60.0"
+    spec = spec_from_document(doc)
+    ind = spec.by_code["R"]
+    entry = Entry(numerator=D("100.04"), denominator=D("100.00"))
+    messages = validate_indicator(ind, entry, Computed({"R": D("100.04")}, {}), History({}, {}, {}))
+    assert [m.level for m in messages] == [ERROR]
+    assert "不能大于分母" in messages[0].text
+
+
+def test_a_year_to_date_total_equal_as_shown_has_not_fallen() -> None:
+    spec = spec_from_document(document([indicator("A", decimals=1)]))
+    ind = spec.by_code["A"]
+    history = History({"A": D("10.04")}, {}, {})
+    # 10.0 and 10.0 as shown: no error; a real fall still is one.
+    assert validate_indicator(ind, Entry(value=D("10.0")), Computed({"A": D("10.0")}, {}), history) == []
+    fallen = validate_indicator(ind, Entry(value=D("9.9")), Computed({"A": D("9.9")}, {}), history)
+    assert [m.level for m in fallen] == [ERROR]
+
+
+def test_the_year_is_compared_with_last_year_once() -> None:
+    spec = spec_from_document(document([indicator("L", accumulation="level", change_threshold="10")]))
+    ind = spec.by_code["L"]
+    last = {"L": D("50")}
+    history = History({}, last, last, annual=True)
+    messages = validate_indicator(ind, Entry(value=D("80")), Computed({"L": D("80")}, {}), history)
+    assert [m.level for m in messages] == [WARNING]
+    assert "同期" in messages[0].text
+
+
+def test_another_indicator_system_of_the_same_year_never_sees_the_first_ones_figures(
+    db: Database, tmp_path: Path
+) -> None:
+    first = store_template(db, document([indicator("A")]), tmp_path, "first.json")
+    enter(db, first, D1, "2023Q2", A="40")
+    other_doc = document([indicator("A")])
+    other_doc["catalog"]["code"] = "OTHER"
+    other = store_template(db, other_doc, tmp_path, "other.json")
+    result = check(db, D1, "2023Q2")  # the newest system of the year: OTHER
+    assert result.catalog.code == "OTHER"
+    assert result.by_code["A"].value is None
+    enter(db, other, D1, "2023Q2", A="7")
+    assert check(db, D1, "2023Q2").by_code["A"].value == 7
+    with db.session() as session:
+        from app.store import load_entries
+
+        assert load_entries(session, D1, Period(2023, 2), catalog_code=first.code)["A"].value == 40
+
+
+def test_a_newer_version_of_the_same_system_carries_the_figures_on(db: Database, tmp_path: Path) -> None:
+    doc = document([indicator("A"), indicator("B")])
+    v1 = store_template(db, doc, tmp_path, "v1.json")
+    enter(db, v1, D1, "2023Q2", A="40", B="5")
+    doc2 = copy.deepcopy(doc)
+    doc2["catalog"]["version"] = "2"
+    doc2["indicators"][1]["name"] = "改名后的指标B"
+    v2 = store_template(db, doc2, tmp_path, "v2.json")
+    assert check(db, D1, "2023Q2").by_code["A"].value == 40
+    enter(db, v2, D1, "2023Q2", B="6")
+    result = check(db, D1, "2023Q2")
+    assert (result.by_code["A"].value, result.by_code["B"].value) == (40, 6)
+
+
+def test_a_figure_the_city_aggregates_cannot_be_entered_for_the_city(db: Database, tmp_path: Path) -> None:
+    spec = store_template(db, document([indicator("A"), indicator("N", aggregation="none")]), tmp_path)
+    with db.transaction() as session, pytest.raises(EntryError, match="汇总"):
+        apply_changes(session, spec, CITY, Period(2023, 2), [Change("A", value=D("5"))], "t")
+    enter(db, spec, CITY, "2023Q2", N="9")  # its own figure is fine
+    assert check(db, CITY, "2023Q2").by_code["N"].value == 9
+
+
+def test_an_edit_that_changes_nothing_does_not_reopen_a_locked_revision(db: Database, tmp_path: Path) -> None:
+    spec = store_template(db, document([indicator("A")]), tmp_path)
+    enter(db, spec, D1, "2023Q2", A="40")
+    with db.transaction() as session:
+        lock_submission(session, D1, Period(2023, 2), "t")
+    with db.transaction() as session:
+        assert apply_changes(session, spec, D1, Period(2023, 2), [Change("A", value=D("40"))], "t") == 0
+    with db.session() as session:
+        assert [(r.revision, r.status) for r in revisions(session, D1, Period(2023, 2))] == [(1, "locked")]
+    enter(db, spec, D1, "2023Q2", A="41")
+    with db.session() as session:
+        assert [(r.revision, r.status) for r in revisions(session, D1, Period(2023, 2))] == [
+            (1, "locked"),
+            (2, "draft"),
+        ]
