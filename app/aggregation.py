@@ -47,9 +47,15 @@ def aggregate(
             continue
         rows = [(code, entries.get(ind.code, EMPTY)) for code, entries in children.items()]
         if ind.aggregation == "formula":
-            # Computed later from the aggregated inputs; contributors are the units with a value.
-            result[ind.code] = Entry(explanation=mine.explanation)
-            contributors[ind.code] = [c for c, _ in rows if child_values[c].get(ind.code) is not None]
+            # Computed later from the aggregated inputs. Those must cover the same units, or the result mixes
+            # partial and full sums (energy of 10 districts over GDP of 11): until every unit has every input,
+            # the parent has no figure.
+            assert ind.parsed is not None
+            inputs = sorted(ind.parsed.refs)
+            complete = [c for c, _ in rows if all(child_values[c].get(ref) is not None for ref in inputs)]
+            contributors[ind.code] = complete
+            incomplete = len(complete) < len(rows)
+            result[ind.code] = Entry(explanation=mine.explanation, incomplete=incomplete)
             continue
         if ind.aggregation == "ratio":
             parts = [(c, e) for c, e in rows if e.numerator is not None and e.denominator is not None]

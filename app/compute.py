@@ -23,10 +23,7 @@ class Entry:
     numerator: Decimal | None = None
     denominator: Decimal | None = None
     explanation: str = ""
-
-    @property
-    def is_empty(self) -> bool:
-        return self.value is None and self.numerator is None and self.denominator is None
+    incomplete: bool = False  # aggregated formula whose inputs do not yet cover every unit: no figure
 
 
 EMPTY = Entry()
@@ -64,6 +61,8 @@ def compute_values(
                 values[ind.code] = entry.value
             elif ind.kind == "ratio":
                 values[ind.code] = ratio_value(ind, entry.numerator, entry.denominator)
+            elif entry.incomplete:
+                values[ind.code] = None
             elif entry.value is not None:
                 values[ind.code] = entry.value
             else:

@@ -128,8 +128,8 @@ def classify(
     completion = _completion(ind, v, target, annual)
     expected_completion = None if expected is None else _completion(ind, expected, target, annual)
     if target is None:
-        # An assessed indicator always has a target once its template was accepted; a gap means the
-        # template lacks it for this unit, which the template import refuses. Treat as behind to be seen.
+        # The template import makes sure every assessed indicator has its targets; a stored gap (a unit added
+        # to the hierarchy later) is shown as behind so that it is seen, not passed over.
         return Progress(Status.BEHIND, None, expected, completion, expected_completion)
     if ind.direction == "cap":
         # A cumulative ceiling is pro-rated through the year (the expected value); a level one holds always.

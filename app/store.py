@@ -160,8 +160,11 @@ def editable_submission(session: Session, catalog: Catalog, unit: Unit, period: 
         _audit(session, user, "create", new, unit.code)
         session.flush()
         return new
+    # A derived indicator's figure is computed, so a value an earlier version let the clerk type is not kept.
     target_ids = dict(
-        session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all()
+        session.execute(
+            select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id, Indicator.kind != "derived")
+        ).all()
     )
     source_codes = dict(
         session.execute(select(Indicator.id, Indicator.code).where(Indicator.catalog_id == sub.catalog_id)).all()

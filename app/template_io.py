@@ -189,7 +189,7 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
             problems.append(f"{where}：同一指标、单位、报告期的目标重复")
         targets[key] = spec
     # A target that is there but wrong is reported above, not once more as missing.
-    problems += _check_target_coverage(indicators, units, given, year)
+    problems += _check_target_coverage(indicators, units, given, targets, year)
 
     rules: list[RuleSpec] = []
     rule_codes: set[str] = set()
@@ -418,7 +418,11 @@ def _target(
 
 
 def _check_target_coverage(
-    indicators: list[IndicatorSpec], units: list[UnitSpec], targets: set[tuple[str, str, str]], year: int
+    indicators: list[IndicatorSpec],
+    units: list[UnitSpec],
+    given: set[tuple[str, str, str]],
+    targets: dict[tuple[str, str, str], TargetSpec],
+    year: int,
 ) -> list[str]:
     problems = []
     for ind in indicators:
@@ -426,9 +430,16 @@ def _check_target_coverage(
             continue
         periods = [f"{year}Q{q}" for q in range(1, 5)] if ind.is_quarterly else [str(year)]
         for unit in units:
-            missing = [p for p in periods if (ind.code, unit.code, p) not in targets]
+            missing = [p for p in periods if (ind.code, unit.code, p) not in given]
             if missing:
                 problems.append(f"指标 {ind.code} 缺少单位 {unit.code} 的目标：{', '.join(missing)}")
+        if not ind.is_quarterly and not ind.is_cumulative and ind.direction != "cap":
+            # A level indicator's expected progress starts from last year's value.
+            for unit in units:
+                annual = targets.get((ind.code, unit.code, str(year)))
+                if annual is not None and annual.baseline is None and len(annual.milestones) < 3:
+                    where = f"指标 {ind.code}（单位 {unit.code}）"
+                    problems.append(f"{where}：水平型指标须给出 baseline（上年值）或 Q1–Q3 的 milestones")
     return problems
 
 

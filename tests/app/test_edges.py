@@ -108,3 +108,39 @@ def test_an_edit_that_changes_nothing_does_not_reopen_a_locked_revision(db: Data
             (1, "locked"),
             (2, "draft"),
         ]
+
+
+def test_a_city_formula_waits_until_every_unit_has_every_input(db: Database, tmp_path: Path) -> None:
+    doc = document(
+        [
+            indicator("E", tier="basic", field="基础数据", assessed=False),
+            indicator("G", tier="basic", field="基础数据", assessed=False),
+            indicator(
+                "I", kind="derived", formula="E / G * 100", aggregation="formula", accumulation="level", decimals=2
+            ),
+        ]
+    )
+    doc["targets"] += [
+        {"indicator": c, "unit": u, "period": "2023", "baseline": "1"} for c in "EG" for u in (CITY, D1, "D2")
+    ]
+    spec = store_template(db, doc, tmp_path)
+    enter(db, spec, D1, "2023Q2", E="10", G="100")
+    enter(db, spec, "D2", "2023Q2", G="300")  # D2 has not reported its energy use yet
+    city = check(db, CITY, "2023Q2").by_code["I"]
+    assert city.value is None  # not 10 / 400: that would mix one district's energy with two districts' GDP
+    assert city.contributors == [D1]
+    enter(db, spec, "D2", "2023Q2", E="50")
+    assert check(db, CITY, "2023Q2").by_code["I"].value == D(15)  # (10 + 50) / (100 + 300) × 100
+
+
+def test_a_level_indicator_without_a_starting_point_is_refused() -> None:
+    from app.template_io import TemplateError
+
+    doc = document([indicator("L", accumulation="level")])
+    for t in doc["targets"]:
+        del t["baseline"]
+    with pytest.raises(TemplateError, match="指标 L（单位 C0）：水平型指标须给出 baseline"):
+        spec_from_document(doc)
+    for t in doc["targets"]:
+        t["milestones"] = {"Q1": "70", "Q2": "80", "Q3": "90"}
+    assert spec_from_document(doc).by_code["L"].accumulation == "level"

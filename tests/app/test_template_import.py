@@ -512,7 +512,7 @@ def rich_document() -> Doc:
             {"indicator": "L", "unit": u, "period": "2023", "target": "0.123", "baseline": "-1.5"},
             *({"indicator": "Q", "unit": u, "period": f"2023Q{q}", "target": str(q * 10)} for q in range(1, 5)),
             {"indicator": "Q", "unit": u, "period": "2023", "target": "45"},
-            {"indicator": "F", "unit": u, "period": "2023", "target": "3.5000"},
+            {"indicator": "F", "unit": u, "period": "2023", "target": "3.5000", "baseline": "3.0000"},
             {"indicator": "M", "unit": u, "period": "2023", "target": "12345678901234567890.123456", "baseline": "0"},
             {"indicator": "X", "unit": u, "period": "2023", "baseline": "7"},
         ]
