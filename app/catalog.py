@@ -135,22 +135,23 @@ class CatalogSpec:
 
     @cached_property
     def evaluation_order(self) -> list[IndicatorSpec]:
-        """Indicators ordered so that every formula comes after the indicators it reads."""
+        """Indicators ordered so that every formula comes after the indicators it reads (the template import
+        has refused cycles). Iterative, so a long chain of formulas cannot exhaust Python's recursion."""
         order: list[IndicatorSpec] = []
         done: set[str] = set()
-
-        def visit(ind: IndicatorSpec) -> None:
-            if ind.code in done:
-                return
-            done.add(ind.code)
-            if ind.parsed is not None:
-                for ref in sorted(ind.parsed.refs):
-                    if ref in self.by_code:
-                        visit(self.by_code[ref])
-            order.append(ind)
-
-        for ind in self.indicators:
-            visit(ind)
+        for start in self.indicators:
+            stack = [(start, False)]
+            while stack:
+                ind, expanded = stack.pop()
+                if expanded:
+                    order.append(ind)
+                    continue
+                if ind.code in done:
+                    continue
+                done.add(ind.code)
+                stack.append((ind, True))
+                refs = sorted(ind.parsed.refs, reverse=True) if ind.parsed is not None else []
+                stack.extend((self.by_code[r], False) for r in refs if r in self.by_code and r not in done)
         return order
 
     def target_for(self, indicator: str, unit: str, period: Period) -> TargetSpec | None:

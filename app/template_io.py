@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
@@ -71,8 +72,10 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def parse_document(text: str, source: str = "<模板>") -> dict[str, Any]:
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in pairs]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        data = dict(pairs)
+        if len(data) == len(pairs):
+            return data
+        dupes = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
         if dupes:
             raise TemplateError(source, [f"JSON 对象中键重复：{', '.join(dupes)}"])
         return dict(pairs)
@@ -81,12 +84,24 @@ def parse_document(text: str, source: str = "<模板>") -> dict[str, Any]:
         # Kept exact (never a binary float); the schema then refuses it, as data must be decimal strings.
         return Decimal(text_value)
 
+    def small_int(digits: str) -> int:
+        # Python refuses to read integers of thousands of digits (a ValueError); no field needs more than 30.
+        if len(digits.lstrip("-")) > 30:
+            raise TemplateError(source, [f"不是有效的 JSON：整数 {digits[:20]}… 位数过多"])
+        return int(digits)
+
     def no_constant(name: str) -> Any:
         place = _constant_place(text)
         raise TemplateError(source, [f"不是有效的 JSON：{place}不允许 {name}，数值须写成文本形式的小数"])
 
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates, parse_float=no_float, parse_constant=no_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=no_duplicates,
+            parse_float=no_float,
+            parse_int=small_int,
+            parse_constant=no_constant,
+        )
     except json.JSONDecodeError as exc:
         raise TemplateError(source, [f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]) from exc
     except RecursionError as exc:
@@ -337,28 +352,30 @@ def _check_formulas(
             where = f"indicators[{positions.get(ind.code, '?')}].formula（{ind.code}）"
             problems.append(f"{where}：公式引用了不存在的指标 {', '.join(missing)}")
         graph[ind.code] = {r for r in ind.parsed.refs if r in by_code}
-    # Depth-first search for a cycle among formulas; base() reads a fixed baseline, so it cannot loop.
+    # Depth-first search for a cycle among formulas; base() reads a fixed baseline, so it cannot loop. With an
+    # explicit stack: a hostile template's chain of thousands of formulas must not exhaust Python's recursion.
     state: dict[str, int] = {}
-
-    def visit(code: str, trail: list[str]) -> list[str] | None:
-        state[code] = 1
-        for ref in sorted(graph.get(code, ())):
-            if state.get(ref) == 1:
-                return [*trail, code, ref]
-            if ref not in state:
-                found = visit(ref, [*trail, code])
-                if found:
-                    return found
-        state[code] = 2
-        return None
-
-    for code in graph:
-        if code not in state:
-            cycle = visit(code, [])
-            if cycle:
-                start = cycle.index(cycle[-1])
-                problems.append(f"公式之间存在循环引用：{' → '.join(cycle[start:])}")
-                break
+    for root in graph:
+        if root in state:
+            continue
+        path = [root]
+        state[root] = 1
+        pending = [iter(sorted(graph.get(root, ())))]
+        cycle: list[str] | None = None
+        while pending and cycle is None:
+            ref = next(pending[-1], None)
+            if ref is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(ref) == 1:
+                cycle = [*path[path.index(ref) :], ref]
+            elif ref not in state:
+                state[ref] = 1
+                path.append(ref)
+                pending.append(iter(sorted(graph.get(ref, ()))))
+        if cycle:
+            problems.append(f"公式之间存在循环引用：{' → '.join(cycle)}")
+            break
     return problems
 
 

@@ -144,3 +144,42 @@ def test_a_level_indicator_without_a_starting_point_is_refused() -> None:
     for t in doc["targets"]:
         t["milestones"] = {"Q1": "70", "Q2": "80", "Q3": "90"}
     assert spec_from_document(doc).by_code["L"].accumulation == "level"
+
+
+def test_hostile_template_json_is_refused_quickly_and_cleanly() -> None:
+    import json
+    import time
+
+    from app.template_io import TemplateError, parse_document
+
+    with pytest.raises(TemplateError, match="位数过多"):
+        parse_document('{"format_version": ' + "9" * 5000 + "}")
+    many = "{" + ",".join(f'"k{i}": 1' for i in range(30000)) + ', "k7": 2}'
+    start = time.perf_counter()
+    with pytest.raises(TemplateError, match="键重复：k7"):
+        parse_document(many)
+    assert time.perf_counter() - start < 5  # a generous bound: the quadratic version took many seconds
+    assert json.loads(many)  # the text itself is valid JSON apart from the duplicate
+
+
+def test_a_long_chain_of_formulas_is_checked_and_evaluated_without_recursion(db: Database, tmp_path: Path) -> None:
+    n = 1500
+    inds = [indicator("F0", accumulation="level", aggregation="sum")]
+    inds += [
+        indicator(f"F{i}", kind="derived", formula=f"F{i - 1} + 1", aggregation="formula", accumulation="level")
+        for i in range(1, n)
+    ]
+    doc = document(list(reversed(inds)))
+    spec = spec_from_document(doc)
+    assert spec.evaluation_order[0].code == "F0" and spec.evaluation_order[-1].code == f"F{n - 1}"
+    cyclic = document(
+        [
+            indicator("A"),
+            *inds[1:],
+            indicator("F0", kind="derived", formula=f"F{n - 1}", aggregation="formula", accumulation="level"),
+        ]
+    )
+    from app.template_io import TemplateError
+
+    with pytest.raises(TemplateError, match="循环引用"):
+        spec_from_document(cyclic)
