@@ -25,6 +25,7 @@ from app.textenc import EncodingError, decode, looks_garbled
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20000
 MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_CELLS = 400_000
 
 HEADERS = {
     "code": ("code", "指标代码", "代码", "编码"),
@@ -108,12 +109,19 @@ def _read_xlsx(path: Path) -> list[list[str]]:
             raise _unreadable(source, exc) from exc
         try:
             sheet = workbook.worksheets[0]
+            # The sheet's declared size is not trusted: a tiny file can declare column XFD and make openpyxl pad
+            # every row to 16,384 cells. Without it, rows hold only the cells that are there.
+            sheet.reset_dimensions()
             rows: list[list[str]] = []
+            cells = 0
             # In read-only mode the sheet's XML is parsed while iterating, so a broken sheet fails here.
-            for row in sheet.iter_rows(values_only=True):
+            for row in sheet.iter_rows():
                 if len(rows) >= MAX_ROWS:
                     raise ValuesImportError(source, [f"行数超过 {MAX_ROWS}，请检查文件"])
-                rows.append([_cell_text(v) for v in row])
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise ValuesImportError(source, [f"单元格超过 {MAX_CELLS} 个，请只保留指标代码、数值和说明几列"])
+                rows.append([_cell_text(c.value, getattr(c, "number_format", "")) for c in row])
             return rows
         except ValuesImportError:
             raise
@@ -130,16 +138,21 @@ def _unreadable(source: str, exc: BaseException) -> ValuesImportError:
     return ValuesImportError(source, [f"无法读取 Excel 文件（文件损坏或含有不安全的内容）：{type(exc).__name__}"])
 
 
-def _cell_text(v: object) -> str:
+def _cell_text(v: object, number_format: str = "") -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
         return str(v)
-    if isinstance(v, float):
+    if isinstance(v, (int, float)):
         # Excel keeps numbers as binary doubles; repr is the shortest text that gives the same double,
         # which is what the clerk typed — written without an exponent (5e-05 → 0.00005), as the cell shows it.
-        text = format(Decimal(repr(v)), "f")
-        return text[:-2] if text.endswith(".0") else text
+        number = Decimal(repr(v))
+        if "%" in (number_format or ""):
+            number = number.scaleb(2)  # a cell formatted as 60% holds 0.6; the clerk typed and sees 60
+        text = format(number, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text
     return str(v)
 
 
@@ -189,6 +202,8 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
             problems.append(f"第 {number} 行：指标 {code} 与第 {seen[code]} 行重复")
             continue
         seen[code] = number
+        # A blank cell leaves the stored figure alone: importing a half-filled sheet must not wipe what was
+        # typed in the form. Clearing a figure is done in the form.
         fields: dict[str, Decimal | str | None] = {}
         try:
             if ind.kind == "derived":
@@ -198,15 +213,15 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
                 if cell("value") and not (cell("numerator") or cell("denominator")):
                     raise EntryError(f"{ind.name}是比率型指标，请填写分子和分母，而不是百分比")
                 for part in ("numerator", "denominator"):
-                    if part in cols:
+                    if cell(part):
                         fields[part] = parse_input(ind, part, cell(part))
-            elif "value" in cols:
+            elif cell("value"):
                 fields["value"] = parse_input(ind, "value", cell("value"))
         except (NumberError, EntryError) as exc:
             problems.append(f"第 {number} 行（{code}）：{exc}")
             continue
         explanation = cell("explanation")
-        if explanation is not None:
+        if explanation:
             if len(explanation) > 2000:
                 problems.append(f"第 {number} 行（{code}）：情况说明超过 2000 字")
                 continue

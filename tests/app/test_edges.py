@@ -183,3 +183,44 @@ def test_a_long_chain_of_formulas_is_checked_and_evaluated_without_recursion(db:
 
     with pytest.raises(TemplateError, match="循环引用"):
         spec_from_document(cyclic)
+
+
+def test_a_values_sheet_with_blank_cells_and_percent_cells(db: Database, tmp_path: Path) -> None:
+    import openpyxl
+
+    from app.values_import import import_values
+
+    spec = store_template(
+        db, document([indicator("A"), indicator("P", unit="%", decimals=1, accumulation="level", min=None)]), tmp_path
+    )
+    enter(db, spec, D1, "2023Q2", A="40", P="12.5")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["指标代码", "数值", "情况说明"])
+    sheet.append(["A", None, None])  # blank: leave the typed 40 alone
+    sheet.append(["P", 0.6, None])
+    sheet["B3"].number_format = "0.0%"  # shows 60.0%: the clerk means 60
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    with db.transaction() as session:
+        import_values(session, spec, D1, Period(2023, 2), path, "t")
+    result = check(db, D1, "2023Q2")
+    assert (result.by_code["A"].value, result.by_code["P"].value) == (40, 60)
+
+
+def test_a_tiny_sheet_declaring_a_huge_size_is_read_without_padding(tmp_path: Path) -> None:
+    import openpyxl
+
+    from app.values_import import read_rows
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "value"])
+    sheet["XFD3000"] = "x"
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    rows, _ = read_rows(path)
+    # Only the row that holds the far cell is that wide; padded to the declared size it would be 49 million.
+    assert sum(len(r) for r in rows) < 20_000
