@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--smoke", action="store_true", help="打开主窗口后立即退出（安装检查用）")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
 
-    sub.add_parser("demo", help="创建或重置演示数据库")
+    demo = sub.add_parser("demo", help="创建或重置演示数据库")
+    demo.add_argument("--force", action="store_true", help="即使数据库中有正式模板的数据也重置（会删除这些数据）")
     sub.add_parser("units", help="列出报送单位")
 
     template = sub.add_parser("template", help="导入或导出指标模板")
@@ -77,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
+        # Redirected output (check --json > out.json) is UTF-8 on every system, not the Windows code page,
+        # which cannot hold every character and would garble the file for other programs.
+        sys.stdout.reconfigure(encoding="utf-8")
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -146,6 +151,13 @@ def _demo(args: argparse.Namespace) -> int:
     from app.demo import create_demo
 
     path = args.db if args.db is not None else default_db_path()
+    if path.exists() and not args.force:
+        real = _real_catalogs(path)
+        if real:
+            raise UsageError(
+                f"数据库 {path} 中有正式模板（{'、'.join(real)}）的数据，重置会把它们删除。"
+                "请用 --db 指定另一个文件，或确需删除时加 --force"
+            )
     db = create_demo(path)
     try:
         with db.session() as session:
@@ -161,6 +173,20 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"演示数据库已创建：{path}")
     print(f"  演示指标体系（非正式发布），{units} 个单位，{indicators} 项指标，{submissions} 份填报")
     return EXIT_OK
+
+
+def _real_catalogs(path: Path) -> list[str]:
+    """Names of the non-demo templates held in the database at ``path``."""
+    from sqlalchemy import select
+
+    from app.models import Catalog
+
+    db = Database(path)
+    try:
+        with db.session() as session:
+            return [f"{c.name} {c.year} {c.version}" for c in session.scalars(select(Catalog).where(~Catalog.demo))]
+    finally:
+        db.close()
 
 
 def _units(args: argparse.Namespace) -> int:

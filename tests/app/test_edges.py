@@ -224,3 +224,15 @@ def test_a_tiny_sheet_declaring_a_huge_size_is_read_without_padding(tmp_path: Pa
     rows, _ = read_rows(path)
     # Only the row that holds the far cell is that wide; padded to the declared size it would be 49 million.
     assert sum(len(r) for r in rows) < 20_000
+
+
+def test_demo_does_not_wipe_a_database_with_real_templates(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    store_template(db, document([indicator("A")]), tmp_path)
+    db.close()
+    assert main(["--db", str(db.path), "demo"]) == 2
+    assert "测试指标体系" in capsys.readouterr().err
+    assert main(["--db", str(db.path), "demo", "--force"]) == 0
