@@ -112,6 +112,9 @@ def parse_input(ind: IndicatorSpec, field: str, text: str | None) -> Decimal | N
     """
     if text is None or not str(text).strip():
         return None
+    text = str(text).strip()
+    if field == "value" and ind.unit == "%" and text.endswith(("%", "％")):
+        text = text[:-1]  # “84%” in a percent cell means 84, as Excel shows it
     value = parse_decimal(text, lenient=True)
     places = ind.decimals
     what = ind.name

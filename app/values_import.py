@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogSpec
+from app.db import Database
 from app.numbers import NumberError
 from app.periods import Period
 from app.store import Change, EntryError, apply_changes, parse_input
@@ -249,3 +250,11 @@ def import_values(
     except EntryError as exc:
         raise ValuesImportError(source, [str(exc)]) from exc
     return ImportResult(len(changes), changed, encoding)
+
+
+def import_values_file(
+    db: Database, catalog: CatalogSpec, unit_code: str, period: Period, path: Path, user: str | None = None
+) -> ImportResult:
+    """:func:`import_values` in a transaction of its own: the file's values are saved together or not at all."""
+    with db.transaction() as session:
+        return import_values(session, catalog, unit_code, period, path, user)

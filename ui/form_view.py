@@ -7,6 +7,9 @@ refuses keeps its editor open and says why.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -251,8 +254,9 @@ class FormView(QTableView):
         text = QGuiApplication.clipboard().text()
         if not text:
             return
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
-        block = [line.split("\t") for line in lines]
+        # Excel puts a block on the clipboard as tab-separated text, quoting cells that hold tabs, line breaks
+        # or quotes; the csv module reads that dialect.
+        block = [row for row in csv.reader(io.StringIO(text.rstrip("\r\n")), dialect="excel-tab")]
         start = self.currentIndex()
         if not start.isValid():
             return

@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
+        import_template = QAction(self.tr("导入指标模板…"), self)
+        import_template.triggered.connect(self.import_template)
+        file_menu.addAction(import_template)
         import_values = QAction(self.tr("导入数值（CSV / Excel）…"), self)
         import_values.triggered.connect(self.import_values)
         file_menu.addAction(import_values)
@@ -295,11 +298,10 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        from app.values_import import ValuesImportError, import_values
+        from app.values_import import ValuesImportError, import_values_file
 
         try:
-            with self.db.transaction() as session:
-                result = import_values(session, self.form.spec, self.form.unit.code, self.form.period, Path(path))
+            result = import_values_file(self.db, self.form.spec, self.form.unit.code, self.form.period, Path(path))
         except ValuesImportError as exc:
             QMessageBox.warning(self, self.tr("未导入"), str(exc))
             return
@@ -307,6 +309,30 @@ class MainWindow(QMainWindow):
         assert self.model is not None
         self.model.refresh(self.form.reload())
         self.show_message(self.tr("已导入 %1 行").replace("%1", str(result.rows)))
+
+    def import_template(self) -> None:
+        """Import a template file the city issued; the form then opens on its year."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("导入指标模板"), "", self.tr("模板文件 (*.json)"))
+        if path:
+            self.import_template_file(Path(path))
+
+    def import_template_file(self, path: Path) -> None:
+        from app.template_io import TemplateError, import_template_file
+
+        try:
+            name, year, new = import_template_file(self.db, path)
+        except TemplateError as exc:
+            QMessageBox.warning(self, self.tr("模板不能导入"), str(exc))
+            return
+        self.year_box.blockSignals(True)
+        self.year_box.clear()
+        self.year_box.blockSignals(False)
+        self.settings.setValue("form/year", year)
+        self.settings.remove("form/period")
+        self._fill_selectors()
+        self._selection_changed()
+        message = self.tr("已导入模板：%1") if new else self.tr("该模板已导入过：%1")
+        self.show_message(message.replace("%1", f"{name} {year}"))
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog

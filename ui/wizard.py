@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.demo import load_demo
 from app.form import available_years, unit_choices
-from app.template_io import TemplateError, import_template
+from app.template_io import TemplateError, import_template_file
 
 
 class _Page(QWizardPage):
@@ -106,8 +106,7 @@ class FirstRunWizard(QWizard):
             if self.use_demo.isChecked():
                 load_demo(self.db)
             else:
-                with self.db.transaction() as session:
-                    import_template(session, Path(self.file_edit.text()))
+                import_template_file(self.db, Path(self.file_edit.text()))
         except (TemplateError, OSError) as exc:
             QMessageBox.warning(self, self.tr("模板不能导入"), str(exc))
             return False

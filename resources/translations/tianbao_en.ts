@@ -28,39 +28,39 @@ The details are in the log file:
 <context>
     <name>CheckPanel</name>
     <message>
-        <location filename="../../ui/check_panel.py" line="56"/>
-        <location filename="../../ui/check_panel.py" line="83"/>
+        <location filename="../../ui/check_panel.py" line="76"/>
+        <location filename="../../ui/check_panel.py" line="95"/>
         <source>错误</source>
         <translation>Error</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="61"/>
-        <location filename="../../ui/check_panel.py" line="83"/>
+        <location filename="../../ui/check_panel.py" line="81"/>
+        <location filename="../../ui/check_panel.py" line="96"/>
         <source>提示</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="71"/>
+        <location filename="../../ui/check_panel.py" line="87"/>
         <source>待说明</source>
         <translation>To explain</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="73"/>
+        <location filename="../../ui/check_panel.py" line="87"/>
         <source>需填写情况说明</source>
         <translation>Needs an explanation</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="96"/>
+        <location filename="../../ui/check_panel.py" line="103"/>
         <source>尚不能签名报送：%1 个错误，%2 项待填写情况说明。</source>
         <translation>Not ready to sign: %1 error(s), %2 explanation(s) still to write.</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="102"/>
+        <location filename="../../ui/check_panel.py" line="109"/>
         <source>已填 %1/%2 项，目前没有错误。</source>
         <translation>%1 of %2 filled in, no errors so far.</translation>
     </message>
     <message>
-        <location filename="../../ui/check_panel.py" line="105"/>
+        <location filename="../../ui/check_panel.py" line="112"/>
         <source>自查通过：没有错误，所需情况说明均已填写。</source>
         <translation>Self-check passed: no errors, every required explanation is written.</translation>
     </message>
@@ -128,7 +128,7 @@ The details are in the log file:
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="112"/>
+        <location filename="../../ui/wizard.py" line="111"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
@@ -269,17 +269,17 @@ The details are in the log file:
 <context>
     <name>FormView</name>
     <message>
-        <location filename="../../ui/form_view.py" line="274"/>
+        <location filename="../../ui/form_view.py" line="278"/>
         <source>粘贴内容超出表格范围，多出的部分未粘贴</source>
         <translation>The pasted block is larger than the form; the rest was not pasted</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="275"/>
+        <location filename="../../ui/form_view.py" line="279"/>
         <source>粘贴 %1 个单元格</source>
         <translation>Paste %1 cell(s)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="285"/>
+        <location filename="../../ui/form_view.py" line="289"/>
         <source>清除 %1 个单元格</source>
         <translation>Clear %1 cell(s)</translation>
     </message>
@@ -447,92 +447,122 @@ The details are in the log file:
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="137"/>
+        <source>导入指标模板…</source>
+        <translation>Import indicator template…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="145"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="152"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
-        <location filename="../../ui/main_window.py" line="323"/>
+        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="349"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182"/>
+        <location filename="../../ui/main_window.py" line="185"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="234"/>
+        <location filename="../../ui/main_window.py" line="237"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="249"/>
+        <location filename="../../ui/main_window.py" line="252"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250"/>
+        <location filename="../../ui/main_window.py" line="253"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294"/>
+        <location filename="../../ui/main_window.py" line="297"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294"/>
+        <location filename="../../ui/main_window.py" line="297"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="304"/>
+        <location filename="../../ui/main_window.py" line="306"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="309"/>
+        <location filename="../../ui/main_window.py" line="311"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="315"/>
+        <source>导入指标模板</source>
+        <translation>Import indicator template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="315"/>
+        <source>模板文件 (*.json)</source>
+        <translation>Template files (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="325"/>
+        <source>模板不能导入</source>
+        <translation>Template not imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="334"/>
+        <source>已导入模板：%1</source>
+        <translation>Template imported: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="334"/>
+        <source>该模板已导入过：%1</source>
+        <translation>This template was already imported: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="344"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="324"/>
+        <location filename="../../ui/main_window.py" line="350"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>

@@ -236,3 +236,15 @@ def test_demo_does_not_wipe_a_database_with_real_templates(
     assert main(["--db", str(db.path), "demo"]) == 2
     assert "测试指标体系" in capsys.readouterr().err
     assert main(["--db", str(db.path), "demo", "--force"]) == 0
+
+
+def test_a_percent_sign_typed_into_a_percent_value_is_accepted() -> None:
+    from app.store import parse_input
+
+    spec = spec_from_document(document([indicator("P", unit="%", decimals=1, accumulation="level"), indicator("N")]))
+    assert parse_input(spec.by_code["P"], "value", "84%") == D("84")
+    assert parse_input(spec.by_code["P"], "value", "84.5％") == D("84.5")
+    from app.numbers import NumberError
+
+    with pytest.raises(NumberError):
+        parse_input(spec.by_code["N"], "value", "84%")  # not a percent indicator: the sign is not ignored

@@ -31,7 +31,7 @@ ROWS = {"A": 1, "B": 2, "Q": 3, "C": 5, "R": 6, "S": 7, "D": 9}
 HEADER_ROWS = (0, 4, 8)
 
 
-def ui_template() -> dict[str, Any]:
+def ui_template(year: int = 2023) -> dict[str, Any]:
     return document(
         [
             indicator("A", name="新增绿色工厂"),
@@ -49,7 +49,8 @@ def ui_template() -> dict[str, Any]:
                 decimals=1,
                 aggregation="formula",
             ),
-        ]
+        ],
+        year=year,
     )
 
 

@@ -666,3 +666,13 @@ def test_a_long_editing_session_does_not_use_up_the_references_to_none(window: M
         f"PySide6 {PySide6.__version__} lost {lost} references to None in 40 edits: the program would abort "
         "after a few hundred edits; use a PySide6 without this bug (6.11.3 has none)"
     )
+
+
+def test_paste_reads_excels_quoted_multi_line_cells(qtbot: QtBot, window: MainWindow, db: Database) -> None:
+    # Excel quotes a cell that holds a line break; split naively, the block would be three rows, not two.
+    QGuiApplication.clipboard().setText('"受审批影响\n三季度开工"\n已按计划推进\n')
+    window.view.setCurrentIndex(cell(window, "A", Col.EXPLANATION))
+    window.view.paste()
+    assert value(db, "A", "explanation") == "受审批影响\n三季度开工"
+    assert value(db, "B", "explanation") == "已按计划推进"
+    assert value(db, "Q", "explanation") in (None, "")

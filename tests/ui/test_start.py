@@ -129,3 +129,35 @@ def test_an_unexpected_error_is_logged_and_shown_with_the_log_path(
         handler.close()
     assert shown and "磁盘已满" in shown[0] and str(log_path) in shown[0]
     assert "RuntimeError: 磁盘已满" in log_path.read_text(encoding="utf-8")
+
+
+def test_a_template_imported_from_the_menu_opens_its_year(
+    qtbot: QtBot, db: Database, spec: CatalogSpec, settings: QSettings, tmp_path: Path
+) -> None:
+    window = MainWindow(db, settings)
+    qtbot.addWidget(window)
+    doc = ui_template(year=2024)
+    path = tmp_path / "t2024.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    window.import_template_file(path)
+    assert [window.year_box.itemData(i) for i in range(window.year_box.count())] == [2023, 2024]
+    assert window.form is not None and window.form.period.year == 2024
+
+
+def test_a_bad_template_from_the_menu_is_refused_with_its_reason(
+    qtbot: QtBot,
+    db: Database,
+    spec: CatalogSpec,
+    settings: QSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    window = MainWindow(db, settings)
+    qtbot.addWidget(window)
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "tianbao-template"}', encoding="utf-8")
+    window.import_template_file(path)
+    assert shown and "broken.json" in shown[0] and "缺少必填字段" in shown[0]
+    assert available_years(db) == [2023]
