@@ -16,12 +16,6 @@ from typing import NamedTuple
 from app.formula import Formula, parse
 from app.periods import Period
 
-KINDS = ("base", "ratio", "derived")
-FREQUENCIES = ("quarterly", "annual")
-ACCUMULATIONS = ("cumulative", "level")
-DIRECTIONS = ("higher", "lower", "cap")
-AGGREGATIONS = ("sum", "ratio", "formula", "max", "min", "none")
-TIERS = ("headline", "core", "supporting", "basic")
 FIELD_ORDER = ("总体指标", "绿色生产", "绿色消费", "绿色生活", "绿色文明", "能耗双控", "项目支撑", "基础数据")
 
 

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; without one, print the city's check summary (the window lives in ``ui``)."""
+    """Run a command (the desktop program, started when there is none, lives in ``ui``)."""
     return run_command(build_parser().parse_args(argv))
 
 
@@ -106,7 +106,8 @@ def _period(text: str) -> Period:
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command is None:
-        return _summary(args)
+        # The desktop program is started by main.py; here a command is required.
+        raise UsageError("请给出命令（python main.py --help 列出所有命令）")
     if command == "demo":
         return _demo(args)
     if command == "units":
@@ -120,31 +121,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "aggregate":
         return _aggregate(args)
     raise AssertionError(command)  # pragma: no cover
-
-
-def _summary(args: argparse.Namespace) -> int:
-    """Without a command: the check summary of the city on the (demo) database, creating it on first run."""
-    from app.demo import city_code, create_demo
-
-    path = args.db if args.db is not None else default_db_path()
-    db = Database(path) if path.exists() else create_demo(path)
-    try:
-        with db.session() as session:
-            from sqlalchemy import func, select
-
-            from app.models import Catalog
-            from app.store import catalog_for_year
-
-            year = session.scalar(select(func.max(Catalog.year)))
-            if year is None or catalog_for_year(session, year) is None:
-                raise UsageError(f"数据库 {path} 中还没有指标模板；请先运行 template import 或 demo")
-        period = Period(year, 2)
-        result = _run_check(db, city_code(db), period)
-    finally:
-        db.close()
-    print(f"数据库：{path}")
-    _print_check(result)
-    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

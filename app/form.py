@@ -17,7 +17,7 @@ from app.numbers import NumberError
 from app.periods import Period
 from app.selfcheck import CheckResult, Figures, run_check
 from app.store import (
-    LOCKED,
+    MAX_EXPLANATION,
     AuditRow,
     Change,
     EntryError,
@@ -33,8 +33,6 @@ from app.store import (
     unit_by_code,
 )
 from app.template_io import load_spec
-
-VALUE_FIELDS = ("value", "numerator", "denominator")
 
 
 class FormError(ValueError):
@@ -95,14 +93,6 @@ class FormService:
             return field in ("numerator", "denominator")
         return field == "value"
 
-    def revision(self) -> RevisionInfo | None:
-        items = self.revisions()
-        return items[-1] if items else None
-
-    def is_locked(self) -> bool:
-        current = self.revision()
-        return current is not None and current.status == LOCKED
-
     def revisions(self) -> list[RevisionInfo]:
         with self.db.session() as session:
             return revisions(session, self.unit.code, self.period)
@@ -134,8 +124,8 @@ class FormService:
             try:
                 if field == "explanation":
                     ind = self.spec.by_code[code]
-                    if text is not None and len(text) > 2000:
-                        raise FormError(f"{ind.name}的情况说明超过 2000 字")
+                    if text is not None and len(text) > MAX_EXPLANATION:
+                        raise FormError(f"{ind.name}的情况说明超过 {MAX_EXPLANATION} 字")
                     changes.append(Change(code, explanation=text or ""))
                 else:
                     changes.append(Change(code, **{field: self.parse(code, field, text)}))  # type: ignore[arg-type]

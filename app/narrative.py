@@ -28,10 +28,9 @@ _PHRASE = {
     Status.BEHIND: "滞后",
     Status.MISSING: "未填报",
 }
-# Statuses whose indicators are named in brackets, so the reader knows which ones need attention.
-_NAMED = frozenset({Status.BEHIND, Status.OVER_CAP, Status.MISSING})
-_MAX_NAMES = 5
+# Statuses that need attention: they make the sentence say so, and their indicators are named in brackets.
 _BAD = frozenset({Status.BEHIND, Status.OVER_CAP, Status.MISSING})
+_MAX_NAMES = 5
 
 
 def summarize(items: Sequence[tuple[str, bool, Status]]) -> str:
@@ -71,7 +70,7 @@ def _group(label: str, members: list[tuple[str, Status]]) -> str:
 
 
 def _names(status: Status, names: list[str]) -> str:
-    if status not in _NAMED:
+    if status not in _BAD:
         return ""
     shown = "、".join(names[:_MAX_NAMES])
     if len(names) > _MAX_NAMES:

@@ -7,7 +7,7 @@ changed: editing it opens the next revision, which starts as a copy and supersed
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from types import EllipsisType
@@ -22,6 +22,8 @@ from app.numbers import NumberError, check_places, parse_decimal, to_text
 from app.periods import Period
 
 DRAFT = "draft"
+# Longest explanation (情况说明) accepted, in characters: a paragraph or two, as on the printed form.
+MAX_EXPLANATION = 2000
 LOCKED = "locked"
 
 
@@ -382,7 +384,3 @@ def audit_trail(session: Session, unit_code: str, period: Period, indicator: str
 
 def count_audit(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
-
-
-def unit_entries_map(session: Session, unit_codes: list[str], period: Period) -> Mapping[str, dict[str, Entry]]:
-    return {code: load_entries(session, code, period) for code in unit_codes}

@@ -20,7 +20,7 @@ from app.catalog import CatalogSpec
 from app.db import Database
 from app.numbers import NumberError
 from app.periods import Period
-from app.store import Change, EntryError, apply_changes, parse_input
+from app.store import MAX_EXPLANATION, Change, EntryError, apply_changes, parse_input
 from app.textenc import EncodingError, decode, looks_garbled
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -223,8 +223,8 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
             continue
         explanation = cell("explanation")
         if explanation:
-            if len(explanation) > 2000:
-                problems.append(f"第 {number} 行（{code}）：情况说明超过 2000 字")
+            if len(explanation) > MAX_EXPLANATION:
+                problems.append(f"第 {number} 行（{code}）：情况说明超过 {MAX_EXPLANATION} 字")
                 continue
             fields["explanation"] = explanation
         changes.append(Change(code, **fields))  # type: ignore[arg-type]

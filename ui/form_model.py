@@ -25,6 +25,7 @@ from app.catalog import IndicatorSpec
 from app.form import FormError, FormService
 from app.numbers import fmt, to_text
 from app.selfcheck import CheckResult, IndicatorCheck
+from app.store import MAX_EXPLANATION
 from ui import style
 from ui.texts import field_label, status_label
 
@@ -53,9 +54,6 @@ FIELD_OF = {
     Col.VALUE: "value",
     Col.EXPLANATION: "explanation",
 }
-COLUMN_OF = {v: k for k, v in FIELD_OF.items()}
-# FormService.set_cells refuses a longer explanation; checking it here keeps the editor open on it.
-MAX_EXPLANATION = 2000
 
 
 @dataclass(frozen=True)
@@ -149,10 +147,6 @@ class FormModel(QAbstractTableModel):
 
     def indicator_at(self, row: int) -> IndicatorSpec | None:
         return self.rows[row].indicator if 0 <= row < len(self.rows) else None
-
-    def check_at(self, row: int) -> IndicatorCheck | None:
-        ind = self.indicator_at(row)
-        return None if ind is None else self.form.result.by_code[ind.code]
 
     def index_of(self, code: str, column: Col) -> QModelIndex:
         return self.index(self.row_of[code], int(column))
