@@ -136,132 +136,132 @@ The details are in the log file:
 <context>
     <name>FormModel</name>
     <message>
-        <location filename="../../ui/form_model.py" line="125"/>
+        <location filename="../../ui/form_model.py" line="123"/>
         <source>序号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="126"/>
+        <location filename="../../ui/form_model.py" line="124"/>
         <source>指标</source>
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="127"/>
+        <location filename="../../ui/form_model.py" line="125"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="128"/>
+        <location filename="../../ui/form_model.py" line="126"/>
         <source>分子</source>
         <translation>Numerator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="129"/>
+        <location filename="../../ui/form_model.py" line="127"/>
         <source>分母</source>
         <translation>Denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="130"/>
+        <location filename="../../ui/form_model.py" line="128"/>
         <source>本期值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="131"/>
+        <location filename="../../ui/form_model.py" line="129"/>
         <source>目标</source>
         <translation>Target</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="132"/>
+        <location filename="../../ui/form_model.py" line="130"/>
         <source>预期进度值</source>
         <translation>Expected</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="133"/>
+        <location filename="../../ui/form_model.py" line="131"/>
         <source>完成率</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="134"/>
+        <location filename="../../ui/form_model.py" line="132"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="135"/>
+        <location filename="../../ui/form_model.py" line="133"/>
         <source>上期值</source>
         <translation>Previous</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="136"/>
+        <location filename="../../ui/form_model.py" line="134"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="238"/>
+        <location filename="../../ui/form_model.py" line="232"/>
         <source>（需填写情况说明）</source>
         <translation>(explanation needed)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="258"/>
+        <location filename="../../ui/form_model.py" line="252"/>
         <source>填报</source>
         <translation>entered</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="258"/>
+        <location filename="../../ui/form_model.py" line="252"/>
         <source>比率：分子 ÷ 分母</source>
         <translation>ratio: numerator ÷ denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="258"/>
+        <location filename="../../ui/form_model.py" line="252"/>
         <source>计算：</source>
         <translation>computed: </translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="284"/>
+        <location filename="../../ui/form_model.py" line="278"/>
         <source>分组标题行不能填写</source>
         <translation>Group headings cannot be filled in</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="286"/>
+        <location filename="../../ui/form_model.py" line="280"/>
         <source>“%1”一栏由程序计算，不能填写</source>
         <translation>The “%1” column is computed and cannot be typed into</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="288"/>
+        <location filename="../../ui/form_model.py" line="282"/>
         <source>%1是计算型指标，由公式自动计算</source>
         <translation>%1 is computed from its formula</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="290"/>
+        <location filename="../../ui/form_model.py" line="284"/>
         <source>%1由下级单位的填报汇总得出，不能在此填写</source>
         <translation>%1 is aggregated from the units below and cannot be typed in here</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="292"/>
+        <location filename="../../ui/form_model.py" line="286"/>
         <source>%1是比率型指标，请填写分子和分母</source>
         <translation>%1 is a ratio: fill in the numerator and the denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="293"/>
+        <location filename="../../ui/form_model.py" line="287"/>
         <source>%1没有分子和分母，请填写本期值</source>
         <translation>%1 has no numerator or denominator: fill in the value</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="301"/>
+        <location filename="../../ui/form_model.py" line="295"/>
         <source>“%1”的这一栏不能填写</source>
         <translation>This column of “%1” cannot be filled in</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="304"/>
+        <location filename="../../ui/form_model.py" line="298"/>
         <source>情况说明不能超过 %1 字</source>
         <translation>An explanation can have at most %1 characters</translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="320"/>
+        <location filename="../../ui/form_model.py" line="314"/>
         <source>第 %1 行：</source>
         <translation>Row %1: </translation>
     </message>
     <message>
-        <location filename="../../ui/form_model.py" line="341"/>
+        <location filename="../../ui/form_model.py" line="335"/>
         <source>修改 %1</source>
         <translation>Edit %1</translation>
     </message>
