@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tianbao", description="填报通 Tianbao — 指标填报、自查与汇总")
     parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据文件夹中的 tianbao.db，或 TIANBAO_DB）")
     parser.add_argument("--version", action="version", version=f"填报通 Tianbao {__version__}")
+    parser.add_argument("--keys", type=Path, help="密钥文件夹（默认：数据库旁的 keys 文件夹，或 TIANBAO_KEYS）")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="把主窗口画到 PNG 文件后退出")
     parser.add_argument("--lang", choices=("zh_CN", "en"), help="界面语言（默认：设置中的语言，简体中文）")
     parser.add_argument("--smoke", action="store_true", help="打开主窗口后立即退出（安装检查用）")
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("--period", required=True)
     agg.add_argument("--unit", help="上级单位代码（默认：市级）")
     agg.add_argument("--json", action="store_true")
+    from app.cli_sign import add_commands
+
+    add_commands(sub, _Parser)
     return parser
 
 
@@ -120,7 +124,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check(args)
     if command == "aggregate":
         return _aggregate(args)
-    raise AssertionError(command)  # pragma: no cover
+    from app import cli_sign
+
+    try:
+        return cli_sign.run(args)
+    except cli_sign.CommandError as exc:
+        raise UsageError(str(exc)) from exc  # pragma: no cover
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -148,6 +157,14 @@ def _demo(args: argparse.Namespace) -> int:
         db.close()
     print(f"演示数据库已创建：{path}")
     print(f"  演示指标体系（非正式发布），{units} 个单位，{indicators} 项指标，{submissions} 份填报")
+    from app.demo import DEMO_KEYS_MARKER, DEMO_PASSPHRASE
+    from app.keys import default_keys_dir
+
+    folder = default_keys_dir(path)
+    if (folder / DEMO_KEYS_MARKER).exists():
+        print(f"  演示密钥：{folder}（市级 CA 和各单位证书，口令均为 {DEMO_PASSPHRASE}）")
+    else:
+        print(f"  {folder} 中已有正式密钥，未生成演示密钥")
     return EXIT_OK
 
 

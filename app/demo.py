@@ -7,6 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from app.db import Database
+from app.keys import KeyStore, default_keys_dir
+from app.models import Unit
 from app.numbers import parse_decimal
 from app.periods import Period
 from app.store import Change, apply_changes
@@ -16,6 +18,10 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "resources" / "demo"
 TEMPLATE = DEMO_DIR / "template-2023.json"
 VALUES = DEMO_DIR / "values-2023.json"
 DEMO_USER = "演示数据"
+# Stated in the README: the demo is for trying the whole flow, and its keys protect nothing.
+DEMO_PASSPHRASE = "tianbao-demo"
+DEMO_ISSUER = "贵阳市生态环境局（演示）"
+DEMO_KEYS_MARKER = "DEMO-KEYS.txt"
 
 
 def remove_database(path: Path) -> None:
@@ -24,11 +30,43 @@ def remove_database(path: Path) -> None:
 
 
 def create_demo(path: Path) -> Database:
-    """Create (or reset) the demo database at ``path`` and return it open."""
+    """Create (or reset) the demo database at ``path``, with demo keys beside it, and return it open."""
     remove_database(path)
     db = Database(path)
     load_demo(db)
+    setup_demo_keys(default_keys_dir(path), [u.code for u in _units(db)], {u.code: u.name for u in _units(db)})
     return db
+
+
+def _units(db: Database) -> list[Unit]:
+    from sqlalchemy import select
+
+    with db.session() as session:
+        return list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
+
+
+def setup_demo_keys(folder: Path, codes: list[str], names: dict[str, str]) -> KeyStore | None:
+    """A demo city CA and a certificate for every unit, all with the demo passphrase.
+
+    Only in a folder that is empty or holds earlier demo keys: real keys are never touched. Returns ``None``
+    when the folder holds other keys.
+    """
+    keys = KeyStore(folder)
+    if folder.exists() and any(folder.iterdir()) and not (folder / DEMO_KEYS_MARKER).exists():
+        return None
+    if folder.exists():
+        for old in folder.glob("*.pem"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_KEYS_MARKER).write_text(
+        f"演示密钥：口令均为 {DEMO_PASSPHRASE}。仅供演示，切勿用于正式报送。\n", encoding="utf-8"
+    )
+    keys.city_init(DEMO_ISSUER, DEMO_PASSPHRASE)
+    for code in codes:
+        request, _ = keys.request(code, names[code], DEMO_PASSPHRASE)
+        _, issued = keys.issue(request, DEMO_PASSPHRASE)
+        keys.import_certificate(issued, code)
+    return keys
 
 
 def load_demo(db: Database) -> None:
@@ -48,8 +86,6 @@ def load_demo(db: Database) -> None:
 
 def city_code(db: Database) -> str:
     from sqlalchemy import select
-
-    from app.models import Unit
 
     with db.session() as session:
         code = session.scalar(select(Unit.code).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))

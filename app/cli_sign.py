@@ -1,0 +1,148 @@
+"""Command-line commands for keys, signing, exports and verification (the rest of the CLI is in app.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.db import Database, default_db_path
+from app.keys import KeysError, KeyStore, default_keys_dir, fingerprint
+
+
+class CommandError(Exception):
+    """Bad input: printed on stderr by app.cli with exit status 2."""
+
+
+def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="密钥与证书：市级 CA、单位密钥、证书请求与签发")
+    ksub = keys.add_subparsers(dest="keys_command", parser_class=parser_class, metavar="操作", required=True)
+    init = ksub.add_parser("city-init", help="（市级）生成市级 CA 密钥和证书")
+    init.add_argument("--issuer", required=True, help="签发机关名称，如 贵阳市生态环境局")
+    request = ksub.add_parser("request", help="（区县）在本机生成本单位密钥和证书请求")
+    request.add_argument("--unit", required=True)
+    issue = ksub.add_parser("issue", help="（市级）为证书请求签发证书")
+    issue.add_argument("request", type=Path)
+    imp = ksub.add_parser("import", help="（区县）导入市级签发的证书")
+    imp.add_argument("certificate", type=Path)
+    imp.add_argument("--unit", required=True)
+    ksub.add_parser("show", help="列出本机的证书和指纹")
+    for p in (init, request, issue):
+        p.add_argument("--passphrase-file", type=Path, help="从文件读取口令（无人值守时用）")
+
+    sign = sub.add_parser("sign", help="签名并锁定本期填报")
+    sign.add_argument("--unit", required=True)
+    sign.add_argument("--period", required=True)
+    sign.add_argument("--passphrase-file", type=Path)
+
+
+def keystore(args: argparse.Namespace) -> KeyStore:
+    db_path = args.db if args.db is not None else default_db_path()
+    return KeyStore(Path(args.keys) if getattr(args, "keys", None) else default_keys_dir(db_path))
+
+
+def passphrase(args: argparse.Namespace, prompt: str, confirm: bool = False) -> str:
+    """The passphrase from --passphrase-file, TIANBAO_PASSPHRASE, or a prompt (never from the command line)."""
+    path: Path | None = getattr(args, "passphrase_file", None)
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise CommandError(f"无法读取口令文件 {path}：{exc.strerror or exc}") from exc
+    env = os.environ.get("TIANBAO_PASSPHRASE")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise CommandError("需要口令：请在终端中运行，或用 --passphrase-file / TIANBAO_PASSPHRASE 提供")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("再输入一次：") != first:
+        raise CommandError("两次输入的口令不一致")
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "keys":
+            return _keys(args)
+        if args.command == "sign":
+            return _sign(args)
+    except KeysError as exc:
+        raise CommandError(str(exc)) from exc
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _unit_name(args: argparse.Namespace, code: str) -> str:
+    from sqlalchemy import select
+
+    from app.models import Unit
+
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        with db.session() as session:
+            name = session.scalar(select(Unit.name).where(Unit.code == code))
+    finally:
+        db.close()
+    if name is None:
+        raise CommandError(f"单位代码 {code} 不存在（请先导入模板）")
+    return name
+
+
+def _keys(args: argparse.Namespace) -> int:
+    keys = keystore(args)
+    action = args.keys_command
+    if action == "city-init":
+        cert = keys.city_init(args.issuer, passphrase(args, "为市级 CA 私钥设置口令：", confirm=True))
+        print(f"已生成市级 CA：{keys.folder}")
+        print(f"  证书指纹（请通知各区县核对）：{fingerprint(cert)}")
+    elif action == "request":
+        name = _unit_name(args, args.unit)
+        path, print_ = keys.request(args.unit, name, passphrase(args, f"为{name}的私钥设置口令：", confirm=True))
+        print(f"已生成证书请求：{path}（请交市级签发）")
+        print(f"  公钥指纹（请电话告知市级核对）：{print_}")
+    elif action == "issue":
+        cert, path = keys.issue(args.request, passphrase(args, "市级 CA 私钥口令："))
+        print(f"已签发证书：{path}")
+        print(f"  证书指纹：{fingerprint(cert)}")
+    elif action == "import":
+        cert = keys.import_certificate(args.certificate, args.unit)
+        print(f"已导入证书：单位 {args.unit}，指纹 {fingerprint(cert)}")
+    else:
+        _show(keys)
+    return 0
+
+
+def _show(keys: KeyStore) -> None:
+    if keys.has_city_certificate():
+        ca = keys.city_certificate()
+        print(f"市级 CA：{ca.subject.rfc4514_string()}\n  指纹 {fingerprint(ca)}")
+    else:
+        print(f"{keys.folder} 中没有市级 CA 证书")
+    for path in sorted(keys.folder.glob("unit-*.crt.pem")):
+        code = path.name.removeprefix("unit-").removesuffix(".crt.pem")
+        cert = keys.unit_certificate(code)
+        print(f"单位 {code}：有效期至 {cert.not_valid_after_utc:%Y-%m-%d}，指纹 {fingerprint(cert)}")
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from app.periods import Period, PeriodError
+    from app.signing import SigningError, sign_and_lock
+
+    try:
+        period = Period.parse(args.period)
+    except PeriodError as exc:
+        raise CommandError(str(exc)) from exc
+    keys = keystore(args)
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        signed = sign_and_lock(db, keys, args.unit, period, passphrase(args, "本单位私钥口令："))
+    except (SigningError, LookupError) as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        db.close()
+    payload = signed.envelope["payload"]
+    print(f"已签名并锁定：{payload['unit']['name']} {period.label} 第 {signed.revision} 版")
+    print(f"  报送编号 {payload['submission_id']}，内容摘要 SHA-256 {signed.payload_hash}")
+    return 0
