@@ -48,8 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     template = sub.add_parser("template", help="导入或导出指标模板")
     tsub = template.add_subparsers(dest="template_command", parser_class=_Parser, metavar="操作", required=True)
-    t_import = tsub.add_parser("import", help="导入模板文件（JSON）")
+    t_import = tsub.add_parser("import", help="导入模板文件（JSON，须有市级签名）")
     t_import.add_argument("file", type=Path)
+    t_import.add_argument("--allow-unsigned", action="store_true", help="也接受没有签名的模板（市级自己起草时用）")
+    t_sign = tsub.add_parser("sign", help="（市级）用市级 CA 签名模板文件")
+    t_sign.add_argument("file", type=Path)
+    t_sign.add_argument("--out", type=Path, help="签名后的文件（默认：覆盖原文件）")
+    t_sign.add_argument("--passphrase-file", type=Path)
     t_export = tsub.add_parser("export", help="导出模板文件（JSON）")
     t_export.add_argument("file", type=Path)
     t_export.add_argument("--year", type=int, help="年度（默认：最近导入的模板）")
@@ -117,7 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "units":
         return _units(args)
     if command == "template":
-        return _template_import(args) if args.template_command == "import" else _template_export(args)
+        handler = {"import": _template_import, "sign": _template_sign}.get(args.template_command, _template_export)
+        return handler(args)
     if command == "values":
         return _values_import(args)
     if command == "check":
@@ -201,18 +207,37 @@ def _units(args: argparse.Namespace) -> int:
 
 
 def _template_import(args: argparse.Namespace) -> int:
-    from app.template_io import TemplateError, import_template
+    from app.cli_sign import keystore
+    from app.template_io import TemplateError
+    from app.template_signing import import_signed_template_file
 
     db = _db(args)
     try:
-        with db.transaction() as session:
-            catalog, new = import_template(session, args.file)
-            summary = f"{catalog.name}（{catalog.year} 年度，{catalog.version} 版，{len(catalog.indicators)} 项指标）"
+        done = import_signed_template_file(db, keystore(args), args.file, allow_unsigned=args.allow_unsigned)
     except TemplateError as exc:
         raise UsageError(str(exc)) from exc
     finally:
         db.close()
-    print(("已导入模板：" if new else "该模板已导入过，未作更改：") + summary)
+    summary = f"{done.name}（{done.year} 年度，{done.version} 版，{done.indicators} 项指标）"
+    print(("已导入模板：" if done.new else "该模板已导入过，未作更改：") + summary)
+    if done.fingerprint is None:
+        print("  注意：该模板没有市级签名")
+    elif done.pinned:
+        print(f"  已记下市级证书，指纹 {done.fingerprint}——请与市级电话核对")
+    return EXIT_OK
+
+
+def _template_sign(args: argparse.Namespace) -> int:
+    from app.cli_sign import keystore, passphrase
+    from app.keys import KeysError
+    from app.template_io import TemplateError
+    from app.template_signing import sign_template
+
+    try:
+        print_ = sign_template(args.file, keystore(args), passphrase(args, "市级 CA 私钥口令："), args.out)
+    except (TemplateError, KeysError) as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"已签名模板：{args.out or args.file}（市级证书指纹 {print_}）")
     return EXIT_OK
 
 

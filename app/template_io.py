@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
-from app.db import Database
 from app.formula import FormulaError, parse
 from app.models import Catalog, Indicator, Target, Unit, ValidationRule
 from app.numbers import NumberError, check_places, parse_decimal, to_text
@@ -481,13 +480,6 @@ def import_template(session: Session, path: Path) -> tuple[Catalog, bool]:
     # The identity of a template is its content as this program understands it (defaults filled in), so a
     # template exported from the database imports back into it as the same one.
     return store_spec(session, spec, content_hash(document_from_spec(spec)), doc.get("signature"), str(path))
-
-
-def import_template_file(db: Database, path: Path) -> tuple[str, int, bool]:
-    """Import a template file into ``db`` in one transaction: (catalog name, year, whether it was new)."""
-    with db.transaction() as session:
-        catalog, new = import_template(session, path)
-        return catalog.name, catalog.year, new
 
 
 def store_spec(

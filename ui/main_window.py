@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.db import Database
 from app.form import FormError, FormService, available_years, has_submission, unit_choices
+from app.keys import KeyStore
 from app.periods import Period
 from app.selfcheck import CheckResult
 from ui.check_panel import CheckPanel
@@ -317,22 +318,30 @@ class MainWindow(QMainWindow):
             self.import_template_file(Path(path))
 
     def import_template_file(self, path: Path) -> None:
-        from app.template_io import TemplateError, import_template_file
+        from app.keys import default_keys_dir
+        from app.template_io import TemplateError
+        from app.template_signing import import_signed_template_file
 
         try:
-            name, year, new = import_template_file(self.db, path)
+            done = import_signed_template_file(self.db, KeyStore(default_keys_dir(self.db.path)), path)
         except TemplateError as exc:
             QMessageBox.warning(self, self.tr("模板不能导入"), str(exc))
             return
+        if done.pinned:
+            QMessageBox.information(
+                self,
+                self.tr("市级证书"),
+                self.tr("已记下签发模板的市级证书。请与市级电话核对指纹：\n%1").replace("%1", done.fingerprint or ""),
+            )
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.blockSignals(False)
-        self.settings.setValue("form/year", year)
+        self.settings.setValue("form/year", done.year)
         self.settings.remove("form/period")
         self._fill_selectors()
         self._selection_changed()
-        message = self.tr("已导入模板：%1") if new else self.tr("该模板已导入过：%1")
-        self.show_message(message.replace("%1", f"{name} {year}"))
+        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
+        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.demo import load_demo
 from app.form import available_years, unit_choices
-from app.template_io import TemplateError, import_template_file
+from app.keys import KeyStore, default_keys_dir
+from app.template_io import TemplateError
+from app.template_signing import import_signed_template_file
 
 
 class _Page(QWizardPage):
@@ -106,7 +108,17 @@ class FirstRunWizard(QWizard):
             if self.use_demo.isChecked():
                 load_demo(self.db)
             else:
-                import_template_file(self.db, Path(self.file_edit.text()))
+                done = import_signed_template_file(
+                    self.db, KeyStore(default_keys_dir(self.db.path)), Path(self.file_edit.text())
+                )
+                if done.pinned:
+                    QMessageBox.information(
+                        self,
+                        self.tr("市级证书"),
+                        self.tr("已记下签发模板的市级证书。请与市级电话核对指纹：\n%1").replace(
+                            "%1", done.fingerprint or ""
+                        ),
+                    )
         except (TemplateError, OSError) as exc:
             QMessageBox.warning(self, self.tr("模板不能导入"), str(exc))
             return False

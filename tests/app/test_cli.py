@@ -73,7 +73,7 @@ class Cli:
         return str(path)
 
     def with_template(self) -> Cli:
-        self.ok("template", "import", self.file("template.json", template_doc()))
+        self.ok("template", "import", "--allow-unsigned", self.file("template.json", template_doc()))
         return self
 
     def values(self, unit: str, period: str, rows: str, encoding: str = "utf-8") -> str:
@@ -95,8 +95,10 @@ def test_statuses_are_the_documented_ones() -> None:
 
 def test_template_import_then_again(cli: Cli) -> None:
     path = cli.file("template.json", template_doc())
-    assert "已导入模板：测试指标体系（2023 年度，1 版，7 项指标）" in cli.ok("template", "import", path)
-    assert "该模板已导入过，未作更改" in cli.ok("template", "import", path)
+    assert "已导入模板：测试指标体系（2023 年度，1 版，7 项指标）" in cli.ok(
+        "template", "import", "--allow-unsigned", path
+    )
+    assert "该模板已导入过，未作更改" in cli.ok("template", "import", "--allow-unsigned", path)
     assert cli.ok("units").splitlines() == [
         f"{CITY}\t测试市\t（市级）",
         f"{D1}\t甲区\t上级 {CITY}",
@@ -106,7 +108,7 @@ def test_template_import_then_again(cli: Cli) -> None:
 
 def test_bad_template_exits_2_naming_the_place_and_imports_nothing(cli: Cli) -> None:
     path = cli.file("bad.json", document([indicator("A"), indicator("A")]))
-    err = cli.usage_error("template", "import", path)
+    err = cli.usage_error("template", "import", "--allow-unsigned", path)
     assert "模板文件" in err and "indicators[1]（A）" in err
     assert cli.ok("units") == ""
 
@@ -116,13 +118,13 @@ def test_bad_template_exits_2_naming_the_place_and_imports_nothing(cli: Cli) -> 
     [(b"{not json", "不是有效的 JSON"), (b"", "不是有效的 JSON"), (b"\x00\xff\x00", "不是 UTF-8")],
 )
 def test_malformed_template_exits_2(cli: Cli, content: bytes, expected: str) -> None:
-    assert expected in cli.usage_error("template", "import", cli.file("t.json", content))
+    assert expected in cli.usage_error("template", "import", "--allow-unsigned", cli.file("t.json", content))
 
 
 def test_missing_or_unreadable_template_exits_2(cli: Cli, tmp_path: Path) -> None:
-    assert "无法读取文件" in cli.usage_error("template", "import", str(tmp_path / "missing.json"))
+    assert "无法读取文件" in cli.usage_error("template", "import", "--allow-unsigned", str(tmp_path / "missing.json"))
     (tmp_path / "folder.json").mkdir()
-    assert "无法读取文件" in cli.usage_error("template", "import", str(tmp_path / "folder.json"))
+    assert "无法读取文件" in cli.usage_error("template", "import", "--allow-unsigned", str(tmp_path / "folder.json"))
 
 
 def test_template_export_needs_a_template_and_a_writable_place(cli: Cli, tmp_path: Path) -> None:
@@ -328,7 +330,7 @@ def test_main_py_runs_commands_headless(tmp_path: Path) -> None:
     values = tmp_path / "values.csv"
     values.write_bytes("指标代码,数值,分子,分母,情况说明\nA,60,,,按计划推进\nB,,8,10,\n".encode("gbk"))
 
-    imported = run_program("--db", db, "template", "import", str(template))
+    imported = run_program("--db", db, "template", "import", "--allow-unsigned", str(template))
     assert imported.returncode == 0, imported.stderr.decode()
     assert "已导入模板" in imported.stdout.decode("utf-8")
 

@@ -552,9 +552,9 @@ def test_export_imports_into_a_fresh_database_and_exports_identically(
     first_db, second_db = tmp_path / "first.db", tmp_path / "second.db"
     exported, again = tmp_path / "exported.json", tmp_path / "again.json"
 
-    assert main(["--db", str(first_db), "template", "import", str(source)]) == 0
+    assert main(["--db", str(first_db), "template", "import", "--allow-unsigned", str(source)]) == 0
     assert main(["--db", str(first_db), "template", "export", str(exported)]) == 0
-    assert main(["--db", str(second_db), "template", "import", str(exported)]) == 0
+    assert main(["--db", str(second_db), "template", "import", "--allow-unsigned", str(exported)]) == 0
     assert main(["--db", str(second_db), "template", "export", str(again)]) == 0
     capsys.readouterr()
 

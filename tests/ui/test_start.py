@@ -16,12 +16,25 @@ from pytestqt.qtbot import QtBot
 from app.catalog import CatalogSpec
 from app.db import Database
 from app.form import available_years
+from app.keys import KeyStore, default_keys_dir
+from app.template_signing import sign_template
+from tests.app.signing_helpers import PASSPHRASE
 from tests.app.templates import CITY, D1, D2
 from tests.ui.conftest import ui_template
 from ui.application import install_excepthook
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 from ui.wizard import FirstRunWizard
+
+
+def signed_template_file(db: Database, path: Path, year: int = 2023) -> Path:
+    """A template file signed by a city CA whose certificate this installation already holds."""
+    path.write_text(json.dumps(ui_template(year=year), ensure_ascii=False), encoding="utf-8")
+    keys = KeyStore(default_keys_dir(db.path))
+    if not keys.has_city_certificate():
+        keys.city_init("测试市生态环境局", PASSPHRASE)
+    sign_template(path, keys, PASSPHRASE)
+    return path
 
 
 def run_wizard(qtbot: QtBot, wizard: FirstRunWizard) -> None:
@@ -46,8 +59,7 @@ def test_wizard_with_the_demo_catalog_sets_up_a_district_clerk(qtbot: QtBot, db:
 def test_wizard_for_the_city_imports_the_cities_template_file(
     qtbot: QtBot, db: Database, settings: QSettings, tmp_path: Path
 ) -> None:
-    path = tmp_path / "template.json"
-    path.write_text(json.dumps(ui_template(), ensure_ascii=False), encoding="utf-8")
+    path = signed_template_file(db, tmp_path / "template.json")
     wizard = FirstRunWizard(db, settings)
     wizard.city.setChecked(True)
     wizard.use_file.setChecked(True)
@@ -136,9 +148,7 @@ def test_a_template_imported_from_the_menu_opens_its_year(
 ) -> None:
     window = MainWindow(db, settings)
     qtbot.addWidget(window)
-    doc = ui_template(year=2024)
-    path = tmp_path / "t2024.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    path = signed_template_file(db, tmp_path / "t2024.json", year=2024)
     window.import_template_file(path)
     assert [window.year_box.itemData(i) for i in range(window.year_box.count())] == [2023, 2024]
     assert window.form is not None and window.form.period.year == 2024
@@ -160,4 +170,8 @@ def test_a_bad_template_from_the_menu_is_refused_with_its_reason(
     path.write_text('{"format": "tianbao-template"}', encoding="utf-8")
     window.import_template_file(path)
     assert shown and "broken.json" in shown[0] and "缺少必填字段" in shown[0]
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(json.dumps(ui_template(year=2024), ensure_ascii=False), encoding="utf-8")
+    window.import_template_file(unsigned)
+    assert "没有市级签名" in shown[-1]
     assert available_years(db) == [2023]
