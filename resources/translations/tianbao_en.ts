@@ -68,67 +68,79 @@ The details are in the log file:
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location filename="../../ui/wizard.py" line="50"/>
+        <location filename="../../ui/wizard.py" line="52"/>
         <source>填报通 — 首次使用</source>
         <translation>Tianbao — first start</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="57"/>
+        <location filename="../../ui/wizard.py" line="59"/>
         <source>您的角色</source>
         <translation>Your role</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="58"/>
+        <location filename="../../ui/wizard.py" line="60"/>
         <source>区县填报：填写本单位的指标、自查并报送</source>
         <translation>District: fill in your unit&apos;s indicators, check and submit them</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="59"/>
+        <location filename="../../ui/wizard.py" line="61"/>
         <source>市级汇总：下发模板、汇总各区县报送</source>
         <translation>City: issue templates and aggregate the districts&apos; submissions</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="71"/>
+        <location filename="../../ui/wizard.py" line="73"/>
         <source>指标模板</source>
         <translation>Indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="72"/>
+        <location filename="../../ui/wizard.py" line="74"/>
         <source>使用演示指标体系（演示数据）</source>
         <translation>Use the demo catalog (demo data)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="73"/>
+        <location filename="../../ui/wizard.py" line="75"/>
         <source>导入市里下发的模板文件</source>
         <translation>Import the template file issued by the city</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="76"/>
+        <location filename="../../ui/wizard.py" line="78"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="89"/>
+        <location filename="../../ui/wizard.py" line="91"/>
         <source>本单位</source>
         <translation>Your unit</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="92"/>
+        <location filename="../../ui/wizard.py" line="94"/>
         <source>选择您所在的报送单位：</source>
         <translation>Choose the reporting unit you work for:</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="97"/>
+        <location filename="../../ui/wizard.py" line="99"/>
         <source>选择模板文件</source>
         <translation>Choose a template file</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="97"/>
+        <location filename="../../ui/wizard.py" line="99"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="111"/>
+        <location filename="../../ui/wizard.py" line="117"/>
+        <source>市级证书</source>
+        <translation>City certificate</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="118"/>
+        <source>已记下签发模板的市级证书。请与市级电话核对指纹：
+%1</source>
+        <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="123"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
@@ -386,183 +398,195 @@ The details are in the log file:
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="50"/>
+        <location filename="../../ui/main_window.py" line="51"/>
         <source>填报通 Tianbao</source>
         <translation>Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="76"/>
+        <location filename="../../ui/main_window.py" line="77"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="79"/>
+        <location filename="../../ui/main_window.py" line="80"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="85"/>
+        <location filename="../../ui/main_window.py" line="86"/>
         <source>进度图</source>
         <translation>Progress chart</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="94"/>
+        <location filename="../../ui/main_window.py" line="95"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="113"/>
+        <location filename="../../ui/main_window.py" line="114"/>
         <source>报告期</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="116"/>
+        <location filename="../../ui/main_window.py" line="117"/>
         <source> 单位：</source>
         <translation> Unit: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="118"/>
+        <location filename="../../ui/main_window.py" line="119"/>
         <source>  年度：</source>
         <translation>  Year: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="120"/>
+        <location filename="../../ui/main_window.py" line="121"/>
         <source>  报告期：</source>
         <translation>  Period: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>撤销</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="126"/>
         <source>重做</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="137"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>导入指标模板…</source>
         <translation>Import indicator template…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="141"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="145"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="149"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="152"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="156"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="158"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
-        <location filename="../../ui/main_window.py" line="349"/>
+        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="358"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185"/>
+        <location filename="../../ui/main_window.py" line="186"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="237"/>
+        <location filename="../../ui/main_window.py" line="238"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="252"/>
+        <location filename="../../ui/main_window.py" line="253"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="253"/>
+        <location filename="../../ui/main_window.py" line="254"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="298"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="298"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="306"/>
+        <location filename="../../ui/main_window.py" line="307"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="311"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315"/>
+        <location filename="../../ui/main_window.py" line="316"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315"/>
+        <location filename="../../ui/main_window.py" line="316"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="325"/>
+        <location filename="../../ui/main_window.py" line="328"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
+        <location filename="../../ui/main_window.py" line="333"/>
+        <source>市级证书</source>
+        <translation>City certificate</translation>
+    </message>
+    <message>
         <location filename="../../ui/main_window.py" line="334"/>
+        <source>已记下签发模板的市级证书。请与市级电话核对指纹：
+%1</source>
+        <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="343"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="343"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="344"/>
+        <location filename="../../ui/main_window.py" line="353"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="350"/>
+        <location filename="../../ui/main_window.py" line="359"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
