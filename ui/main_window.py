@@ -146,6 +146,18 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        report_menu = self.menuBar().addMenu(self.tr("报送(&R)"))
+        from ui import submission_actions as actions
+
+        for text, handler in (
+            (self.tr("签名并锁定…"), actions.sign_current),
+            (self.tr("导出已签名的 Excel 和 PDF…"), actions.export_signed),
+            (self.tr("打印预览…"), actions.print_signed),
+            (self.tr("密钥与证书…"), actions.open_keys),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, h=handler: h(self))
+            report_menu.addAction(action)
         edit_menu = self.menuBar().addMenu(self.tr("编辑(&E)"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
@@ -252,6 +264,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("form/period", str(period))
         demo = self.tr("【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 ") if form.spec.demo else ""
         scope = self.tr("由下级单位填报汇总，只可填写本级指标和情况说明。") if form.aggregated else ""
+        revisions = form.revisions()
+        if revisions and revisions[-1].status == "locked":
+            n = revisions[-1].revision
+            scope += (
+                self.tr("第 %1 版已签名锁定；修改任何数值将生成第 %2 版。")
+                .replace("%1", str(n))
+                .replace("%2", str(n + 1))
+            )
         self.banner.setText(
             f"{demo}{form.spec.name} · {form.unit.name} · {period_label(period.year, period.quarter)}  {scope}"
         )
@@ -342,6 +362,11 @@ class MainWindow(QMainWindow):
         self._selection_changed()
         message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
         self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+
+    def reload_form(self) -> None:
+        """Open the current form again from the database (after signing, importing …)."""
+        if self.form is not None:
+            self.open_form(self.form.unit.code, self.form.period)
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog

@@ -1,0 +1,112 @@
+"""The 报送 menu: sign and lock the current form, export the signed Excel and PDF, print, keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app import __version__
+from app.keys import KeysError, KeyStore, default_keys_dir
+from app.signing import SigningError, sign_and_lock, signed_envelope
+from ui.keys_dialog import KeysDialog, ask_passphrase
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Submission", text)
+
+
+def keystore(window: MainWindow) -> KeyStore:
+    return KeyStore(default_keys_dir(window.db.path))
+
+
+def sign_current(window: MainWindow) -> None:
+    """Sign and lock the open form's revision, then offer to export it."""
+    form = window.form
+    if form is None:
+        return
+    result = form.result
+    if not result.can_sign:
+        reasons = "\n".join(result.blocking_reasons()[:15])
+        QMessageBox.warning(window, tr("尚不能签名"), tr("请先处理以下问题：\n%1").replace("%1", reasons))
+        return
+    secret = ask_passphrase(window, tr("本单位私钥口令"))
+    if secret is None:
+        return
+    try:
+        signed = sign_and_lock(window.db, keystore(window), form.unit.code, form.period, secret)
+    except (SigningError, KeysError) as exc:
+        QMessageBox.warning(window, tr("未签名"), str(exc))
+        return
+    window.reload_form()
+    window.show_message(tr("已签名并锁定第 %1 版").replace("%1", str(signed.revision)))
+    export_files(window, signed.envelope, secret)
+
+
+def _envelope(window: MainWindow) -> dict[str, Any] | None:
+    form = window.form
+    if form is None:
+        return None
+    envelope = signed_envelope(window.db, form.unit.code, form.period, form.spec.code)
+    if envelope is None:
+        QMessageBox.information(window, tr("没有已签名的版本"), tr("本期还没有签名锁定的版本，请先签名。"))
+    return envelope
+
+
+def export_signed(window: MainWindow) -> None:
+    envelope = _envelope(window)
+    if envelope is None:
+        return
+    secret = ask_passphrase(window, tr("本单位私钥口令（PDF 需要签名）"))
+    if secret is not None:
+        export_files(window, envelope, secret)
+
+
+def file_stem(envelope: dict[str, Any]) -> str:
+    payload = envelope["payload"]
+    return f"{payload['unit']['name']}_{payload['period']}_第{payload['revision']}版"
+
+
+def export_files(window: MainWindow, envelope: dict[str, Any], secret: str, folder: Path | None = None) -> list[Path]:
+    """Write the signed Excel and PDF of ``envelope`` into a folder the clerk picks (or ``folder``)."""
+    from app.export_pdf import write_submission_pdf
+    from app.export_xlsx import write_submission_xlsx
+
+    if folder is None:
+        start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen = QFileDialog.getExistingDirectory(window, tr("保存报送文件到"), start)
+        if not chosen:
+            return []
+        folder = Path(chosen)
+    stem = file_stem(envelope)
+    xlsx, pdf = folder / f"{stem}.xlsx", folder / f"{stem}.pdf"
+    try:
+        write_submission_xlsx(envelope, xlsx, __version__)
+        write_submission_pdf(envelope, pdf, keystore(window), secret, __version__)
+    except (OSError, KeysError) as exc:
+        QMessageBox.warning(window, tr("导出未完成"), str(exc))
+        return []
+    window.show_message(tr("已导出 %1 和 %2").replace("%1", xlsx.name).replace("%2", pdf.name))
+    return [xlsx, pdf]
+
+
+def print_signed(window: MainWindow) -> None:
+    from app.export_pdf import render_pdf
+    from ui.printing import preview
+
+    envelope = _envelope(window)
+    if envelope is not None:
+        preview(render_pdf(envelope["payload"], __version__), window)
+
+
+def open_keys(window: MainWindow) -> None:
+    form = window.form
+    role = str(window.settings.value("role", "district"))
+    unit = form.unit if form is not None else None
+    dialog = KeysDialog(keystore(window), role, unit.code if unit else "", unit.name if unit else "", window)
+    dialog.exec()
