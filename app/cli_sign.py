@@ -33,6 +33,17 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     for p in (init, request, issue):
         p.add_argument("--passphrase-file", type=Path, help="从文件读取口令（无人值守时用）")
 
+    export = sub.add_parser("export", help="导出已签名的报送文件（Excel / PDF）")
+    export.add_argument("--unit", required=True)
+    export.add_argument("--period", required=True)
+    export.add_argument("--xlsx", type=Path, help="Excel 文件")
+    export.add_argument("--pdf", type=Path, help="PDF 文件（需要口令，用于 PDF 签名）")
+    export.add_argument("--passphrase-file", type=Path)
+
+    verify = sub.add_parser("verify", help="核验报送文件：是否为市级签发证书签名、签名后是否被改动")
+    verify.add_argument("files", type=Path, nargs="+")
+    verify.add_argument("--json", action="store_true")
+
     sign = sub.add_parser("sign", help="签名并锁定本期填报")
     sign.add_argument("--unit", required=True)
     sign.add_argument("--period", required=True)
@@ -69,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
             return _keys(args)
         if args.command == "sign":
             return _sign(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "verify":
+            return _verify(args)
     except KeysError as exc:
         raise CommandError(str(exc)) from exc
     raise AssertionError(args.command)  # pragma: no cover
@@ -146,3 +161,88 @@ def _sign(args: argparse.Namespace) -> int:
     print(f"已签名并锁定：{payload['unit']['name']} {period.label} 第 {signed.revision} 版")
     print(f"  报送编号 {payload['submission_id']}，内容摘要 SHA-256 {signed.payload_hash}")
     return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app import __version__
+    from app.periods import Period, PeriodError
+    from app.signing import signed_envelope
+
+    if args.xlsx is None and args.pdf is None:
+        raise CommandError("请用 --xlsx 和/或 --pdf 指定要导出的文件")
+    try:
+        period = Period.parse(args.period)
+    except PeriodError as exc:
+        raise CommandError(str(exc)) from exc
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        envelope = signed_envelope(db, args.unit, period)
+    finally:
+        db.close()
+    if envelope is None:
+        raise CommandError(f"单位 {args.unit} 在 {period} 还没有签名锁定的版本，请先运行 sign")
+    try:
+        if args.xlsx is not None:
+            from app.export_xlsx import write_submission_xlsx
+
+            write_submission_xlsx(envelope, args.xlsx, __version__)
+            print(f"已导出 {args.xlsx}")
+        if args.pdf is not None:
+            from app.export_pdf import write_submission_pdf
+
+            write_submission_pdf(envelope, args.pdf, keystore(args), passphrase(args, "本单位私钥口令："), __version__)
+            print(f"已导出 {args.pdf}")
+    except OSError as exc:
+        raise CommandError(f"无法写入文件：{exc.strerror or exc}") from exc
+    return 0
+
+
+def verify_file(path: Path, city_ca: Any) -> dict[str, Any]:
+    """One file's verification result, as ``verify --json`` prints it."""
+    from app.signing import VerificationError
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from app.verify_xlsx import verify_xlsx
+
+            payload = verify_xlsx(path, city_ca)
+        elif suffix == ".pdf":
+            from app.verify_pdf import verify_pdf
+
+            payload = verify_pdf(path, city_ca)
+        else:
+            raise VerificationError("not_tianbao", f"不是报送文件（只核验 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+    except VerificationError as exc:
+        return {"file": str(path), "valid": False, "reason": exc.reason, "message": str(exc)}
+    return {
+        "file": str(path),
+        "valid": True,
+        "submission_id": payload["submission_id"],
+        "unit": payload["unit"]["code"],
+        "unit_name": payload["unit"]["name"],
+        "period": payload["period"],
+        "revision": payload["revision"],
+        "signed_at": payload["signed_at"],
+    }
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    keys = keystore(args)
+    if not keys.has_city_certificate():
+        raise CommandError(f"{keys.folder} 中没有市级 CA 证书，无法核验（区县在导入市级签名的模板时记下它）")
+    ca = keys.city_certificate()
+    results = [verify_file(path, ca) for path in args.files]
+    if args.json:
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            if r["valid"]:
+                print(
+                    f"有效  {r['file']}：{r['unit_name']} {r['period']} 第 {r['revision']} 版（{r['submission_id']}）"
+                )
+            else:
+                print(f"无效  {r['file']}：{r['message']}")
+    return 0 if all(r["valid"] for r in results) else 2
