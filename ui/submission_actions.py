@@ -17,10 +17,6 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Submission", text)
-
-
 def keystore(window: MainWindow) -> KeyStore:
     return KeyStore(default_keys_dir(window.db.path))
 
@@ -33,18 +29,24 @@ def sign_current(window: MainWindow) -> None:
     result = form.result
     if not result.can_sign:
         reasons = "\n".join(result.blocking_reasons()[:15])
-        QMessageBox.warning(window, tr("尚不能签名"), tr("请先处理以下问题：\n%1").replace("%1", reasons))
+        QMessageBox.warning(
+            window,
+            QCoreApplication.translate("Submission", "尚不能签名"),
+            QCoreApplication.translate("Submission", "请先处理以下问题：\n%1").replace("%1", reasons),
+        )
         return
-    secret = ask_passphrase(window, tr("本单位私钥口令"))
+    secret = ask_passphrase(window, QCoreApplication.translate("Submission", "本单位私钥口令"))
     if secret is None:
         return
     try:
         signed = sign_and_lock(window.db, keystore(window), form.unit.code, form.period, secret)
     except (SigningError, KeysError) as exc:
-        QMessageBox.warning(window, tr("未签名"), str(exc))
+        QMessageBox.warning(window, QCoreApplication.translate("Submission", "未签名"), str(exc))
         return
     window.reload_form()
-    window.show_message(tr("已签名并锁定第 %1 版").replace("%1", str(signed.revision)))
+    window.show_message(
+        QCoreApplication.translate("Submission", "已签名并锁定第 %1 版").replace("%1", str(signed.revision))
+    )
     export_files(window, signed.envelope, secret)
 
 
@@ -54,7 +56,11 @@ def _envelope(window: MainWindow) -> dict[str, Any] | None:
         return None
     envelope = signed_envelope(window.db, form.unit.code, form.period, form.spec.code)
     if envelope is None:
-        QMessageBox.information(window, tr("没有已签名的版本"), tr("本期还没有签名锁定的版本，请先签名。"))
+        QMessageBox.information(
+            window,
+            QCoreApplication.translate("Submission", "没有已签名的版本"),
+            QCoreApplication.translate("Submission", "本期还没有签名锁定的版本，请先签名。"),
+        )
     return envelope
 
 
@@ -62,7 +68,7 @@ def export_signed(window: MainWindow) -> None:
     envelope = _envelope(window)
     if envelope is None:
         return
-    secret = ask_passphrase(window, tr("本单位私钥口令（PDF 需要签名）"))
+    secret = ask_passphrase(window, QCoreApplication.translate("Submission", "本单位私钥口令（PDF 需要签名）"))
     if secret is not None:
         export_files(window, envelope, secret)
 
@@ -79,7 +85,9 @@ def export_files(window: MainWindow, envelope: dict[str, Any], secret: str, fold
 
     if folder is None:
         start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        chosen = QFileDialog.getExistingDirectory(window, tr("保存报送文件到"), start)
+        chosen = QFileDialog.getExistingDirectory(
+            window, QCoreApplication.translate("Submission", "保存报送文件到"), start
+        )
         if not chosen:
             return []
         folder = Path(chosen)
@@ -89,9 +97,11 @@ def export_files(window: MainWindow, envelope: dict[str, Any], secret: str, fold
         write_submission_xlsx(envelope, xlsx, __version__)
         write_submission_pdf(envelope, pdf, keystore(window), secret, __version__)
     except (OSError, KeysError) as exc:
-        QMessageBox.warning(window, tr("导出未完成"), str(exc))
+        QMessageBox.warning(window, QCoreApplication.translate("Submission", "导出未完成"), str(exc))
         return []
-    window.show_message(tr("已导出 %1 和 %2").replace("%1", xlsx.name).replace("%2", pdf.name))
+    window.show_message(
+        QCoreApplication.translate("Submission", "已导出 %1 和 %2").replace("%1", xlsx.name).replace("%2", pdf.name)
+    )
     return [xlsx, pdf]
 
 

@@ -396,6 +396,170 @@ The details are in the log file:
     </message>
 </context>
 <context>
+    <name>KeysDialog</name>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="30"/>
+        <source>口令：</source>
+        <translation>Passphrase:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="36"/>
+        <source>再输入一次：</source>
+        <translation>Once more:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="41"/>
+        <source>两次输入的口令不一致</source>
+        <translation>The two passphrases differ</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="52"/>
+        <source>密钥与证书</source>
+        <translation>Keys and certificates</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="58"/>
+        <source>生成市级 CA…</source>
+        <translation>Create the city CA…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="59"/>
+        <source>为区县的证书请求签发证书…</source>
+        <translation>Issue a certificate for a district request…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="61"/>
+        <source>生成本单位密钥和证书请求…</source>
+        <translation>Create this unit&apos;s key and certificate request…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="62"/>
+        <source>导入市级签发的证书…</source>
+        <translation>Import the certificate issued by the city…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="74"/>
+        <source>密钥文件夹：%1</source>
+        <translation>Key folder: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="77"/>
+        <source>市级 CA 证书指纹：%1</source>
+        <translation>City CA certificate fingerprint: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="79"/>
+        <source>还没有市级 CA 证书</source>
+        <translation>No city CA certificate yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="84"/>
+        <source>本单位证书指纹：%1（有效期至 %2）</source>
+        <translation>This unit&apos;s certificate fingerprint: %1 (valid until %2)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="89"/>
+        <source>本单位还没有证书</source>
+        <translation>This unit has no certificate yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="93"/>
+        <source>未完成</source>
+        <translation>Not done</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="96"/>
+        <source>生成市级 CA</source>
+        <translation>Create the city CA</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="96"/>
+        <source>签发机关名称：</source>
+        <translation>Issuing authority:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="99"/>
+        <source>为市级 CA 私钥设置口令</source>
+        <translation>Set a passphrase for the city CA key</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="108"/>
+        <source>市级 CA</source>
+        <translation>City CA</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="108"/>
+        <source>已生成。请把证书指纹通知各区县：
+%1</source>
+        <translation>Created. Tell the districts its fingerprint:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="113"/>
+        <source>选择证书请求</source>
+        <translation>Choose a certificate request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="113"/>
+        <source>证书请求 (*.csr.pem *.pem)</source>
+        <translation>Certificate requests (*.csr.pem *.pem)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="116"/>
+        <source>市级 CA 私钥口令</source>
+        <translation>City CA key passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="126"/>
+        <source>已签发</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="127"/>
+        <source>证书已写入 %1
+指纹：%2</source>
+        <translation>Certificate written to %1
+Fingerprint: %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="131"/>
+        <source>为本单位私钥设置口令</source>
+        <translation>Set a passphrase for this unit&apos;s key</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="141"/>
+        <source>证书请求</source>
+        <translation>Certificate request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="142"/>
+        <source>已生成 %1，请交市级签发。
+公钥指纹（请电话告知市级核对）：%2</source>
+        <translation>Created %1; hand it to the city to issue.
+Public key fingerprint (tell the city by phone): %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="148"/>
+        <source>选择证书</source>
+        <translation>Choose a certificate</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="148"/>
+        <source>证书 (*.crt.pem *.pem)</source>
+        <translation>Certificates (*.crt.pem *.pem)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="156"/>
+        <source>已导入</source>
+        <translation>Imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="156"/>
+        <source>证书指纹：%1</source>
+        <translation>Certificate fingerprint: %1</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../ui/main_window.py" line="51"/>
@@ -474,119 +638,149 @@ The details are in the log file:
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="149"/>
+        <source>报送(&amp;R)</source>
+        <translation>&amp;Report</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="153"/>
+        <source>签名并锁定…</source>
+        <translation>Sign and lock…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="154"/>
+        <source>导出已签名的 Excel 和 PDF…</source>
+        <translation>Export the signed Excel and PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="155"/>
+        <source>打印预览…</source>
+        <translation>Print preview…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="156"/>
+        <source>密钥与证书…</source>
+        <translation>Keys and certificates…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="152"/>
+        <location filename="../../ui/main_window.py" line="164"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="167"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="168"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="171"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
-        <location filename="../../ui/main_window.py" line="358"/>
+        <location filename="../../ui/main_window.py" line="172"/>
+        <location filename="../../ui/main_window.py" line="383"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="186"/>
+        <location filename="../../ui/main_window.py" line="198"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="238"/>
+        <location filename="../../ui/main_window.py" line="250"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="253"/>
+        <location filename="../../ui/main_window.py" line="265"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="254"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="298"/>
+        <location filename="../../ui/main_window.py" line="271"/>
+        <source>第 %1 版已签名锁定；修改任何数值将生成第 %2 版。</source>
+        <translation>Revision %1 is signed and locked; changing any figure opens revision %2.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="298"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="307"/>
+        <location filename="../../ui/main_window.py" line="327"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="312"/>
+        <location filename="../../ui/main_window.py" line="332"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="316"/>
+        <location filename="../../ui/main_window.py" line="336"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="316"/>
+        <location filename="../../ui/main_window.py" line="336"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="328"/>
+        <location filename="../../ui/main_window.py" line="348"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="333"/>
+        <location filename="../../ui/main_window.py" line="353"/>
         <source>市级证书</source>
         <translation>City certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="354"/>
         <source>已记下签发模板的市级证书。请与市级电话核对指纹：
 %1</source>
         <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="343"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="343"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="353"/>
+        <location filename="../../ui/main_window.py" line="378"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="359"/>
+        <location filename="../../ui/main_window.py" line="384"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
@@ -626,6 +820,66 @@ Database: %2</translation>
         <location filename="../../ui/settings_dialog.py" line="38"/>
         <source>本单位</source>
         <translation>Your unit</translation>
+    </message>
+</context>
+<context>
+    <name>Submission</name>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="34"/>
+        <source>尚不能签名</source>
+        <translation>Not ready to sign</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="35"/>
+        <source>请先处理以下问题：
+%1</source>
+        <translation>Please deal with these first:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="38"/>
+        <source>本单位私钥口令</source>
+        <translation>This unit&apos;s key passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="44"/>
+        <source>未签名</source>
+        <translation>Not signed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="48"/>
+        <source>已签名并锁定第 %1 版</source>
+        <translation>Revision %1 signed and locked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="61"/>
+        <source>没有已签名的版本</source>
+        <translation>No signed revision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="62"/>
+        <source>本期还没有签名锁定的版本，请先签名。</source>
+        <translation>This period has no signed revision yet; sign it first.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="71"/>
+        <source>本单位私钥口令（PDF 需要签名）</source>
+        <translation>This unit&apos;s key passphrase (the PDF is signed)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="89"/>
+        <source>保存报送文件到</source>
+        <translation>Save the submission files to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="100"/>
+        <source>导出未完成</source>
+        <translation>Export not completed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="103"/>
+        <source>已导出 %1 和 %2</source>
+        <translation>Exported %1 and %2</translation>
     </message>
 </context>
 <context>
