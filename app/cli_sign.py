@@ -197,36 +197,6 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_file(path: Path, city_ca: Any) -> dict[str, Any]:
-    """One file's verification result, as ``verify --json`` prints it."""
-    from app.signing import VerificationError
-
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from app.verify_xlsx import verify_xlsx
-
-            payload = verify_xlsx(path, city_ca)
-        elif suffix == ".pdf":
-            from app.verify_pdf import verify_pdf
-
-            payload = verify_pdf(path, city_ca)
-        else:
-            raise VerificationError("not_tianbao", f"不是报送文件（只核验 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
-    except VerificationError as exc:
-        return {"file": str(path), "valid": False, "reason": exc.reason, "message": str(exc)}
-    return {
-        "file": str(path),
-        "valid": True,
-        "submission_id": payload["submission_id"],
-        "unit": payload["unit"]["code"],
-        "unit_name": payload["unit"]["name"],
-        "period": payload["period"],
-        "revision": payload["revision"],
-        "signed_at": payload["signed_at"],
-    }
-
-
 def _verify(args: argparse.Namespace) -> int:
     import json
 
@@ -234,6 +204,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not keys.has_city_certificate():
         raise CommandError(f"{keys.folder} 中没有市级 CA 证书，无法核验（区县在导入市级签名的模板时记下它）")
     ca = keys.city_certificate()
+    from app.verify import verify_file
+
     results = [verify_file(path, ca) for path in args.files]
     if args.json:
         print(json.dumps({"results": results}, ensure_ascii=False, indent=1))

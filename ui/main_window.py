@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
             (self.tr("签名并锁定…"), actions.sign_current),
             (self.tr("导出已签名的 Excel 和 PDF…"), actions.export_signed),
             (self.tr("打印预览…"), actions.print_signed),
+            (self.tr("核验报送文件…"), actions.verify_files),
             (self.tr("密钥与证书…"), actions.open_keys),
         ):
             action = QAction(text, self)

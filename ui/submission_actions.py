@@ -120,3 +120,25 @@ def open_keys(window: MainWindow) -> None:
     unit = form.unit if form is not None else None
     dialog = KeysDialog(keystore(window), role, unit.code if unit else "", unit.name if unit else "", window)
     dialog.exec()
+
+
+def verify_files(window: MainWindow) -> None:
+    """Pick submission files and show whether each is valid and untouched."""
+    from ui.verify_dialog import VerifyDialog
+
+    keys = keystore(window)
+    if not keys.has_city_certificate():
+        QMessageBox.warning(
+            window,
+            QCoreApplication.translate("Submission", "无法核验"),
+            QCoreApplication.translate("Submission", "本机还没有市级 CA 证书（导入市级签名的模板时会记下）。"),
+        )
+        return
+    paths, _ = QFileDialog.getOpenFileNames(
+        window,
+        QCoreApplication.translate("Submission", "选择报送文件"),
+        "",
+        QCoreApplication.translate("Submission", "报送文件 (*.xlsx *.pdf)"),
+    )
+    if paths:
+        VerifyDialog(keys, [Path(p) for p in paths], window).exec()

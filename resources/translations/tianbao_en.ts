@@ -658,129 +658,134 @@ Public key fingerprint (tell the city by phone): %2</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="156"/>
+        <source>核验报送文件…</source>
+        <translation>Verify submission files…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="157"/>
         <source>密钥与证书…</source>
         <translation>Keys and certificates…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="164"/>
+        <location filename="../../ui/main_window.py" line="165"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="167"/>
+        <location filename="../../ui/main_window.py" line="168"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="168"/>
+        <location filename="../../ui/main_window.py" line="169"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="171"/>
+        <location filename="../../ui/main_window.py" line="172"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="172"/>
-        <location filename="../../ui/main_window.py" line="383"/>
+        <location filename="../../ui/main_window.py" line="173"/>
+        <location filename="../../ui/main_window.py" line="384"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="198"/>
+        <location filename="../../ui/main_window.py" line="199"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250"/>
+        <location filename="../../ui/main_window.py" line="251"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="265"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="267"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="271"/>
+        <location filename="../../ui/main_window.py" line="272"/>
         <source>第 %1 版已签名锁定；修改任何数值将生成第 %2 版。</source>
         <translation>Revision %1 is signed and locked; changing any figure opens revision %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="319"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="319"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="327"/>
+        <location filename="../../ui/main_window.py" line="328"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="332"/>
+        <location filename="../../ui/main_window.py" line="333"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="336"/>
+        <location filename="../../ui/main_window.py" line="337"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="336"/>
+        <location filename="../../ui/main_window.py" line="337"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="348"/>
+        <location filename="../../ui/main_window.py" line="349"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="353"/>
+        <location filename="../../ui/main_window.py" line="354"/>
         <source>市级证书</source>
         <translation>City certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354"/>
+        <location filename="../../ui/main_window.py" line="355"/>
         <source>已记下签发模板的市级证书。请与市级电话核对指纹：
 %1</source>
         <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="364"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="364"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="379"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="384"/>
+        <location filename="../../ui/main_window.py" line="385"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
@@ -880,6 +885,26 @@ Database: %2</translation>
         <location filename="../../ui/submission_actions.py" line="103"/>
         <source>已导出 %1 和 %2</source>
         <translation>Exported %1 and %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="133"/>
+        <source>无法核验</source>
+        <translation>Cannot verify</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="134"/>
+        <source>本机还没有市级 CA 证书（导入市级签名的模板时会记下）。</source>
+        <translation>This computer has no city CA certificate yet (it is recorded when a template signed by the city is imported).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="139"/>
+        <source>选择报送文件</source>
+        <translation>Choose submission files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/submission_actions.py" line="141"/>
+        <source>报送文件 (*.xlsx *.pdf)</source>
+        <translation>Submission files (*.xlsx *.pdf)</translation>
     </message>
 </context>
 <context>
@@ -1001,6 +1026,49 @@ Database: %2</translation>
         <location filename="../../ui/texts.py" line="52"/>
         <source>%1年%2</source>
         <translation>%1 %2</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyDialog</name>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="29"/>
+        <source>核验报送文件</source>
+        <translation>Verify submission files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="34"/>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="34"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="34"/>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="41"/>
+        <source>%1 %2 第 %3 版，报送编号 %4</source>
+        <translation>%1 %2 revision %3, submission %4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="49"/>
+        <source>有效</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="49"/>
+        <source>无效</source>
+        <translation>Invalid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verify_dialog.py" line="60"/>
+        <source>共 %1 个文件：%2 个有效，%3 个无效。</source>
+        <translation>%1 file(s): %2 valid, %3 invalid.</translation>
     </message>
 </context>
 </TS>

@@ -104,3 +104,19 @@ def test_printing_draws_every_page_of_the_pdf(signing_window: MainWindow, tmp_pa
 
     assert paint_pages(printer, pdf) == len(pdfium.PdfDocument(pdf)) >= 1
     assert (tmp_path / "printed.pdf").stat().st_size > 10_000
+
+
+def test_verify_dialog_lists_each_file_with_its_verdict(
+    signing_window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.verify_dialog import VerifyDialog
+
+    fill_everything(signing_window)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(tmp_path))
+    submission_actions.sign_current(signing_window)
+    files = sorted(tmp_path.glob("*.xlsx")) + sorted(tmp_path.glob("*.pdf"))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 not really")
+    dialog = VerifyDialog(submission_actions.keystore(signing_window), [*files, broken])
+    assert [r["valid"] for r in dialog.results] == [True, True, False]
+    assert dialog.results[2]["reason"] == "unreadable"
