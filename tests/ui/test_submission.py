@@ -120,3 +120,41 @@ def test_verify_dialog_lists_each_file_with_its_verdict(
     dialog = VerifyDialog(submission_actions.keystore(signing_window), [*files, broken])
     assert [r["valid"] for r in dialog.results] == [True, True, False]
     assert dialog.results[2]["reason"] == "unreadable"
+
+
+def test_keys_dialog_walks_the_city_and_the_district_through_their_steps(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.keys import KeyStore
+    from ui import keys_dialog
+    from ui.keys_dialog import KeysDialog
+
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: told.append("WARN " + text))
+    monkeypatch.setattr(keys_dialog, "ask_passphrase", lambda *_a, **_k: PASSPHRASE)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("测试市生态环境局", True))
+    city = KeyStore(tmp_path / "city")
+    city_dialog = KeysDialog(city, "city", "C0", "测试市")
+    qtbot.addWidget(city_dialog)
+    city_dialog.city_init()
+    assert city.has_city_certificate() and "指纹" in told[-1]
+
+    district = KeyStore(tmp_path / "district")
+    district.pin_city_certificate(city.city_certificate())
+    clerk = KeysDialog(district, "district", D1, "甲区")
+    qtbot.addWidget(clerk)
+    clerk.request()
+    assert "公钥指纹" in told[-1]
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(district.path(f"unit-{D1}.csr.pem")), "")
+    )
+    city_dialog.issue()
+    issued = city.path(f"unit-{D1}.crt.pem")
+    assert issued.exists()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(issued), ""))
+    clerk.import_certificate()
+    assert district.unit_certificate(D1).serial_number == city.unit_certificate(D1).serial_number
+    assert "本单位证书指纹" in clerk.status.text()
