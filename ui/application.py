@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -31,8 +31,12 @@ def make_settings() -> QSettings:
 
 
 def install_translator(app: QCoreApplication, language: str) -> QTranslator | None:
-    """Load the interface translation for ``language``; Chinese is the source language and needs none."""
+    """Load the interface translation for ``language``; Chinese is the source language and needs none of ours,
+    but Qt's own texts (OK, Cancel, Close, the print dialog) are English unless Qt's Chinese is loaded."""
     if language.startswith("zh"):
+        qt = QTranslator(app)
+        if qt.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
         return None
     translator = QTranslator(app)
     if translator.load(str(TRANSLATIONS / f"tianbao_{language}.qm")):

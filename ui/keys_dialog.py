@@ -51,7 +51,8 @@ class KeysDialog(QDialog):
         self.keys, self.role, self.unit_code, self.unit_name = keys, role, unit_code, unit_name
         self.setWindowTitle(self.tr("密钥与证书"))
         self.status = QLabel()
-        self.status.setWordWrap(True)
+        # One fact per line, fingerprints on their own line: no wrapping, so the dialog sizes to the text.
+        self.status.setWordWrap(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         if role == "city":
@@ -74,16 +75,16 @@ class KeysDialog(QDialog):
         lines = [self.tr("密钥文件夹：%1").replace("%1", str(self.keys.folder))]
         try:
             ca = self.keys.city_certificate()
-            lines.append(self.tr("市级 CA 证书指纹：%1").replace("%1", fingerprint(ca)))
+            lines.append(self.tr("市级 CA 证书指纹：") + "\n    " + fingerprint(ca))
         except KeysError:
             lines.append(self.tr("还没有市级 CA 证书"))
         if self.role != "city":
             try:
                 cert = self.keys.unit_certificate(self.unit_code)
                 lines.append(
-                    self.tr("本单位证书指纹：%1（有效期至 %2）")
-                    .replace("%1", fingerprint(cert))
-                    .replace("%2", f"{cert.not_valid_after_utc:%Y-%m-%d}")
+                    self.tr("本单位证书（有效期至 %1）指纹：").replace("%1", f"{cert.not_valid_after_utc:%Y-%m-%d}")
+                    + "\n    "
+                    + fingerprint(cert)
                 )
             except KeysError:
                 lines.append(self.tr("本单位还没有证书"))

@@ -4,12 +4,12 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../../ui/application.py" line="53"/>
+        <location filename="../../ui/application.py" line="57"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../ui/application.py" line="54"/>
+        <location filename="../../ui/application.py" line="58"/>
         <source>程序遇到意外错误：%1
 
 详细信息已记录在日志文件：
@@ -20,7 +20,7 @@ The details are in the log file:
 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/application.py" line="107"/>
+        <location filename="../../ui/application.py" line="111"/>
         <source>无法打开数据库</source>
         <translation>Cannot open the database</translation>
     </message>
@@ -418,143 +418,143 @@ The details are in the log file:
         <translation>Keys and certificates</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="58"/>
+        <location filename="../../ui/keys_dialog.py" line="59"/>
         <source>生成市级 CA…</source>
         <translation>Create the city CA…</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="59"/>
+        <location filename="../../ui/keys_dialog.py" line="60"/>
         <source>为区县的证书请求签发证书…</source>
         <translation>Issue a certificate for a district request…</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="61"/>
+        <location filename="../../ui/keys_dialog.py" line="62"/>
         <source>生成本单位密钥和证书请求…</source>
         <translation>Create this unit&apos;s key and certificate request…</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="62"/>
+        <location filename="../../ui/keys_dialog.py" line="63"/>
         <source>导入市级签发的证书…</source>
         <translation>Import the certificate issued by the city…</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="74"/>
+        <location filename="../../ui/keys_dialog.py" line="75"/>
         <source>密钥文件夹：%1</source>
         <translation>Key folder: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="77"/>
-        <source>市级 CA 证书指纹：%1</source>
-        <translation>City CA certificate fingerprint: %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/keys_dialog.py" line="79"/>
+        <location filename="../../ui/keys_dialog.py" line="80"/>
         <source>还没有市级 CA 证书</source>
         <translation>No city CA certificate yet</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="84"/>
-        <source>本单位证书指纹：%1（有效期至 %2）</source>
-        <translation>This unit&apos;s certificate fingerprint: %1 (valid until %2)</translation>
+        <location filename="../../ui/keys_dialog.py" line="78"/>
+        <source>市级 CA 证书指纹：</source>
+        <translation>City CA certificate fingerprint:</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="89"/>
+        <location filename="../../ui/keys_dialog.py" line="85"/>
+        <source>本单位证书（有效期至 %1）指纹：</source>
+        <translation>This unit&apos;s certificate (valid until %1), fingerprint:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/keys_dialog.py" line="90"/>
         <source>本单位还没有证书</source>
         <translation>This unit has no certificate yet</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="93"/>
+        <location filename="../../ui/keys_dialog.py" line="94"/>
         <source>未完成</source>
         <translation>Not done</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="96"/>
+        <location filename="../../ui/keys_dialog.py" line="97"/>
         <source>生成市级 CA</source>
         <translation>Create the city CA</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="96"/>
+        <location filename="../../ui/keys_dialog.py" line="97"/>
         <source>签发机关名称：</source>
         <translation>Issuing authority:</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="99"/>
+        <location filename="../../ui/keys_dialog.py" line="100"/>
         <source>为市级 CA 私钥设置口令</source>
         <translation>Set a passphrase for the city CA key</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="108"/>
+        <location filename="../../ui/keys_dialog.py" line="109"/>
         <source>市级 CA</source>
         <translation>City CA</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="108"/>
+        <location filename="../../ui/keys_dialog.py" line="109"/>
         <source>已生成。请把证书指纹通知各区县：
 %1</source>
         <translation>Created. Tell the districts its fingerprint:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="113"/>
+        <location filename="../../ui/keys_dialog.py" line="114"/>
         <source>选择证书请求</source>
         <translation>Choose a certificate request</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="113"/>
+        <location filename="../../ui/keys_dialog.py" line="114"/>
         <source>证书请求 (*.csr.pem *.pem)</source>
         <translation>Certificate requests (*.csr.pem *.pem)</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="116"/>
+        <location filename="../../ui/keys_dialog.py" line="117"/>
         <source>市级 CA 私钥口令</source>
         <translation>City CA key passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="126"/>
+        <location filename="../../ui/keys_dialog.py" line="127"/>
         <source>已签发</source>
         <translation>Issued</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="127"/>
+        <location filename="../../ui/keys_dialog.py" line="128"/>
         <source>证书已写入 %1
 指纹：%2</source>
         <translation>Certificate written to %1
 Fingerprint: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="131"/>
+        <location filename="../../ui/keys_dialog.py" line="132"/>
         <source>为本单位私钥设置口令</source>
         <translation>Set a passphrase for this unit&apos;s key</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="141"/>
+        <location filename="../../ui/keys_dialog.py" line="142"/>
         <source>证书请求</source>
         <translation>Certificate request</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="142"/>
+        <location filename="../../ui/keys_dialog.py" line="143"/>
         <source>已生成 %1，请交市级签发。
 公钥指纹（请电话告知市级核对）：%2</source>
         <translation>Created %1; hand it to the city to issue.
 Public key fingerprint (tell the city by phone): %2</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="148"/>
+        <location filename="../../ui/keys_dialog.py" line="149"/>
         <source>选择证书</source>
         <translation>Choose a certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="148"/>
+        <location filename="../../ui/keys_dialog.py" line="149"/>
         <source>证书 (*.crt.pem *.pem)</source>
         <translation>Certificates (*.crt.pem *.pem)</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="156"/>
+        <location filename="../../ui/keys_dialog.py" line="157"/>
         <source>已导入</source>
         <translation>Imported</translation>
     </message>
     <message>
-        <location filename="../../ui/keys_dialog.py" line="156"/>
+        <location filename="../../ui/keys_dialog.py" line="157"/>
         <source>证书指纹：%1</source>
         <translation>Certificate fingerprint: %1</translation>
     </message>
