@@ -28,6 +28,7 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.installed
 	$(PY) bench/bench_check.py
 	$(PY) bench/bench_ui.py
+	$(PY) bench/bench_submission.py
 
 # Refresh the English translation source from the code (keeps existing translations), then compile it.
 translations: $(VENV)/.installed

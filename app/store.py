@@ -165,26 +165,30 @@ def editable_submission(session: Session, catalog: Catalog, unit: Unit, period: 
         _audit(session, user, "create", new, unit.code)
         session.flush()
         return new
-    # A derived indicator's figure is computed, so a value an earlier version let the clerk type is not kept.
-    target_ids = dict(
-        session.execute(
-            select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id, Indicator.kind != "derived")
-        ).all()
-    )
+    targets = {
+        code: (indicator_id, kind)
+        for code, indicator_id, kind in session.execute(
+            select(Indicator.code, Indicator.id, Indicator.kind).where(Indicator.catalog_id == catalog.id)
+        )
+    }
     source_codes = dict(
         session.execute(select(Indicator.id, Indicator.code).where(Indicator.catalog_id == sub.catalog_id)).all()
     )
     for old in session.scalars(select(Value).where(Value.submission_id == sub.id)):
-        indicator_id = target_ids.get(source_codes.get(old.indicator_id, ""))
-        if indicator_id is None:
+        target = targets.get(source_codes.get(old.indicator_id, ""))
+        if target is None:
             continue  # the indicator is no longer in the template
+        indicator_id, kind = target
+        # A derived indicator's figure is computed: a value an earlier version let the clerk type is not kept,
+        # but its explanation is.
+        figures = kind != "derived"
         session.add(
             Value(
                 submission_id=new.id,
                 indicator_id=indicator_id,
-                value=old.value,
-                numerator=old.numerator,
-                denominator=old.denominator,
+                value=old.value if figures else None,
+                numerator=old.numerator if figures else None,
+                denominator=old.denominator if figures else None,
                 explanation=old.explanation,
                 updated_by=old.updated_by,
             )

@@ -248,3 +248,20 @@ def test_a_percent_sign_typed_into_a_percent_value_is_accepted() -> None:
 
     with pytest.raises(NumberError):
         parse_input(spec.by_code["N"], "value", "84%")  # not a percent indicator: the sign is not ignored
+
+
+def test_a_derived_indicators_explanation_carries_into_the_next_revision(db: Database, tmp_path: Path) -> None:
+    spec = store_template(
+        db,
+        document([indicator("A"), indicator("F", kind="derived", formula="A * 2", aggregation="formula")]),
+        tmp_path,
+    )
+    with db.transaction() as session:
+        apply_changes(
+            session, spec, D1, Period(2023, 2), [Change("A", value=D("10")), Change("F", explanation="受审批影响")], "c"
+        )
+        lock_submission(session, D1, Period(2023, 2), "c")
+    enter(db, spec, D1, "2023Q2", A="11")  # opens revision 2
+    result = check(db, D1, "2023Q2")
+    assert result.by_code["F"].entry.explanation == "受审批影响"
+    assert result.by_code["F"].value == 22
