@@ -44,6 +44,16 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     verify.add_argument("files", type=Path, nargs="+")
     verify.add_argument("--json", action="store_true")
 
+    imp = sub.add_parser("import", help="（市级）核验并导入区县报送文件（可给文件夹）")
+    imp.add_argument("files", type=Path, nargs="+", help="报送文件（.xlsx / .pdf）或文件夹")
+    imp.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", help="（市级）导出签名的全市汇总报告（Excel / PDF）")
+    report.add_argument("--period", required=True)
+    report.add_argument("--xlsx", type=Path)
+    report.add_argument("--pdf", type=Path)
+    report.add_argument("--passphrase-file", type=Path)
+
     sign = sub.add_parser("sign", help="签名并锁定本期填报")
     sign.add_argument("--unit", required=True)
     sign.add_argument("--period", required=True)
@@ -84,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
             return _export(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "import":
+            return _import(args)
+        if args.command == "report":
+            return _report(args)
     except KeysError as exc:
         raise CommandError(str(exc)) from exc
     raise AssertionError(args.command)  # pragma: no cover
@@ -218,3 +232,64 @@ def _verify(args: argparse.Namespace) -> int:
             else:
                 print(f"无效  {r['file']}：{r['message']}")
     return 0 if all(r["valid"] for r in results) else 2
+
+
+def _import(args: argparse.Namespace) -> int:
+    import json
+
+    from app.city_import import collect_files, import_submissions
+
+    keys = keystore(args)
+    if not keys.has_city_certificate():
+        raise CommandError(f"{keys.folder} 中没有市级 CA 证书，无法核验报送文件")
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        raise CommandError(f"找不到：{'、'.join(missing)}")
+    if not collect_files(args.files):
+        raise CommandError("没有找到报送文件（.xlsx / .pdf）")
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        results = import_submissions(db, keys, args.files)
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps({"results": [r.as_dict() for r in results]}, ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            who = f"{r.unit_name} {r.period} 第 {r.revision} 版" if r.unit else ""
+            print(f"{r.label:<10} {Path(r.file).name}  {who}  {r.message}")
+        stored = sum(1 for r in results if r.ok)
+        print(f"共 {len(results)} 个文件：{stored} 个已在库中，{len(results) - stored} 个未导入")
+    return 0 if all(r.ok for r in results) else 2
+
+
+def _report(args: argparse.Namespace) -> int:
+    from app import __version__
+    from app.city_report import city_report_envelope
+    from app.periods import Period, PeriodError
+
+    if args.xlsx is None and args.pdf is None:
+        raise CommandError("请用 --xlsx 和/或 --pdf 指定报告文件")
+    try:
+        period = Period.parse(args.period)
+    except PeriodError as exc:
+        raise CommandError(str(exc)) from exc
+    keys = keystore(args)
+    secret = passphrase(args, "市级单位私钥口令：")
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        envelope = city_report_envelope(db, keys, period, secret)
+    finally:
+        db.close()
+    if args.xlsx is not None:
+        from app.export_xlsx import write_submission_xlsx
+
+        write_submission_xlsx(envelope, args.xlsx, __version__)
+        print(f"已导出 {args.xlsx}")
+    if args.pdf is not None:
+        from app.export_pdf import write_submission_pdf
+
+        write_submission_pdf(envelope, args.pdf, keys, secret, __version__)
+        print(f"已导出 {args.pdf}")
+    print(envelope["payload"]["summary"])
+    return 0

@@ -109,6 +109,12 @@ def read_envelope_pdf(path: Path) -> dict[str, Any]:
 
 def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
     """The payload of a valid submission PDF, or :class:`VerificationError` with the reason."""
+    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca)["payload"]
+    return payload
+
+
+def verified_envelope_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+    """The envelope of a valid submission PDF (for storing it), or :class:`VerificationError` with the reason."""
     data = _read_bytes(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours
@@ -172,4 +178,4 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     unit = payload.get("unit")
     if unit_code_of(signer) != (unit.get("code") if isinstance(unit, dict) else None):
         raise VerificationError("wrong_signer", f"PDF 签名证书属于单位 {unit_code_of(signer)}，不是报送单位")
-    return payload
+    return envelope

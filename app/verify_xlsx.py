@@ -338,6 +338,12 @@ def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> Non
 
 def verify_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
     """The signed payload of a submission workbook that is authentic and untouched, else VerificationError."""
+    payload: dict[str, Any] = verified_envelope_xlsx(path, city_ca)["payload"]
+    return payload
+
+
+def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+    """The envelope of an authentic, untouched submission workbook (for storing it), else VerificationError."""
     data = read_bytes(path)
     names = check_archive(data)
     workbook = _load(data)
@@ -345,6 +351,6 @@ def verify_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
         envelope = _envelope_of(workbook)
         payload = verify_envelope(envelope, city_ca)
         check_sheet(workbook, payload, names)
-        return payload
+        return envelope
     finally:
         workbook.close()

@@ -1,0 +1,42 @@
+"""The city report: the city's aggregated figures, statuses and sentence, signed by the city like a submission.
+
+It is built afresh from what is imported at the moment it is made (it is an output, not a locked revision), so
+the same Excel and PDF exports, and the same verification, serve it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db import Database
+from app.demo import city_code
+from app.keys import KeyStore, check_issued_by, fingerprint
+from app.models import utcnow
+from app.periods import Period
+from app.selfcheck import check_unit
+from app.signing import build_payload, sign_payload
+from app.store import catalog_for_year, current_user, latest_submission, unit_by_code
+
+
+def city_report_envelope(db: Database, keys: KeyStore, period: Period, passphrase: str) -> dict[str, Any]:
+    """A signed envelope of the city's check for ``period``, with the city unit's own certificate."""
+    city = city_code(db)
+    with db.session() as session:
+        result = check_unit(session, city, period)
+        catalog = catalog_for_year(session, period.year)
+        assert catalog is not None
+        unit = unit_by_code(session, city)
+        own = None if unit is None else latest_submission(session, unit, period, catalog.code)
+        revision = own.revision if own is not None else 1
+        content_hash = catalog.content_hash
+    cert = keys.unit_certificate(city)
+    check_issued_by(cert, keys.city_certificate())
+    key = keys.unit_key(city, passphrase)
+    payload = build_payload(result, revision, content_hash, fingerprint(cert), current_user(), utcnow())
+    payload["report"] = {"kind": "city", "contributors": _contributors(result)}
+    return sign_payload(payload, key, cert)
+
+
+def _contributors(result: Any) -> dict[str, int]:
+    """How many units each city figure rests on (completeness at a glance)."""
+    return {ic.spec.code: len(ic.contributors or []) for ic in result.indicators}

@@ -1,0 +1,208 @@
+"""From districts to the city: every district signs and exports its 2023Q2 submission; a fresh city database
+imports the folder, verifies each file, and its figures reproduce the seed's mid-year evaluation."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from app.cli import main
+from app.db import Database
+from app.demo import DEMO_PASSPHRASE, TEMPLATE, VALUES
+from tests.app.test_demo import SEED_FIGURES, SEED_SENTENCE
+
+CITY = "520100"
+DISTRICTS = [
+    "520102",
+    "520103",
+    "520111",
+    "520112",
+    "520113",
+    "520115",
+    "520181",
+    "520123",
+    "520122",
+    "520121",
+    "GA0001",
+]
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(args))
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("city-flow")
+    secret = root / "pass.txt"
+    secret.write_text(DEMO_PASSPHRASE, encoding="utf-8")
+    district_db = root / "districts" / "demo.db"
+    district_db.parent.mkdir()
+    assert run("--db", str(district_db), "demo")[0] == 0
+    keys = district_db.parent / "keys"  # the demo CA and every unit's certificate
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for unit in DISTRICTS:
+        assert (
+            run(
+                "--db", str(district_db), "sign", "--unit", unit, "--period", "2023Q2", "--passphrase-file", str(secret)
+            )[0]
+            == 0
+        )
+        kind = "--pdf" if unit in ("520103", "GA0001") else "--xlsx"  # both kinds of file arrive
+        suffix = ".pdf" if kind == "--pdf" else ".xlsx"
+        assert (
+            run(
+                "--db",
+                str(district_db),
+                "export",
+                "--unit",
+                unit,
+                "--period",
+                "2023Q2",
+                kind,
+                str(inbox / f"{unit}{suffix}"),
+                "--passphrase-file",
+                str(secret),
+            )[0]
+            == 0
+        )
+    # The city signs the template it issued; a fresh city database imports it, then the folder.
+    template = root / "template.json"
+    shutil.copy(TEMPLATE, template)
+    city_db = root / "city" / "city.db"
+    city_db.parent.mkdir()
+    base = ["--db", str(city_db), "--keys", str(keys)]
+    assert run(*base, "template", "sign", str(template), "--passphrase-file", str(secret))[0] == 0
+    assert run(*base, "template", "import", str(template))[0] == 0
+    code, out = run(*base, "import", str(inbox), "--json")
+    # The city enters its own figure for the indicator it does not aggregate (大数据融合发展水平).
+    own = [
+        v
+        for v in json.loads(VALUES.read_text(encoding="utf-8"))["values"]
+        if v["unit"] == CITY and v["period"] == "2023Q2"
+    ]
+    csv = root / "city-own.csv"
+    csv.write_text("code,value\n" + "".join(f"{v['indicator']},{v['value']}\n" for v in own), encoding="utf-8")
+    assert run(*base, "values", "import", "--unit", CITY, "--period", "2023Q2", str(csv))[0] == 0
+    return {
+        "root": root,
+        "inbox": inbox,
+        "base": base,
+        "import_code": code,
+        "imported": json.loads(out)["results"],
+        "city_db": city_db,
+        "secret": secret,
+    }
+
+
+def test_every_district_file_is_verified_and_imported(flow: dict[str, Any]) -> None:
+    assert flow["import_code"] == 0
+    assert sorted(r["unit"] for r in flow["imported"]) == sorted(DISTRICTS)
+    assert {r["status"] for r in flow["imported"]} == {"accepted"}
+
+
+def test_city_figures_reproduce_the_seed(flow: dict[str, Any]) -> None:
+    code, out = run(*flow["base"], "aggregate", "--period", "2023Q2", "--json")
+    assert code == 0
+    rows = json.loads(out)["indicators"]
+    for wording, figure in SEED_FIGURES.items():
+        (row,) = [r for r in rows if wording in r["name"]]
+        assert Decimal(row["value"]) == Decimal(figure), wording
+        if row["aggregation"] not in ("none",):
+            assert row["reported"] == len(DISTRICTS), wording
+    code, out = run(*flow["base"], "check", "--unit", CITY, "--period", "2023Q2", "--json")
+    check = json.loads(out)
+    assert check["summary"] == SEED_SENTENCE
+    assert check["counts"]["completed"] == 11 and check["counts"]["on_track"] == 26 and check["counts"]["exceeded"] == 2
+
+
+def test_importing_the_folder_again_changes_nothing(flow: dict[str, Any]) -> None:
+    def snapshot() -> tuple[int, int]:
+        from sqlalchemy import func, select
+
+        from app.models import Submission, Value
+
+        db = Database(flow["city_db"])
+        try:
+            with db.session() as session:
+                return (
+                    session.scalar(select(func.count()).select_from(Submission)) or 0,
+                    session.scalar(select(func.count()).select_from(Value)) or 0,
+                )
+        finally:
+            db.close()
+
+    before = snapshot()
+    code, out = run(*flow["base"], "import", str(flow["inbox"]), "--json")
+    assert code == 0
+    assert {r["status"] for r in json.loads(out)["results"]} == {"duplicate"}
+    assert snapshot() == before
+
+
+def test_an_altered_file_is_refused_and_named(flow: dict[str, Any], tmp_path: Path) -> None:
+    altered = tmp_path / "520102-altered.xlsx"
+    book = openpyxl.load_workbook(flow["inbox"] / "520102.xlsx")
+    sheet = book["报送表"]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == "绿色建筑占比":
+                sheet.cell(row=cell.row, column=cell.column + 5).value = "99.9"  # the figure a few columns right
+    book.save(altered)
+    code, out = run(*flow["base"], "import", str(altered), "--json")
+    assert code == 2
+    (result,) = json.loads(out)["results"]
+    assert result["file"] == str(altered) and result["status"] == "altered"
+    assert "单元格" in result["message"]
+
+
+def test_a_later_revision_supersedes_and_the_earlier_drops_out_of_the_totals(flow: dict[str, Any]) -> None:
+    root, secret = flow["root"], flow["secret"]
+    district_db = root / "districts" / "demo.db"
+    # 南明区 corrects a figure: revision 2 of its 2023Q2 report.
+    csv = root / "fix.csv"
+    csv.write_text("code,value\nS13,9\n", encoding="utf-8")  # 落实非机动车道设置的道路
+    assert run("--db", str(district_db), "values", "import", "--unit", "520102", "--period", "2023Q2", str(csv))[0] == 0
+    assert (
+        run(
+            "--db", str(district_db), "sign", "--unit", "520102", "--period", "2023Q2", "--passphrase-file", str(secret)
+        )[0]
+        == 0
+    )
+    fixed = root / "520102-r2.xlsx"
+    assert (
+        run("--db", str(district_db), "export", "--unit", "520102", "--period", "2023Q2", "--xlsx", str(fixed))[0] == 0
+    )
+    before = _city_value(flow, "S13")
+    code, out = run(*flow["base"], "import", str(fixed), "--json")
+    assert code == 0 and json.loads(out)["results"][0]["status"] == "accepted"
+    after = _city_value(flow, "S13")
+    old = _district_value(root, "520102", "S13", revision=1)
+    assert after == before - old + Decimal(9)
+    # The first revision, imported again, is kept but no longer counts.
+    code, out = run(*flow["base"], "import", str(flow["inbox"] / "520102.xlsx"), "--json")
+    assert json.loads(out)["results"][0]["status"] == "duplicate"
+    assert _city_value(flow, "S13") == after
+
+
+def _city_value(flow: dict[str, Any], code: str) -> Decimal:
+    _, out = run(*flow["base"], "aggregate", "--period", "2023Q2", "--json")
+    (row,) = [r for r in json.loads(out)["indicators"] if r["code"] == code]
+    return Decimal(row["value"])
+
+
+def _district_value(root: Path, unit: str, code: str, revision: int) -> Decimal:
+    values = json.loads(VALUES.read_text(encoding="utf-8"))["values"]
+    (row,) = [v for v in values if v["unit"] == unit and v["period"] == "2023Q2" and v["indicator"] == code]
+    return Decimal(row["value"])
