@@ -54,6 +54,22 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     report.add_argument("--pdf", type=Path)
     report.add_argument("--passphrase-file", type=Path)
 
+    ret = sub.add_parser("return", help="（市级）退回报送，写出签名的退回通知")
+    ret.add_argument("--unit", required=True)
+    ret.add_argument("--period", required=True)
+    ret.add_argument("--reason", required=True, help="退回原因")
+    ret.add_argument("--out", type=Path, required=True, help="退回通知文件（交区县导入）")
+    ret.add_argument("--passphrase-file", type=Path)
+
+    notice = sub.add_parser("notice", help="（区县）导入市级的退回通知")
+    notice.add_argument("file", type=Path)
+
+    history = sub.add_parser("history", help="本期各版本；--diff A B 列出两版之间的改动")
+    history.add_argument("--unit", required=True)
+    history.add_argument("--period", required=True)
+    history.add_argument("--diff", type=int, nargs=2, metavar=("旧版", "新版"))
+    history.add_argument("--json", action="store_true")
+
     sign = sub.add_parser("sign", help="签名并锁定本期填报")
     sign.add_argument("--unit", required=True)
     sign.add_argument("--period", required=True)
@@ -98,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
             return _import(args)
         if args.command == "report":
             return _report(args)
+        if args.command in ("return", "notice"):
+            return _return(args)
+        if args.command == "history":
+            return _history(args)
     except KeysError as exc:
         raise CommandError(str(exc)) from exc
     raise AssertionError(args.command)  # pragma: no cover
@@ -292,4 +312,72 @@ def _report(args: argparse.Namespace) -> int:
         write_submission_pdf(envelope, args.pdf, keys, secret, __version__)
         print(f"已导出 {args.pdf}")
     print(envelope["payload"]["summary"])
+    return 0
+
+
+def _period_arg(text: str) -> Any:
+    from app.periods import Period, PeriodError
+
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _return(args: argparse.Namespace) -> int:
+    from app.returns import ReturnError, import_notice, return_submission
+
+    keys = keystore(args)
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        if args.command == "return":
+            period = _period_arg(args.period)
+            notice = return_submission(
+                db, keys, args.unit, period, args.reason, passphrase(args, "市级 CA 私钥口令："), args.out
+            )
+            print(f"已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版；退回通知：{args.out}")
+        else:
+            notice = import_notice(db, keys, args.file)
+            print(f"市级已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版：{notice.reason}")
+            print("  修改后重新签名报送，新版本将取代被退回的版本")
+    except ReturnError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        db.close()
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    import json
+
+    from app.revisions import diff_revisions
+    from app.store import audit_trail, revisions
+
+    period = _period_arg(args.period)
+    db = Database(args.db if args.db is not None else default_db_path())
+    try:
+        if args.diff:
+            try:
+                changes = diff_revisions(db, args.unit, period, args.diff[0], args.diff[1])
+            except LookupError as exc:
+                raise CommandError(str(exc.args[0])) from exc
+            rows: list[dict[str, Any]] = [c.__dict__ for c in changes]
+        else:
+            with db.session() as session:
+                rows = [r.__dict__ for r in revisions(session, args.unit, period)]
+                trail = audit_trail(session, args.unit, period)
+            for row in rows:
+                row["returned"] = [a.detail for a in trail if a.action == "return" and a.revision == row["revision"]]
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps({"unit": args.unit, "period": str(period), "rows": rows}, ensure_ascii=False, indent=1))
+    elif args.diff:
+        for c in rows:
+            print(f"{c['indicator']} {c['name']} {c['field']}：{c['old'] or '（空）'} → {c['new'] or '（空）'}")
+        print(f"第 {args.diff[0]} 版 → 第 {args.diff[1]} 版：{len(rows)} 处改动")
+    else:
+        for r in rows:
+            note = f"，退回原因：{'；'.join(r['returned'])}" if r["returned"] else ""
+            print(f"第 {r['revision']} 版  {r['status']}  创建 {r['created_at']}  锁定 {r['locked_at'] or '—'}{note}")
     return 0

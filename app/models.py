@@ -170,6 +170,9 @@ class Submission(Base):
     locked_by: Mapped[str | None] = mapped_column(String(100))
     payload_hash: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
+    # Set when the city returns (退回) the revision; the unit's next revision supersedes it.
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[str | None] = mapped_column(String(40))
 
     values: Mapped[list[Value]] = relationship(back_populates="submission", cascade="all, delete-orphan")
 

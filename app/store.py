@@ -349,6 +349,7 @@ class RevisionInfo:
     created_at: str
     locked_at: str | None
     locked_by: str | None
+    returned_reason: str | None = None
 
 
 def revisions(session: Session, unit_code: str, period: Period) -> list[RevisionInfo]:
@@ -360,7 +361,7 @@ def revisions(session: Session, unit_code: str, period: Period) -> list[Revision
         .where(Submission.unit_id == unit.id, Submission.period == str(period))
         .order_by(Submission.revision)
     )
-    return [RevisionInfo(s.revision, s.status, s.created_at, s.locked_at, s.locked_by) for s in rows]
+    return [RevisionInfo(s.revision, s.status, s.created_at, s.locked_at, s.locked_by, s.returned_reason) for s in rows]
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,14 @@ class HistoryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.revisions = _table(
-            [self.tr("版本"), self.tr("状态"), self.tr("创建时间"), self.tr("锁定时间"), self.tr("锁定人")]
+            [
+                self.tr("版本"),
+                self.tr("状态"),
+                self.tr("创建时间"),
+                self.tr("锁定时间"),
+                self.tr("锁定人"),
+                self.tr("退回原因"),
+            ]
         )
         self.cell_label = QLabel()
         self.audit = _table(
@@ -55,7 +62,7 @@ class HistoryPanel(QWidget):
     def show_revisions(self, form: FormService) -> None:
         items = form.revisions()
         self.revisions.setRowCount(len(items))
-        status = {"draft": self.tr("填报中"), "locked": self.tr("已锁定")}
+        status = {"draft": self.tr("填报中"), "locked": self.tr("已锁定"), "returned": self.tr("已退回")}
         for row, rev in enumerate(items):
             cells = [
                 str(rev.revision),
@@ -63,6 +70,7 @@ class HistoryPanel(QWidget):
                 _local_time(rev.created_at),
                 _local_time(rev.locked_at),
                 rev.locked_by or "",
+                rev.returned_reason or "",
             ]
             for col, text in enumerate(cells):
                 self.revisions.setItem(row, col, QTableWidgetItem(text))

@@ -266,7 +266,10 @@ class MainWindow(QMainWindow):
         demo = self.tr("【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 ") if form.spec.demo else ""
         scope = self.tr("由下级单位填报汇总，只可填写本级指标和情况说明。") if form.aggregated else ""
         revisions = form.revisions()
-        if revisions and revisions[-1].status == "locked":
+        if revisions and revisions[-1].status == "returned":
+            n = revisions[-1].revision
+            scope += self.tr("市级已退回第 %1 版（原因见“历史”）；修改后重新签名报送。").replace("%1", str(n))
+        elif revisions and revisions[-1].status == "locked":
             n = revisions[-1].revision
             scope += (
                 self.tr("第 %1 版已签名锁定；修改任何数值将生成第 %2 版。")

@@ -299,98 +299,108 @@ The details are in the log file:
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../ui/history_panel.py" line="42"/>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="43"/>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>版本</source>
         <translation>Revision</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="42"/>
+        <location filename="../../ui/history_panel.py" line="44"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="42"/>
+        <location filename="../../ui/history_panel.py" line="45"/>
         <source>创建时间</source>
         <translation>Created</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="42"/>
+        <location filename="../../ui/history_panel.py" line="46"/>
         <source>锁定时间</source>
         <translation>Locked</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="42"/>
+        <location filename="../../ui/history_panel.py" line="47"/>
         <source>锁定人</source>
         <translation>Locked by</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="48"/>
+        <source>退回原因</source>
+        <translation>Reason returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>操作人</source>
         <translation>User</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>栏目</source>
         <translation>Column</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>原值</source>
         <translation>Old</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="46"/>
+        <location filename="../../ui/history_panel.py" line="53"/>
         <source>新值</source>
         <translation>New</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="50"/>
+        <location filename="../../ui/history_panel.py" line="57"/>
         <source>本期填报版本</source>
         <translation>Revisions of this period</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="58"/>
+        <location filename="../../ui/history_panel.py" line="65"/>
         <source>填报中</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="58"/>
+        <location filename="../../ui/history_panel.py" line="65"/>
         <source>已锁定</source>
         <translation>Locked</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="72"/>
+        <location filename="../../ui/history_panel.py" line="65"/>
+        <source>已退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_panel.py" line="80"/>
         <source>本期值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="73"/>
+        <location filename="../../ui/history_panel.py" line="81"/>
         <source>分子</source>
         <translation>Numerator</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="74"/>
+        <location filename="../../ui/history_panel.py" line="82"/>
         <source>分母</source>
         <translation>Denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="75"/>
+        <location filename="../../ui/history_panel.py" line="83"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="81"/>
+        <location filename="../../ui/history_panel.py" line="89"/>
         <source>选择一个指标查看修改记录</source>
         <translation>Select an indicator to see its changes</translation>
     </message>
     <message>
-        <location filename="../../ui/history_panel.py" line="84"/>
+        <location filename="../../ui/history_panel.py" line="92"/>
         <source>修改记录：%1</source>
         <translation>Changes: %1</translation>
     </message>
@@ -693,7 +703,7 @@ Public key fingerprint (tell the city by phone): %2</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="173"/>
-        <location filename="../../ui/main_window.py" line="384"/>
+        <location filename="../../ui/main_window.py" line="387"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
@@ -718,74 +728,79 @@ Public key fingerprint (tell the city by phone): %2</translation>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="272"/>
+        <location filename="../../ui/main_window.py" line="271"/>
+        <source>市级已退回第 %1 版（原因见“历史”）；修改后重新签名报送。</source>
+        <translation>The city returned revision %1 (see History for the reason); correct it and sign again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="275"/>
         <source>第 %1 版已签名锁定；修改任何数值将生成第 %2 版。</source>
         <translation>Revision %1 is signed and locked; changing any figure opens revision %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="328"/>
+        <location filename="../../ui/main_window.py" line="331"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="333"/>
+        <location filename="../../ui/main_window.py" line="336"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/main_window.py" line="340"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/main_window.py" line="340"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="349"/>
+        <location filename="../../ui/main_window.py" line="352"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354"/>
+        <location filename="../../ui/main_window.py" line="357"/>
         <source>市级证书</source>
         <translation>City certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="355"/>
+        <location filename="../../ui/main_window.py" line="358"/>
         <source>已记下签发模板的市级证书。请与市级电话核对指纹：
 %1</source>
         <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="364"/>
+        <location filename="../../ui/main_window.py" line="367"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="364"/>
+        <location filename="../../ui/main_window.py" line="367"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="379"/>
+        <location filename="../../ui/main_window.py" line="382"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="385"/>
+        <location filename="../../ui/main_window.py" line="388"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
