@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QToolBar,
@@ -40,6 +42,18 @@ log = logging.getLogger(__name__)
 ROLE_DISTRICT, ROLE_CITY = "district", "city"
 
 
+def _open_import(window: MainWindow) -> None:
+    from ui.import_dialog import open_import
+
+    open_import(window)
+
+
+def _open_matrix(window: MainWindow) -> None:
+    from ui.matrix_view import open_matrix
+
+    open_matrix(window)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, db: Database, settings: QSettings) -> None:
         super().__init__()
@@ -50,6 +64,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.setWindowTitle(self.tr("填报通 Tianbao"))
         self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
 
         self.view = FormView()
         self.view.message.connect(self.show_message)
@@ -147,6 +162,7 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         report_menu = self.menuBar().addMenu(self.tr("报送(&R)"))
+        from ui import city_actions
         from ui import submission_actions as actions
 
         for text, handler in (
@@ -154,11 +170,21 @@ class MainWindow(QMainWindow):
             (self.tr("导出已签名的 Excel 和 PDF…"), actions.export_signed),
             (self.tr("打印预览…"), actions.print_signed),
             (self.tr("核验报送文件…"), actions.verify_files),
+            (self.tr("版本对比…"), city_actions.compare_revisions),
+            (self.tr("导入市级退回通知…"), city_actions.import_return_notice),
             (self.tr("密钥与证书…"), actions.open_keys),
         ):
-            action = QAction(text, self)
-            action.triggered.connect(lambda _checked=False, h=handler: h(self))
-            report_menu.addAction(action)
+            self._add_action(report_menu, text, handler)
+        # The city officer's side: shown in the 市级汇总 role.
+        self.city_menu = self.menuBar().addMenu(self.tr("汇总(&C)"))
+        for text, handler in (
+            (self.tr("导入区县报送文件…"), _open_import),
+            (self.tr("完成情况矩阵…"), _open_matrix),
+            (self.tr("退回当前单位的报送…"), city_actions.return_current),
+            (self.tr("导出全市汇总报告…"), city_actions.city_report),
+        ):
+            self._add_action(self.city_menu, text, handler)
+        self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
         edit_menu = self.menuBar().addMenu(self.tr("编辑(&E)"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
@@ -173,6 +199,31 @@ class MainWindow(QMainWindow):
         about = QAction(self.tr("关于填报通"), self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
+
+    def _add_action(self, menu: QMenu, text: str, handler: Callable[[MainWindow], None]) -> None:
+        action = QAction(text, self)
+        action.triggered.connect(lambda _checked=False, h=handler: h(self))
+        menu.addAction(action)
+
+    # ------------------------------------------------------------------ files dropped on the window
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_paths(event.mimeData()) and str(self.settings.value("role", "")) == ROLE_CITY:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            from ui.import_dialog import import_paths
+
+            import_paths(self, paths)
+
+    @staticmethod
+    def _dropped_paths(mime: QMimeData) -> list[Path]:
+        """Submission files and folders among what is dragged (only the city imports submissions)."""
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        return [p for p in paths if p.is_dir() or p.suffix.lower() in (".xlsx", ".pdf")]
 
     def _fill_selectors(self) -> None:
         years = available_years(self.db)
@@ -377,6 +428,7 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.db, self.settings, self)
         if dialog.exec():
+            self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
             self._fill_units()
             self._selection_changed()
             self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
