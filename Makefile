@@ -29,6 +29,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_check.py
 	$(PY) bench/bench_ui.py
 	$(PY) bench/bench_submission.py
+	$(PY) bench/bench_city_import.py
 
 # Refresh the English translation source from the code (keeps existing translations), then compile it.
 translations: $(VENV)/.installed
