@@ -112,6 +112,11 @@ def verified_envelope(path: Path, city_ca: Any) -> dict[str, Any]:
     raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
 
 
+# Files stored per commit: each commit is a durable write (synchronous=FULL), which is a large part of a file's
+# cost; a batch keeps that small, and a refused file never adds anything to a batch (see _store).
+BATCH = 50
+
+
 def import_submissions(
     db: Database,
     keys: KeyStore,
@@ -119,38 +124,42 @@ def import_submissions(
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
 ) -> list[FileResult]:
-    """Verify and store each submission file; one result per file, in order."""
+    """Verify and store each submission file; one result per file, in order.
+
+    Results are final once this returns: everything stored is committed by then.
+    """
     files = collect_files(paths)
     city_ca = keys.city_certificate()
     results: list[FileResult] = []
-    for done, path in enumerate(files):
-        if cancel is not None and cancel.cancelled:
-            results += [FileResult(str(p), "cancelled", "导入已取消，此文件未处理") for p in files[done:]]
-            break
-        results.append(import_file(db, path, city_ca))
-        if progress is not None:
-            progress(done + 1, len(files))
+    with db.session() as session:
+        for done, path in enumerate(files):
+            if cancel is not None and cancel.cancelled:
+                results += [FileResult(str(p), "cancelled", "导入已取消，此文件未处理") for p in files[done:]]
+                break
+            results.append(_import_one(session, path, city_ca))
+            if (done + 1) % BATCH == 0:
+                session.commit()
+            if progress is not None:
+                progress(done + 1, len(files))
+        session.commit()
     return results
 
 
-def import_file(db: Database, path: Path, city_ca: Any) -> FileResult:
-    """Verify one file and store its revision (all or nothing)."""
+def _import_one(session: Session, path: Path, city_ca: Any) -> FileResult:
     try:
         envelope = verified_envelope(path, city_ca)
     except VerificationError as exc:
         return FileResult(str(path), exc.reason, str(exc))
     payload = envelope["payload"]
-    unit, period_text, revision = payload["unit"]["code"], payload["period"], payload["revision"]
     base = {
-        "unit": unit,
+        "unit": payload["unit"]["code"],
         "unit_name": payload["unit"]["name"],
-        "period": period_text,
-        "revision": revision,
+        "period": payload["period"],
+        "revision": payload["revision"],
         "submission_id": payload["submission_id"],
     }
     try:
-        with db.transaction() as session:
-            status, message = _store(session, path, envelope)
+        status, message = _store(session, path, envelope)
     except _Refused as exc:
         return FileResult(str(path), exc.status, str(exc), **base)
     return FileResult(str(path), status, message, **base)
@@ -198,23 +207,13 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
         if same[0].payload_hash == digest:
             return "duplicate", f"第 {revision} 版已导入过，未作更改"
         raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
-    sub = Submission(
-        catalog_id=catalog.id,
-        unit_id=unit.id,
-        period=str(period),
-        revision=revision,
-        status=LOCKED,
-        locked_at=payload["signed_at"],
-        locked_by=payload["signer"].get("user", ""),
-        payload_hash=digest,
-        signature=json.dumps(envelope, ensure_ascii=False),
-    )
-    session.add(sub)
-    session.flush()
+    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
+    # session (and the batch it belongs to) untouched.
     ids = dict(session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all())
     kinds = dict(
         session.execute(select(Indicator.code, Indicator.kind).where(Indicator.catalog_id == catalog.id)).all()
     )
+    rows: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, str]] = []
     for item in payload["indicators"]:
         code = item["code"]
         if code not in ids:
@@ -227,17 +226,32 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
         except NumberError as exc:
             raise _Refused("not_tianbao", f"指标 {code} 的数值无效：{exc}") from exc
         explanation = str(item.get("explanation") or "")
-        if value is None and numerator is None and denominator is None and not explanation:
-            continue
+        if value is not None or numerator is not None or denominator is not None or explanation:
+            rows.append((ids[code], value, numerator, denominator, explanation))
+    signer = str(payload["signer"].get("user", ""))
+    sub = Submission(
+        catalog_id=catalog.id,
+        unit_id=unit.id,
+        period=str(period),
+        revision=revision,
+        status=LOCKED,
+        locked_at=payload["signed_at"],
+        locked_by=signer,
+        payload_hash=digest,
+        signature=json.dumps(envelope, ensure_ascii=False),
+    )
+    session.add(sub)
+    session.flush()
+    for indicator_id, value, numerator, denominator, explanation in rows:
         session.add(
             Value(
                 submission_id=sub.id,
-                indicator_id=ids[code],
+                indicator_id=indicator_id,
                 value=value,
                 numerator=numerator,
                 denominator=denominator,
                 explanation=explanation,
-                updated_by=str(payload["signer"].get("user", "")),
+                updated_by=signer,
             )
         )
     session.add(
