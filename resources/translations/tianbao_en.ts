@@ -66,6 +66,288 @@ The details are in the log file:
     </message>
 </context>
 <context>
+    <name>CityActions</name>
+    <message>
+        <location filename="../../ui/city_actions.py" line="41"/>
+        <location filename="../../ui/city_actions.py" line="47"/>
+        <source>退回报送</source>
+        <translation>Return submission</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="42"/>
+        <source>请先在“单位”中选择要退回的区县。</source>
+        <translation>First choose the district to return under “Unit”.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="48"/>
+        <source>退回 %1 %2 的报送，原因：</source>
+        <translation>Return the submission of %1 %2, reason:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="54"/>
+        <source>市级 CA 私钥口令</source>
+        <translation>City CA key passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="61"/>
+        <source>保存退回通知</source>
+        <translation>Save the return notice</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="63"/>
+        <location filename="../../ui/city_actions.py" line="86"/>
+        <source>退回通知 (*.json)</source>
+        <translation>Return notices (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="70"/>
+        <source>未退回</source>
+        <translation>Not returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="74"/>
+        <source>已退回第 %1 版，通知已保存：%2</source>
+        <translation>Revision %1 returned; notice saved: %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="84"/>
+        <source>导入退回通知</source>
+        <translation>Import return notice</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="93"/>
+        <source>未导入</source>
+        <translation>Not imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="98"/>
+        <source>报送被退回</source>
+        <translation>Submission returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="99"/>
+        <source>市级退回了 %1 %2 第 %3 版：
+%4
+
+修改后重新签名报送即可。</source>
+        <translation>The city returned %1 %2 revision %3:
+%4
+
+Correct it and sign again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="116"/>
+        <source>市级单位私钥口令</source>
+        <translation>City unit key passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="121"/>
+        <source>保存全市汇总报告到</source>
+        <translation>Save the city report to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="131"/>
+        <source>未导出</source>
+        <translation>Not exported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="133"/>
+        <source>已导出全市汇总报告：%1</source>
+        <translation>City report exported: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="177"/>
+        <location filename="../../ui/city_actions.py" line="184"/>
+        <location filename="../../ui/city_actions.py" line="194"/>
+        <source>版本对比</source>
+        <translation>Compare revisions</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="178"/>
+        <source>本期只有一个版本。</source>
+        <translation>This period has only one revision.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="181"/>
+        <source>第 %1 版</source>
+        <translation>Revision %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="185"/>
+        <source>旧版本：</source>
+        <translation>Older revision:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="195"/>
+        <source>新版本：</source>
+        <translation>Newer revision:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="205"/>
+        <source>%1 %2：第 %3 版 → 第 %4 版</source>
+        <translation>%1 %2: revision %3 → revision %4</translation>
+    </message>
+</context>
+<context>
+    <name>ContributionDialog</name>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="389"/>
+        <source>全市数构成：%1</source>
+        <translation>City figure breakdown: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="392"/>
+        <source>%1（%2，%3）· %4</source>
+        <translation>%1 (%2, %3) · %4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="441"/>
+        <source>暂无数值</source>
+        <translation>no figure yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="446"/>
+        <source>全市 = 分子之和 ÷ 分母之和%1 = %2</source>
+        <translation>City = sum of numerators ÷ sum of denominators%1 = %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="450"/>
+        <source>全市 = 分子之和 ÷ 分母之和%1 = %2 ÷ %3%1 = %4</source>
+        <translation>City = sum of numerators ÷ sum of denominators%1 = %2 ÷ %3%1 = %4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="457"/>
+        <source>全市 = 各单位之和 = %1</source>
+        <translation>City = sum over units = %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="459"/>
+        <source>全市 = 各单位中的最大值 = %1</source>
+        <translation>City = largest unit figure = %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="461"/>
+        <source>全市 = 各单位中的最小值 = %1</source>
+        <translation>City = smallest unit figure = %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="463"/>
+        <source>全市 = 由汇总后的数据按公式计算（%1）= %2</source>
+        <translation>City = formula over the aggregated inputs (%1) = %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="466"/>
+        <source>；须每个单位都报齐公式所用的数据才能计算</source>
+        <translation>; every unit must report the formula&apos;s inputs first</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="468"/>
+        <source>全市 = 市级自行填报，不由各单位汇总 = %1</source>
+        <translation>City = entered by the city, not aggregated = %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="474"/>
+        <source>市级自行填报</source>
+        <translation>Entered by the city</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="477"/>
+        <source>计入 %1/%2 个单位</source>
+        <translation>%1 of %2 units counted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="482"/>
+        <source>%1；全市目标 %2，预期进度值 %3；全市状态：%4</source>
+        <translation>%1; city target %2, expected %3; city status: %4</translation>
+    </message>
+</context>
+<context>
+    <name>ContributionModel</name>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="312"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="312"/>
+        <source>本期值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="312"/>
+        <source>分子</source>
+        <translation>Numerator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="312"/>
+        <source>分母</source>
+        <translation>Denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="312"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="376"/>
+        <source>未计入全市数：该单位本期未报送</source>
+        <translation>Not in the city figure: nothing submitted for this period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="377"/>
+        <source>未计入全市数：该单位缺少本指标的数据</source>
+        <translation>Not in the city figure: this unit lacks data for the indicator</translation>
+    </message>
+</context>
+<context>
+    <name>DiffDialog</name>
+    <message>
+        <location filename="../../ui/city_actions.py" line="144"/>
+        <source>本期值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="145"/>
+        <source>分子</source>
+        <translation>Numerator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="146"/>
+        <source>分母</source>
+        <translation>Denominator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="147"/>
+        <source>情况说明</source>
+        <translation>Explanation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="150"/>
+        <source>指标</source>
+        <translation>Indicator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="150"/>
+        <source>栏目</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="150"/>
+        <source>原值</source>
+        <translation>Old</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="150"/>
+        <source>新值</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <location filename="../../ui/city_actions.py" line="163"/>
+        <source>%1 处改动</source>
+        <translation>%1 change(s)</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunWizard</name>
     <message>
         <location filename="../../ui/wizard.py" line="52"/>
@@ -406,6 +688,195 @@ The details are in the log file:
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="62"/>
+        <source>已导入</source>
+        <translation>Imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="63"/>
+        <source>已导入（已有更新版本）</source>
+        <translation>Imported (a newer revision is held)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="64"/>
+        <source>已导入过</source>
+        <translation>Already imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="65"/>
+        <source>版本冲突</source>
+        <translation>Revision conflict</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="66"/>
+        <source>签名后被改动</source>
+        <translation>Altered after signing</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="67"/>
+        <source>签名无效</source>
+        <translation>Invalid signature</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="68"/>
+        <source>证书未知或非市级签发</source>
+        <translation>Certificate unknown or not issued by the city</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="69"/>
+        <source>签名单位不符</source>
+        <translation>Signed by another unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="70"/>
+        <source>模板版本或报告期不符</source>
+        <translation>Template version or period does not match</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="71"/>
+        <source>单位不在本市</source>
+        <translation>Unit not in this city</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="72"/>
+        <source>不是报送文件</source>
+        <translation>Not a submission file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="73"/>
+        <source>无法读取</source>
+        <translation>Unreadable</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="74"/>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="82"/>
+        <source>没有找到报送文件（.xlsx 或 .pdf）。</source>
+        <translation>No submission files (.xlsx or .pdf) found.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="85"/>
+        <source>共 %1 个文件：%2 个已导入，%3 个已导入过，%4 个未导入</source>
+        <translation>%1 files: %2 imported, %3 already imported, %4 not imported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="93"/>
+        <source>%1 个%2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="96"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="97"/>
+        <source>（%1）</source>
+        <translation> (%1)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="98"/>
+        <source>。</source>
+        <translation>.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="142"/>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="143"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="144"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="145"/>
+        <source>报告期</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="146"/>
+        <source>版本</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="147"/>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="221"/>
+        <source>导入区县报送文件</source>
+        <translation>Import district submissions</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="225"/>
+        <source>选择文件…</source>
+        <translation>Choose files…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="227"/>
+        <source>选择文件夹…</source>
+        <translation>Choose folder…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="229"/>
+        <source>区县报送的 Excel 或 PDF 文件，逐个核验签名后导入；也可以把文件或文件夹拖到这里。</source>
+        <translation>Excel or PDF files submitted by the districts; each signature is checked before import. You can also drop files or folders here.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="236"/>
+        <location filename="../../ui/import_dialog.py" line="340"/>
+        <source>正在核验并导入…</source>
+        <translation>Verifying and importing…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="239"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="288"/>
+        <source>选择报送文件</source>
+        <translation>Choose submission files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="288"/>
+        <source>报送文件 (*.xlsx *.pdf)</source>
+        <translation>Submission files (*.xlsx *.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="295"/>
+        <source>选择含报送文件的文件夹</source>
+        <translation>Choose a folder of submission files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="358"/>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="367"/>
+        <source>%1 / %2 个文件</source>
+        <translation>%1 / %2 files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/import_dialog.py" line="381"/>
+        <source>导入未完成：%1</source>
+        <translation>Import not completed: %1</translation>
+    </message>
+</context>
+<context>
     <name>KeysDialog</name>
     <message>
         <location filename="../../ui/keys_dialog.py" line="30"/>
@@ -572,241 +1043,415 @@ Public key fingerprint (tell the city by phone): %2</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="51"/>
+        <location filename="../../ui/main_window.py" line="65"/>
         <source>填报通 Tianbao</source>
         <translation>Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="77"/>
+        <location filename="../../ui/main_window.py" line="92"/>
         <source>自查</source>
         <translation>Self-check</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="80"/>
+        <location filename="../../ui/main_window.py" line="95"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="86"/>
+        <location filename="../../ui/main_window.py" line="101"/>
         <source>进度图</source>
         <translation>Progress chart</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="95"/>
+        <location filename="../../ui/main_window.py" line="110"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="114"/>
+        <location filename="../../ui/main_window.py" line="129"/>
         <source>报告期</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="117"/>
+        <location filename="../../ui/main_window.py" line="132"/>
         <source> 单位：</source>
         <translation> Unit: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="119"/>
+        <location filename="../../ui/main_window.py" line="134"/>
         <source>  年度：</source>
         <translation>  Year: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="121"/>
+        <location filename="../../ui/main_window.py" line="136"/>
         <source>  报告期：</source>
         <translation>  Period: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="139"/>
         <source>撤销</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="141"/>
         <source>重做</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/main_window.py" line="152"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
+        <location filename="../../ui/main_window.py" line="153"/>
         <source>导入指标模板…</source>
         <translation>Import indicator template…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="156"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="145"/>
+        <location filename="../../ui/main_window.py" line="160"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="164"/>
         <source>报送(&amp;R)</source>
         <translation>&amp;Report</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="153"/>
+        <location filename="../../ui/main_window.py" line="169"/>
         <source>签名并锁定…</source>
         <translation>Sign and lock…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="170"/>
         <source>导出已签名的 Excel 和 PDF…</source>
         <translation>Export the signed Excel and PDF…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="155"/>
+        <location filename="../../ui/main_window.py" line="171"/>
         <source>打印预览…</source>
         <translation>Print preview…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="172"/>
         <source>核验报送文件…</source>
         <translation>Verify submission files…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="157"/>
+        <location filename="../../ui/main_window.py" line="173"/>
+        <source>版本对比…</source>
+        <translation>Compare revisions…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="174"/>
+        <source>导入市级退回通知…</source>
+        <translation>Import the city&apos;s return notice…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="175"/>
         <source>密钥与证书…</source>
         <translation>Keys and certificates…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="179"/>
+        <source>汇总(&amp;C)</source>
+        <translation>&amp;City</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="181"/>
+        <source>导入区县报送文件…</source>
+        <translation>Import district submissions…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="182"/>
+        <source>完成情况矩阵…</source>
+        <translation>Completeness matrix…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="183"/>
+        <source>退回当前单位的报送…</source>
+        <translation>Return this unit&apos;s submission…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="184"/>
+        <source>导出全市汇总报告…</source>
+        <translation>Export the city report…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="188"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="165"/>
+        <location filename="../../ui/main_window.py" line="191"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="168"/>
+        <location filename="../../ui/main_window.py" line="194"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="169"/>
+        <location filename="../../ui/main_window.py" line="195"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="172"/>
+        <location filename="../../ui/main_window.py" line="198"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="173"/>
-        <location filename="../../ui/main_window.py" line="387"/>
+        <location filename="../../ui/main_window.py" line="199"/>
+        <location filename="../../ui/main_window.py" line="439"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="199"/>
+        <location filename="../../ui/main_window.py" line="250"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="302"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="267"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="271"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>市级已退回第 %1 版（原因见“历史”）；修改后重新签名报送。</source>
         <translation>The city returned revision %1 (see History for the reason); correct it and sign again.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="275"/>
+        <location filename="../../ui/main_window.py" line="326"/>
         <source>第 %1 版已签名锁定；修改任何数值将生成第 %2 版。</source>
         <translation>Revision %1 is signed and locked; changing any figure opens revision %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="373"/>
         <source>导入数值</source>
         <translation>Import values</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="373"/>
         <source>表格文件 (*.csv *.xlsx);;所有文件 (*)</source>
         <translation>Spreadsheets (*.csv *.xlsx);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="331"/>
+        <location filename="../../ui/main_window.py" line="382"/>
         <source>未导入</source>
         <translation>Not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="336"/>
+        <location filename="../../ui/main_window.py" line="387"/>
         <source>已导入 %1 行</source>
         <translation>%1 row(s) imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="340"/>
+        <location filename="../../ui/main_window.py" line="391"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="340"/>
+        <location filename="../../ui/main_window.py" line="391"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="352"/>
+        <location filename="../../ui/main_window.py" line="403"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="357"/>
+        <location filename="../../ui/main_window.py" line="408"/>
         <source>市级证书</source>
         <translation>City certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358"/>
+        <location filename="../../ui/main_window.py" line="409"/>
         <source>已记下签发模板的市级证书。请与市级电话核对指纹：
 %1</source>
         <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="418"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="418"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="382"/>
+        <location filename="../../ui/main_window.py" line="434"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="388"/>
+        <location filename="../../ui/main_window.py" line="440"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
         <translation>Tianbao %1
 Offline indicator reporting, self-check and aggregation.
 Database: %2</translation>
+    </message>
+</context>
+<context>
+    <name>MatrixDialog</name>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="499"/>
+        <location filename="../../ui/matrix_view.py" line="630"/>
+        <location filename="../../ui/matrix_view.py" line="673"/>
+        <source>完成情况矩阵</source>
+        <translation>Completeness matrix</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="513"/>
+        <location filename="../../ui/matrix_view.py" line="569"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="516"/>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="518"/>
+        <source>双击全市行的单元格或列标题，查看各单位的构成。</source>
+        <translation>Double-click a city cell or a column header to see each unit&apos;s contribution.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="521"/>
+        <source>领域：</source>
+        <translation>Field:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="524"/>
+        <source>状态：</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="580"/>
+        <source>%1 %2 完成情况（%3 个单位）</source>
+        <translation>%1 %2 completeness (%3 units)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="585"/>
+        <source>全市：%1</source>
+        <translation>City: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="590"/>
+        <source>已报送 %1/%2 个单位（已锁定 %3，填报中 %4，已退回 %5）；未报送 %6 个：%7。</source>
+        <translation>%1 of %2 units submitted (%3 locked, %4 in progress, %5 returned); %6 not submitted: %7.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="592"/>
+        <source>已报送 %1/%2 个单位（已锁定 %3，填报中 %4，已退回 %5）；未报送 %6 个。</source>
+        <translation>%1 of %2 units submitted (%3 locked, %4 in progress, %5 returned); %6 not submitted.</translation>
+    </message>
+</context>
+<context>
+    <name>MatrixModel</name>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="125"/>
+        <source>填报中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="125"/>
+        <source>已锁定</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="125"/>
+        <source>已退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="126"/>
+        <source>未报送</source>
+        <translation>Not submitted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="136"/>
+        <source>报送状态</source>
+        <translation>Submission</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="136"/>
+        <source>版本</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="136"/>
+        <source>已填</source>
+        <translation>Filled</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="145"/>
+        <source>%1（%2）
+%3 · %4
+各单位：%5
+双击查看各单位构成</source>
+        <translation>%1 (%2)
+%3 · %4
+Units: %5
+Double-click for each unit&apos;s contribution</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="161"/>
+        <source>%1（全市）</source>
+        <translation>%1 (city)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="208"/>
+        <source>无数值</source>
+        <translation>no value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="210"/>
+        <source>%1 · %2
+本期值：%3
+状态：%4</source>
+        <translation>%1 · %2
+Value: %3
+Status: %4</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="221"/>
+        <source>汇总</source>
+        <translation>Aggregated</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="239"/>
+        <source>由所属单位的报送汇总</source>
+        <translation>Aggregated from its units&apos; submissions</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="241"/>
+        <source>本期没有收到该单位的任何报送</source>
+        <translation>Nothing received from this unit for the period</translation>
     </message>
 </context>
 <context>
