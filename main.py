@@ -1,5 +1,6 @@
 """填报通 Tianbao — the single entry point: a command runs headless; no command starts the desktop program."""
 
+import multiprocessing
 import sys
 
 from app.cli import build_parser, run_command
@@ -15,4 +16,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # The city import verifies files in worker processes; a frozen Windows build needs this to start them.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -29,11 +29,23 @@ def city_report_envelope(db: Database, keys: KeyStore, period: Period, passphras
         own = None if unit is None else latest_submission(session, unit, period, catalog.code)
         revision = own.revision if own is not None else 1
         content_hash = catalog.content_hash
+        # Completeness goes into the signed sentence, so the report says on which units its figures rest.
+        children = result.catalog.children_of(city)
+        missing = []
+        for code in children:
+            child = unit_by_code(session, code)
+            if child is None or latest_submission(session, child, period, catalog.code) is None:
+                spec_unit = result.catalog.unit(code)
+                missing.append(spec_unit.name if spec_unit else code)
     cert = keys.unit_certificate(city)
     check_issued_by(cert, keys.city_certificate())
     key = keys.unit_key(city, passphrase)
     payload = build_payload(result, revision, content_hash, fingerprint(cert), current_user(), utcnow())
-    payload["report"] = {"kind": "city", "contributors": _contributors(result)}
+    payload["report"] = {"kind": "city", "contributors": _contributors(result), "missing_units": missing}
+    reported = len(children) - len(missing)
+    payload["summary"] += f"（{len(children)} 个单位中已报送 {reported} 个" + (
+        f"，未报送：{'、'.join(missing)}）" if missing else "）"
+    )
     return sign_payload(payload, key, cert)
 
 

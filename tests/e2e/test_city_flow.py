@@ -206,3 +206,46 @@ def _district_value(root: Path, unit: str, code: str, revision: int) -> Decimal:
     values = json.loads(VALUES.read_text(encoding="utf-8"))["values"]
     (row,) = [v for v in values if v["unit"] == unit and v["period"] == "2023Q2" and v["indicator"] == code]
     return Decimal(row["value"])
+
+
+def test_verifying_in_worker_processes_gives_the_same_results(
+    flow: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.city_import
+    from app.keys import KeyStore
+
+    monkeypatch.setattr(app.city_import, "PARALLEL_FROM", 2)  # the 11 files here, as if they were many
+    db_path = tmp_path / "city.db"
+    keys = KeyStore(Path(flow["base"][3]))
+    template = flow["root"] / "template.json"
+    from app.template_signing import import_signed_template_file
+
+    db = Database(db_path)
+    try:
+        import_signed_template_file(db, keys, template)
+        seen: list[int] = []
+        parallel = app.city_import.import_submissions(
+            db, keys, [flow["inbox"]], progress=lambda d, _t: seen.append(d), workers=2
+        )
+    finally:
+        db.close()
+    assert [(Path(r.file).name, r.status) for r in parallel] == [
+        (Path(r["file"]).name, r["status"]) for r in flow["imported"]
+    ]
+    assert seen == list(range(1, len(parallel) + 1))
+
+
+def test_the_city_report_is_signed_and_says_how_complete_it_is(flow: dict[str, Any], tmp_path: Path) -> None:
+    from app.keys import KeyStore
+    from app.verify_pdf import verify_pdf
+    from app.verify_xlsx import verify_xlsx
+
+    xlsx, pdf = tmp_path / "全市.xlsx", tmp_path / "全市.pdf"
+    args = [*flow["base"], "report", "--period", "2023Q2", "--xlsx", str(xlsx), "--pdf", str(pdf)]
+    code, out = run(*args, "--passphrase-file", str(flow["secret"]))
+    assert code == 0 and "已导出" in out
+    ca = KeyStore(Path(flow["base"][3])).city_certificate()
+    for payload in (verify_xlsx(xlsx, ca), verify_pdf(pdf, ca)):
+        assert payload["unit"]["code"] == CITY
+        assert payload["summary"].startswith(SEED_SENTENCE.rstrip("。"))
+        assert "11 个单位中已报送 11 个" in payload["summary"]
