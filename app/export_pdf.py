@@ -8,7 +8,6 @@ the unit's key. See ``docs/submission-format.md``.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -22,26 +21,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from app.files import write_atomic
 from app.keys import KeyStore
 from app.periods import Period, PeriodError
-from app.progress import STATUS_LABELS, Status
-from app.signing import SigningError, canonical, payload_hash, verify_envelope
+from app.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
 
 ATTACHMENT_NAME = "tianbao-envelope.json"
 ATTACHMENT_MIME = "application/json"
 SIGNATURE_FIELD = "TianbaoSignature"
 FONT_PATH = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
 FONT = "WenQuanYiMicroHei"
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
-# (background, text) per status; the same colours as the form in the program.
-STATUS_COLOURS = {
-    Status.EXCEEDED: ("#c8ecd2", "#0f5c2a"),
-    Status.COMPLETED: ("#dff3e4", "#1b6e37"),
-    Status.ON_TRACK: ("#dceafb", "#1d4f91"),
-    Status.BEHIND: ("#fbdcdc", "#a11d1d"),
-    Status.MISSING: ("#eeeeee", "#666666"),
-    Status.WITHIN_CAP: ("#dff3e4", "#1b6e37"),
-    Status.OVER_CAP: ("#fbdcdc", "#a11d1d"),
-}
 
 HEADERS = ["序号", "指标", "单位", "分子", "分母", "本期值", "目标", "预期进度值", "完成率", "状态", "情况说明"]
 # Points on landscape A4 (842 × 595) with 30 pt margins: 782 pt in all.
@@ -64,13 +52,8 @@ def period_label(period: str) -> str:
 
 def signed_at_label(signed_at: str) -> str:
     """The signing time in Beijing time, as people there read it."""
-    try:
-        when = dt.datetime.fromisoformat(signed_at)
-    except (TypeError, ValueError):
-        return str(signed_at)
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M:%S")
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
+    shown = beijing_time(signed_at)
+    return str(signed_at) if shown is None else shown
 
 
 def _text(value: Any) -> str:
@@ -246,7 +229,7 @@ def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
                 tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
                 row.append([para])
         if status is not None:
-            background, foreground = STATUS_COLOURS[status]
+            background, foreground = STATUS_COLORS[status]
             table_style.append(("BACKGROUND", (9, number), (9, number), colors.HexColor(background)))
             table_style.append(("TEXTCOLOR", (9, number), (9, number), colors.HexColor(foreground)))
         if tallest > 200:

@@ -11,7 +11,6 @@ Sheet protection and the hidden sheet only deter casual edits; integrity comes f
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import math
@@ -24,8 +23,8 @@ from typing import Any
 
 from app.files import write_atomic
 from app.periods import Period
-from app.progress import STATUS_LABELS, Status
-from app.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, payload_hash
+from app.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
 
 SHEET = "报送表"
 HIDDEN_SHEET = "tianbao"
@@ -33,7 +32,6 @@ MARKER = "tianbao-envelope-xlsx"
 MARKER_VERSION = "1"
 CHUNK = 30_000
 FONT_NAME = "Microsoft YaHei"
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 # (header, width in Excel character units, horizontal alignment)
 COLUMNS: tuple[tuple[str, float, str], ...] = (
@@ -56,16 +54,8 @@ FIRST_DATA_ROW = HEADER_ROW + 1
 # The longest text a cell shows; the full text is always in the signed payload.
 MAX_CELL_TEXT = 32_000
 
-# (background, text) per status: the same colours as the PDF and the form in the program.
-STATUS_COLOURS = {
-    Status.EXCEEDED: ("C8ECD2", "0F5C2A"),
-    Status.COMPLETED: ("DFF3E4", "1B6E37"),
-    Status.WITHIN_CAP: ("DFF3E4", "1B6E37"),
-    Status.ON_TRACK: ("DCEAFB", "1D4F91"),
-    Status.BEHIND: ("FBDCDC", "A11D1D"),
-    Status.OVER_CAP: ("FBDCDC", "A11D1D"),
-    Status.MISSING: ("EEEEEE", "666666"),
-}
+# (background, text) per status: the program's own colours, as Excel writes them (no “#”).
+STATUS_COLOURS = {s: (bg.lstrip("#").upper(), fg.lstrip("#").upper()) for s, (bg, fg) in STATUS_COLORS.items()}
 
 # Characters XML 1.0 cannot carry (openpyxl refuses them) and the carriage return, which Excel rewrites.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -133,13 +123,8 @@ def period_label(period: Any) -> str:
 
 def signed_at_label(signed_at: Any) -> str:
     """The signing time in Beijing time: the same text on every machine, whatever its time zone."""
-    try:
-        when = dt.datetime.fromisoformat(str(signed_at))
-    except ValueError:
-        return clean(signed_at)
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M:%S")
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
+    shown = beijing_time(str(signed_at))
+    return clean(signed_at) if shown is None else shown
 
 
 def status_label(status: Any) -> str:

@@ -38,6 +38,18 @@ STATUS_LABELS = {
     Status.OVER_CAP: "超标",
 }
 
+# Background and text colour of each status wherever it is shown (form, exports): green done, blue on track,
+# red behind, grey missing.
+STATUS_COLORS: dict[Status, tuple[str, str]] = {
+    Status.EXCEEDED: ("#c8ecd2", "#0f5c2a"),
+    Status.COMPLETED: ("#dff3e4", "#1b6e37"),
+    Status.ON_TRACK: ("#dceafb", "#1d4f91"),
+    Status.BEHIND: ("#fbdcdc", "#a11d1d"),
+    Status.MISSING: ("#eeeeee", "#666666"),
+    Status.WITHIN_CAP: ("#dff3e4", "#1b6e37"),
+    Status.OVER_CAP: ("#fbdcdc", "#a11d1d"),
+}
+
 # Statuses that need a written explanation before signing.
 NEEDS_EXPLANATION = frozenset({Status.BEHIND, Status.OVER_CAP})
 

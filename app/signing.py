@@ -7,6 +7,7 @@ summary in a submission are the ones the clerk saw.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -28,6 +29,21 @@ from app.store import LOCKED, EntryError, current_user, latest_submission, lock_
 PAYLOAD_FORMAT = "tianbao-submission"
 ENVELOPE_FORMAT = "tianbao-envelope"
 ALGORITHM = "ECDSA-P256-SHA256"
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def beijing_time(signed_at: str) -> str | None:
+    """A signing time as the exports show it: Beijing time, the same text on every machine whatever its time
+    zone (the Excel check re-renders it). ``None`` when the text is not a time."""
+    try:
+        when = dt.datetime.fromisoformat(signed_at)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
 
 
 class SigningError(ValueError):
