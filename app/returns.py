@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
+from app import __version__
 from app.db import Database
 from app.files import write_atomic
 from app.keys import KeyStore, fingerprint
@@ -96,7 +97,7 @@ def return_submission(
         notice = Notice(
             unit_code, payload["unit"]["name"], str(period), sub.revision, payload["submission_id"], reason, now
         )
-        body = {"format": FORMAT, "format_version": 1, **notice.__dict__}
+        body = {"format": FORMAT, "format_version": 1, "generator": f"填报通 Tianbao {__version__}", **notice.__dict__}
         signature = key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
         document = {
             **body,

@@ -464,8 +464,8 @@ def _check_target_coverage(
 
 
 def content_hash(doc: dict[str, Any]) -> str:
-    """SHA-256 of the document without its signature, in canonical JSON (sorted keys, UTF-8)."""
-    body = {k: v for k, v in doc.items() if k != "signature"}
+    """SHA-256 of the document without its signature and generator, in canonical JSON (sorted keys, UTF-8)."""
+    body = {k: v for k, v in doc.items() if k not in ("signature", "generator")}
     canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -614,6 +614,8 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         )
         .join(Indicator, Indicator.id == Target.indicator_id)
         .where(Indicator.catalog_id == catalog.id)
+        # The file's order: the content hash covers it, so an exported template must hash like the imported one.
+        .order_by(Target.id)
     ).all()
     used_units = {t.unit_id for t in target_rows}
     units = [
@@ -750,7 +752,12 @@ def document_from_spec(spec: CatalogSpec, signature: Any = None) -> dict[str, An
 
 def write_document(doc: dict[str, Any], path: Path) -> None:
     """Write a template file atomically (temp name, then rename)."""
+    from app import __version__
     from app.files import write_atomic
 
+    # Which program wrote the file, for support; outside the content hash and the signature, like the version
+    # line on an exported Excel sheet.
+    doc = {"format": doc.get("format"), "format_version": doc.get("format_version"), **doc}
+    doc["generator"] = f"填报通 Tianbao {__version__}"
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     write_atomic(path, text.encode("utf-8"))

@@ -26,7 +26,8 @@ ALGORITHM = "ECDSA-P256-SHA256"
 
 
 def signed_bytes(doc: dict[str, Any]) -> bytes:
-    body = {k: v for k, v in doc.items() if k != "signature"}
+    # "generator" names the program that last wrote the file; it may change without the template changing.
+    body = {k: v for k, v in doc.items() if k not in ("signature", "generator")}
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app import __version__
 from app.catalog import CatalogSpec
 from app.cli import main
 from app.db import Database
@@ -39,6 +40,7 @@ def test_a_returned_submission_is_recorded_and_the_district_imports_the_notice(s
     notice_file = tmp_path / "退回通知.json"
     notice = return_submission(db, keys, D1, Q2, "绿色建筑面积口径有误，请核实", PASSPHRASE, notice_file)
     assert notice.revision == 1
+    assert json.loads(notice_file.read_text(encoding="utf-8"))["generator"] == f"填报通 Tianbao {__version__}"
     with db.session() as session:
         assert [(r.revision, r.status) for r in revisions(session, D1, Q2)] == [(1, "returned")]
     # The district's own database (here the same file) takes the notice; its next edit opens revision 2.

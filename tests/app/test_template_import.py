@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import template_io
+from app import __version__, template_io
 from app.cli import main
 from app.db import Database
 from app.models import Catalog, Indicator, Target, Unit, ValidationRule
@@ -569,6 +569,34 @@ def test_export_imports_into_a_fresh_database_and_exports_identically(
     for ind in original["indicators"]:
         assert {k: exported_inds[ind["code"]][k] for k in ind} == ind
     assert sorted(first["targets"], key=_key) == sorted(original["targets"], key=_key)
+
+
+def test_the_exported_file_names_the_program_version_outside_its_content(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path, rich_document())
+    db_path, exported = tmp_path / "t.db", tmp_path / "exported.json"
+    assert main(["--db", str(db_path), "template", "import", "--allow-unsigned", str(source)]) == 0
+    assert main(["--db", str(db_path), "template", "export", str(exported)]) == 0
+    doc = _strict_json(exported)
+    assert doc["generator"] == f"填报通 Tianbao {__version__}"
+    # A file written by another program version is the same template: importing it again is no change, not a
+    # "content differs" refusal.
+    doc["generator"] = "填报通 Tianbao 9.9.9"
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "template", "import", "--allow-unsigned", str(older)]) == 0
+    assert "内容不同" not in capsys.readouterr().err
+
+    # A district that gets the exported file stores the same content hash as the city that exported it, so its
+    # signed submissions name the city's template.
+    def stored_hash(path: Path) -> str:
+        return template_io.content_hash(
+            template_io.document_from_spec(template_io.spec_from_document(template_io.read_document(path)))
+        )
+
+    assert stored_hash(older) == stored_hash(exported) == stored_hash(source)
 
 
 def test_exported_numbers_are_the_exact_decimal_strings(db: Database, tmp_path: Path) -> None:
