@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench translations clean-venv
+.PHONY: run test bench bundle bundle-smoke translations clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_ui.py
 	$(PY) bench/bench_submission.py
 	$(PY) bench/bench_city_import.py
+	$(PY) bench/bench_bundle.py
+
+# The one-folder desktop bundle in pyi-dist/Tianbao/ (PyInstaller's work folder: pyi-work/; both git-ignored).
+bundle: $(VENV)/.dev-installed
+	$(VENV)/bin/pyinstaller build/tianbao.spec --noconfirm --workpath pyi-work --distpath pyi-dist
+
+# Build the bundle and run it offscreen: start the window, demo database, check, sign and export a PDF.
+bundle-smoke:
+	bash build/smoke.sh
 
 # Refresh the English translation source from the code (keeps existing translations), then compile it.
 translations: $(VENV)/.installed

@@ -11,7 +11,9 @@ def main() -> int:
     if args.command is None:
         from ui.application import run
 
-        return run(args.db, screenshot=args.screenshot, language=args.lang, smoke=args.smoke)
+        # One program per database; a check run (--smoke, --screenshot) never waits for or disturbs a running one.
+        alone = not (args.smoke or args.screenshot)
+        return run(args.db, screenshot=args.screenshot, language=args.lang, smoke=args.smoke, single_instance=alone)
     return run_command(args)
 
 

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -81,8 +81,29 @@ def settle_memory() -> None:
     gc.freeze()  # microseconds; a gc.collect() first would free nothing here and cost ~40 ms of start-up
 
 
-def run(db_path: Path | None, screenshot: Path | None = None, language: str | None = None, smoke: bool = False) -> int:
-    """Start the program; with ``screenshot`` render the main window to that PNG and exit."""
+def bring_forward(window: QWidget | None) -> None:
+    """Show ``window`` (or the dialog in front of it, such as the first-run wizard) above other programs' windows."""
+    target = QApplication.activeModalWidget() or window
+    if target is None:
+        return
+    target.setWindowState((target.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+    target.show()
+    target.raise_()
+    target.activateWindow()
+
+
+def run(
+    db_path: Path | None,
+    screenshot: Path | None = None,
+    language: str | None = None,
+    smoke: bool = False,
+    single_instance: bool = False,
+) -> int:
+    """Start the program; with ``screenshot`` render the main window to that PNG and exit.
+
+    With ``single_instance`` a start on a database another running instance already has open brings that
+    instance's window forward and returns 0 (``main.py`` turns it on except for ``--smoke`` and ``--screenshot``).
+    """
     log_path = configure(data_dir() / "logs")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -105,6 +126,13 @@ def run(db_path: Path | None, screenshot: Path | None = None, language: str | No
     QLocale.setDefault(QLocale(QLocale.Language.English if lang == "en" else QLocale.Language.Chinese))
     install_excepthook(log_path)
     path = db_path or default_db_path()
+    windows: list[QWidget] = []  # the main window, once there is one, for a later start to bring forward
+    if single_instance:
+        from ui.single_instance import acquire
+
+        guard = acquire(path, lambda: bring_forward(windows[0] if windows else None), app)
+        if guard is None:
+            return 0
     try:
         db = open_or_create(path)
     except DatabaseError as exc:
@@ -119,6 +147,7 @@ def run(db_path: Path | None, screenshot: Path | None = None, language: str | No
     from ui.main_window import MainWindow
 
     window = MainWindow(db, settings)
+    windows.append(window)
     window.show()
     settle_memory()
     if screenshot is not None:

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Build the one-folder bundle on Linux and prove the frozen program works: start the window offscreen, create the
+# demo database (SQLite + Alembic migrations + demo catalog), check a unit (JSON Schema, rules), sign and export a
+# PDF and an Excel file (the bundled font, pyHanko, openpyxl), and verify them. Everything user-specific lives in a
+# temporary folder. Exits non-zero on the first failure.
+#
+#   bash build/smoke.sh            # build, then run the checks
+#   SKIP_BUILD=1 bash build/smoke.sh   # run the checks on the existing pyi-dist/Tianbao
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  make bundle
+fi
+exe="$PWD/pyi-dist/Tianbao/Tianbao"
+test -x "$exe" || { echo "no bundle at $exe" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+export QT_QPA_PLATFORM=offscreen
+export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
+export XDG_RUNTIME_DIR="$tmp/runtime"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+export TIANBAO_DB="$tmp/demo.db"
+unset TIANBAO_KEYS TIANBAO_PASSPHRASE
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "version"
+"$exe" --version
+
+step "window (--smoke; creates the demo database on first start)"
+start=$EPOCHREALTIME
+"$exe" --smoke
+awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "start to window and back: %.2f s\n", b - a }'
+test -f "$TIANBAO_DB"
+
+step "demo database (--db)"
+"$exe" --db "$tmp/demo2.db" demo
+
+step "check --json"
+"$exe" --db "$tmp/demo2.db" check --unit 520100 --period 2023Q2 --json > "$tmp/check.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["indicators"], d; print(len(d["indicators"]), "indicators;", d["counts"])' "$tmp/check.json"
+
+step "sign and export (font, pyHanko, openpyxl)"
+export TIANBAO_PASSPHRASE=tianbao-demo
+"$exe" --db "$tmp/demo2.db" sign --unit 520103 --period 2023Q2
+"$exe" --db "$tmp/demo2.db" export --unit 520103 --period 2023Q2 --pdf "$tmp/out.pdf" --xlsx "$tmp/out.xlsx"
+ls -l "$tmp/out.pdf" "$tmp/out.xlsx"
+head -c 5 "$tmp/out.pdf" | grep -q '%PDF-'
+if command -v pdffonts >/dev/null; then pdffonts "$tmp/out.pdf"; fi
+
+step "verify"
+"$exe" --db "$tmp/demo2.db" verify "$tmp/out.pdf" "$tmp/out.xlsx"
+
+step "size"
+du -sh pyi-dist/Tianbao
+echo
+echo "bundle smoke: OK"

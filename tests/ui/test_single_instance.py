@@ -1,0 +1,88 @@
+"""One running program per database: a second start on the same database brings the first window forward."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from ui.application import bring_forward
+from ui.single_instance import SingleInstance, acquire, server_name
+
+
+@pytest.fixture
+def name() -> str:
+    return f"tianbao-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def first(qapp: QApplication, name: str) -> Iterator[SingleInstance]:
+    guard = SingleInstance(name)
+    assert guard.listen()
+    yield guard
+    guard.close()
+
+
+def test_name_depends_on_the_database(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    assert server_name(a) == server_name(tmp_path / "." / "a.db")
+    assert server_name(a) != server_name(b)
+    assert len(server_name(a)) < 40  # Unix socket paths are short
+
+
+def test_nobody_running_means_this_start_is_the_first(qapp: QApplication, name: str) -> None:
+    assert not SingleInstance(name).notify_running()
+
+
+def test_second_start_asks_the_first_to_come_forward(qtbot: QtBot, first: SingleInstance, name: str) -> None:
+    with qtbot.waitSignal(first.activated, timeout=2000):
+        assert SingleInstance(name).notify_running()
+
+
+def test_acquire_returns_none_when_another_instance_has_the_database(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    db = tmp_path / "tianbao.db"
+    calls: list[int] = []
+    guard = acquire(db, lambda: calls.append(1))
+    assert guard is not None
+    try:
+        assert acquire(db, lambda: None) is None
+        qtbot.waitUntil(lambda: calls == [1], timeout=2000)
+        assert acquire(tmp_path / "other.db", lambda: None) is not None  # another database: its own program
+    finally:
+        guard.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes leave nothing behind")
+def test_a_stale_socket_is_taken_over(qapp: QApplication, name: str) -> None:
+    # A crashed program leaves its socket file behind with nobody listening on it.
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = Path(tempfile.gettempdir()) / name
+    stale.bind(str(path))
+    stale.close()
+    try:
+        assert not SingleInstance(name).notify_running()
+        again = SingleInstance(name)
+        assert again.listen()
+        assert SingleInstance(name).notify_running()
+        again.close()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def test_bring_forward_restores_a_minimised_window(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.showMinimized()
+    bring_forward(window)
+    assert window.isVisible()
+    assert not window.isMinimized()
+    bring_forward(None)  # before the main window exists: nothing to do
