@@ -157,7 +157,7 @@ class KeyStore:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        write_atomic(self.path(CITY_KEY), _encrypt(key, passphrase))
+        write_atomic(self.path(CITY_KEY), _encrypt(key, passphrase), private=True)
         write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
         return cert
 
@@ -224,7 +224,7 @@ class KeyStore:
             key = self.unit_key(unit_code, passphrase)
         else:
             key = ec.generate_private_key(ec.SECP256R1())
-            write_atomic(key_path, _encrypt(key, passphrase))
+            write_atomic(key_path, _encrypt(key, passphrase), private=True)
         csr = (
             x509.CertificateSigningRequestBuilder()
             .subject_name(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.cli import main
 from app.db import Database
+from app.files import write_atomic
 from app.keys import KeysError, KeyStore
 from app.periods import Period
 from app.signing import (
@@ -46,6 +50,22 @@ def test_private_keys_are_stored_encrypted_and_need_the_passphrase(signed_setup:
     with pytest.raises(KeysError, match="口令不正确"):
         keys.unit_key(D1, "wrong-passphrase")
     assert keys.unit_key(D1, PASSPHRASE) is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_private_keys_are_readable_by_their_owner_only_and_exports_by_others(
+    signed_setup: tuple[Database, KeyStore], tmp_path: Path
+) -> None:
+    _, keys = signed_setup
+    mode = stat.S_IMODE
+    assert mode(keys.path(f"unit-{D1}.key.pem").stat().st_mode) == 0o600
+    assert mode(keys.path("city-ca.key.pem").stat().st_mode) == 0o600
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "报送.xlsx", b"x")
+    finally:
+        os.umask(old)
+    assert mode((tmp_path / "报送.xlsx").stat().st_mode) == 0o644
 
 
 def test_a_short_passphrase_is_refused(tmp_path: Path) -> None:
