@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app import __version__
 from app.catalog import CatalogSpec
 from app.db import Database
 from app.form import available_years
@@ -106,6 +107,18 @@ def test_city_role_can_open_every_unit(qtbot: QtBot, db: Database, spec: Catalog
     qtbot.addWidget(window)
     assert [window.unit_box.itemData(i) for i in range(window.unit_box.count())] == [CITY, D1, D2]
     assert window.form is not None and window.form.unit.code == CITY and window.form.aggregated
+
+
+def test_about_names_the_program_version_and_the_database(
+    window: MainWindow, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
+    action = next(a for a in window.menuBar().actions() if a.text().startswith("帮助")).menu().actions()[-1]
+    action.trigger()
+    [(title, text)] = shown
+    assert title == "关于填报通"
+    assert f"填报通 Tianbao {__version__}" in text and str(db.path) in text
 
 
 def test_settings_dialog_saves_language_role_and_unit(
