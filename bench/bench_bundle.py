@@ -40,19 +40,31 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def time_smoke(command: list[str], db: Path, env: dict[str, str], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([*command, "--db", str(db), "--smoke"], env=env, check=True, capture_output=True)
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
-def report(label: str, samples: list[float]) -> None:
-    print(
-        f"  {label:<28} median {statistics.median(samples):5.2f} s   min {min(samples):5.2f} s   ({len(samples)} runs)"
+def smoke_once(command: list[str], db: Path, env: dict[str, str]) -> tuple[float, float | None]:
+    """Wall time of one ``--smoke`` start, and the process's peak RSS in MiB where the system reports it."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [*command, "--db", str(db), "--smoke"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss: float | None = usage.ru_maxrss / 1024  # KiB on Linux
+    else:
+        proc.wait()
+        elapsed, rss = time.perf_counter() - start, None
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} --smoke exited with {proc.returncode}")
+    return elapsed, rss
+
+
+def report(label: str, samples: list[tuple[float, float | None]]) -> None:
+    times = [t for t, _ in samples]
+    rss = [r for _, r in samples if r is not None]
+    memory = f"   peak RSS {statistics.median(rss):4.0f} MiB" if rss else ""
+    median = statistics.median(times)
+    print(f"  {label:<28} median {median:5.2f} s   min {min(times):5.2f} s{memory}   ({len(times)} runs)")
 
 
 def main() -> None:
@@ -67,18 +79,23 @@ def main() -> None:
             [sys.executable, str(REPO / "main.py"), "--db", str(db), "demo"], env=env, check=True, capture_output=True
         )
         print("Bundle (PyInstaller one-folder)")
+        commands = {"python main.py": [sys.executable, str(REPO / "main.py")]}
         if EXE.exists():
             print(f"  size of {BUNDLE.relative_to(REPO)}: {folder_size(BUNDLE) / 2**20:.0f} MiB")
+            commands[str(EXE.relative_to(REPO))] = [str(EXE)]
         else:
             print(f"  no bundle at {EXE.relative_to(REPO)}: run `make bundle` first; only the source figure follows")
-        print("Start to window and close (--smoke, demo database, offscreen)")
-        source = time_smoke([sys.executable, str(REPO / "main.py")], db, env, 1)  # warm the file cache
-        source = time_smoke([sys.executable, str(REPO / "main.py")], db, env, args.runs)
-        report("python main.py", source)
-        if EXE.exists():
-            time_smoke([str(EXE)], db, env, 1)
-            frozen = time_smoke([str(EXE)], db, env, args.runs)
-            report(str(EXE.relative_to(REPO)), frozen)
+        print("Start to window and close (--smoke, demo database, offscreen; runs alternate)")
+        for command in commands.values():
+            smoke_once(command, db, env)  # warm the file cache
+        samples: dict[str, list[tuple[float, float | None]]] = {label: [] for label in commands}
+        for _ in range(args.runs):
+            for label, command in commands.items():
+                samples[label].append(smoke_once(command, db, env))
+        for label, runs in samples.items():
+            report(label, runs)
+        if len(samples) == 2:
+            source, frozen = ([t for t, _ in runs] for runs in samples.values())
             print(f"  bundle / source: {statistics.median(frozen) / statistics.median(source):.2f}×")
 
 

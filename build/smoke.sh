@@ -34,6 +34,10 @@ start=$EPOCHREALTIME
 "$exe" --smoke
 awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "start to window and back: %.2f s\n", b - a }'
 test -f "$TIANBAO_DB"
+log="$XDG_DATA_HOME/Tianbao/logs/tianbao.log"
+test -f "$log" || { echo "no log file at $log" >&2; exit 1; }
+# Qt's own dialog texts (确定, 取消, the print dialog) come from the bundled qtbase_zh_CN.qm.
+if grep -q "qtbase_zh_CN" "$log"; then grep "qtbase_zh_CN" "$log" >&2; exit 1; fi
 
 step "demo database (--db)"
 "$exe" --db "$tmp/demo2.db" demo
@@ -52,6 +56,10 @@ if command -v pdffonts >/dev/null; then pdffonts "$tmp/out.pdf"; fi
 
 step "verify"
 "$exe" --db "$tmp/demo2.db" verify "$tmp/out.pdf" "$tmp/out.xlsx"
+
+step "print preview library (pypdfium2 renders the PDF's own pages for printing)"
+find pyi-dist/Tianbao/_internal -name 'libpdfium*' | grep -q . || { echo "libpdfium missing from the bundle" >&2; exit 1; }
+echo "libpdfium bundled"
 
 step "size"
 du -sh pyi-dist/Tianbao

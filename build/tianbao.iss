@@ -1,14 +1,22 @@
-; Inno Setup script for 填报通 Tianbao: a per-user install (no administrator rights) of the PyInstaller bundle.
+﻿; Inno Setup script for 填报通 Tianbao: a per-user install (no administrator rights) of the PyInstaller bundle.
 ;
 ; Build on Windows after `make bundle` (or the spec) has produced pyi-dist\Tianbao\:
 ;   iscc /DAppVersion=0.1.0 build\tianbao.iss
 ; Output: pyi-dist\installer\Tianbao-<version>-setup.exe
+;
+; Simplified Chinese is not among Inno Setup's bundled languages: the release workflow downloads the translation
+; (jrsoftware/issrc, Files/Languages/Unofficial/ChineseSimplified.isl, at a fixed commit) to build\ and passes
+; /DZhMessages=ChineseSimplified.isl. Without it, a copy in Inno Setup's own Languages folder is used.
+; The file is UTF-8 with a BOM so that Inno Setup releases before 6.3 read the Chinese names correctly too.
 ;
 ; The database, keys, settings and logs live in the user's data folders (%LOCALAPPDATA%\Tianbao and the
 ; settings folder), never in the program folder, so uninstalling removes the program and keeps the data.
 
 #ifndef AppVersion
   #define AppVersion "0.0.0"
+#endif
+#ifndef ZhMessages
+  #define ZhMessages "compiler:Languages\ChineseSimplified.isl"
 #endif
 
 [Setup]
@@ -35,7 +43,7 @@ ArchitecturesInstallIn64BitMode=x64compatible
 CloseApplications=yes
 
 [Languages]
-Name: "chinesesimplified"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
+Name: "chinesesimplified"; MessagesFile: "{#ZhMessages}"
 Name: "english"; MessagesFile: "compiler:Default.isl"
 
 [Tasks]

@@ -35,8 +35,11 @@ def install_translator(app: QCoreApplication, language: str) -> QTranslator | No
     but Qt's own texts (OK, Cancel, Close, the print dialog) are English unless Qt's Chinese is loaded."""
     if language.startswith("zh"):
         qt = QTranslator(app)
-        if qt.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt.load("qtbase_zh_CN", folder):
             app.installTranslator(qt)
+        else:
+            log.warning("Qt's Chinese translation qtbase_zh_CN.qm not found in %s", folder)
         return None
     translator = QTranslator(app)
     if translator.load(str(TRANSLATIONS / f"tianbao_{language}.qm")):
