@@ -39,6 +39,17 @@ test -f "$log" || { echo "no log file at $log" >&2; exit 1; }
 # Qt's own dialog texts (确定, 取消, the print dialog) come from the bundled qtbase_zh_CN.qm.
 if grep -q "qtbase_zh_CN" "$log"; then grep "qtbase_zh_CN" "$log" >&2; exit 1; fi
 
+step "second start on the same database hands over to the first (QtNetwork local socket)"
+"$exe" &
+first=$!
+for _ in $(seq 1 300); do grep -q " on $TIANBAO_DB" "$log" && break; kill -0 "$first" || exit 1; sleep 0.1; done
+grep -q " on $TIANBAO_DB" "$log" || { echo "the first program did not start" >&2; kill "$first"; exit 1; }
+timeout 60 "$exe"
+for _ in $(seq 1 100); do grep -q "coming forward" "$log" && break; sleep 0.1; done
+kill "$first"; wait "$first" || true
+grep -q "coming forward" "$log" || { echo "the first program was not asked to come forward" >&2; exit 1; }
+echo "second start handed over and exited"
+
 step "demo database (--db)"
 "$exe" --db "$tmp/demo2.db" demo
 

@@ -145,7 +145,12 @@ def run(
     if not available_years(db) and not screenshot:
         from ui.wizard import FirstRunWizard
 
-        if not FirstRunWizard(db, settings).exec():
+        wizard = FirstRunWizard(db, settings)
+        if smoke:
+            # A check run never waits for a person: show the first-run wizard, close it, and stop there.
+            QTimer.singleShot(0, wizard.reject)
+        if not wizard.exec():
+            db.close()
             return 0
     from ui.main_window import MainWindow
 

@@ -86,6 +86,7 @@ class SingleInstance(QObject):
 
     def _on_ready_read(self, socket: QLocalSocket) -> None:
         if bytes(socket.readAll().data()).startswith(ACTIVATE.strip()):
+            log.info("a second start on the same database: coming forward")
             self.activated.emit()
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app import __version__
+from tests.ui.conftest import offscreen_env
 from ui.application import bring_forward
 from ui.single_instance import SingleInstance, acquire, server_name
 
@@ -86,3 +90,46 @@ def test_bring_forward_restores_a_minimised_window(qtbot: QtBot) -> None:
     assert window.isVisible()
     assert not window.isMinimized()
     bring_forward(None)  # before the main window exists: nothing to do
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _wait_for(path: Path, text: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(encoding="utf-8"):
+            return
+        assert process.poll() is None, f"the first program exited with {process.returncode}"
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not in {path} after {seconds} s")
+
+
+@pytest.mark.slow
+def test_a_second_program_on_the_same_database_hands_over_and_exits(tmp_path: Path) -> None:
+    env = offscreen_env(tmp_path)
+    db = tmp_path / "demo.db"
+    main = [sys.executable, str(REPO / "main.py"), "--db", str(db)]
+    subprocess.run([*main, "demo"], env=env, check=True, capture_output=True, timeout=120)
+    log = Path(env["XDG_DATA_HOME"]) / "Tianbao" / "logs" / "tianbao.log"
+    first = subprocess.Popen(main, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(log, f"start {__version__} on", first)
+        second = subprocess.run(main, env=env, capture_output=True, timeout=60)
+        assert second.returncode == 0
+        _wait_for(log, "coming forward", first)
+        text = log.read_text(encoding="utf-8")
+        assert text.count(f"start {__version__} on") == 1  # the second start never opened the database
+        assert "already running" in text
+        # Another database is another program.
+        other = subprocess.run(
+            [sys.executable, str(REPO / "main.py"), "--db", str(tmp_path / "other.db"), "--smoke"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert other.returncode == 0
+        assert first.poll() is None
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
