@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -43,6 +43,10 @@ class CellDelegate(QStyledItemDelegate):
 
     rejected = Signal(str)
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.resume_text: str | None = None  # text for the next editor: a refused entry reopened as typed
+
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         editor = QLineEdit(parent)
         editor.setFrame(False)
@@ -54,6 +58,10 @@ class CellDelegate(QStyledItemDelegate):
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QLineEdit)
+        if self.resume_text is not None:
+            editor.setText(self.resume_text)
+            self.resume_text = None
+            return
         # Text typed to start editing arrives after this and replaces the selection, as in Excel.
         if not editor.text():
             editor.setText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
@@ -84,15 +92,19 @@ class CellDelegate(QStyledItemDelegate):
                 self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
                 return True
         if event.type() == QEvent.Type.FocusOut and isinstance(editor, QLineEdit):
-            # Leaving the cell with the mouse: keep a valid value, drop an invalid one with a message.
+            # Leaving the cell: a valid value is kept; an invalid one is never silently dropped.
             view = _view_of(editor)
             if view is not None:
-                problem = view.form_model.validate(
-                    int(editor.property("row")), int(editor.property("column")), editor.text()
-                )
+                row, column, typed = int(editor.property("row")), int(editor.property("column")), editor.text()
+                problem = view.form_model.validate(row, column, typed)
                 if problem:
+                    assert isinstance(event, QFocusEvent)
+                    if event.reason() in (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason):
+                        return True  # switching to another program or a menu: the editor waits, as in Excel
+                    # Clicked elsewhere: as Excel's "retry", come back to the cell with the text as typed.
                     self.rejected.emit(problem)
                     self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+                    QTimer.singleShot(0, view, lambda: view.resume_edit(row, column, typed, problem))
                     return False
         return super().eventFilter(editor, event)
 
@@ -185,6 +197,19 @@ class FormView(QTableView):
         while 0 <= r < model.rowCount() and model.indicator_at(r) is None:
             r += step
         return r if 0 <= r < model.rowCount() else row
+
+    def resume_edit(self, row: int, column: int, text: str, problem: str) -> None:
+        """Reopen the editor of a cell whose entry was refused, with the entry as typed and the reason."""
+        index = self.form_model.index(row, column)
+        if not self.isVisible() or not index.isValid() or self.state() == QAbstractItemView.State.EditingState:
+            return
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
+        self.delegate.resume_text = text
+        self.edit(index)
+        self.delegate.resume_text = None
+        self.message.emit(problem)
+        QToolTip.showText(self.viewport().mapToGlobal(self.visualRect(index).bottomLeft()), problem, self)
 
     def move_after_edit(self, key: int) -> None:
         current = self.currentIndex()

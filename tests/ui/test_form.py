@@ -12,8 +12,8 @@ from pathlib import Path
 
 import PySide6
 import pytest
-from PySide6.QtCore import QModelIndex, QSettings, Qt
-from PySide6.QtGui import QGuiApplication, QInputMethodEvent
+from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QListWidgetItem
 from pytestqt.qtbot import QtBot
@@ -252,6 +252,37 @@ def test_a_refused_value_keeps_the_editor_open_and_saves_nothing(
     qtbot.keyClick(line, Qt.Key.Key_Return)
     assert window.view.state() != EDITING
     assert getattr(stored(db)[code], "numerator" if code == "R" else "value") == Decimal(2)
+
+
+def test_clicking_away_from_a_refused_value_comes_back_to_it_as_typed(
+    qtbot: QtBot, window: MainWindow, db: Database
+) -> None:
+    select(window, "A", Col.VALUE)
+    type_text(qtbot, window, "1.5")
+    view = window.view
+    other = cell(window, "C", Col.VALUE)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(other).center())
+    qtbot.waitUntil(lambda: view.state() == EDITING)
+    line = editor(window)
+    assert line.text() == "1.5"  # nothing the clerk typed is lost
+    assert current(window) == (ROWS["A"], Col.VALUE)
+    assert "整数" in window.statusBar().currentMessage()
+    assert stored(db) == {}
+    # Esc gives the entry up; the cell keeps what it had.
+    qtbot.keyClick(line, Qt.Key.Key_Escape)
+    assert view.state() != EDITING
+    assert stored(db) == {} and text(window, "A", Col.VALUE) == ""
+
+
+def test_switching_to_another_program_keeps_a_refused_entry_open(
+    qtbot: QtBot, window: MainWindow, db: Database
+) -> None:
+    select(window, "A", Col.VALUE)
+    line = type_text(qtbot, window, "abc")
+    QApplication.sendEvent(line, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.ActiveWindowFocusReason))
+    qtbot.wait(10)
+    assert window.view.state() == EDITING and line.text() == "abc"
+    assert stored(db) == {}
 
 
 def test_refused_value_through_set_data_reports_its_reason(window: MainWindow, db: Database) -> None:
