@@ -22,18 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BUNDLE = REPO / "pyi-dist" / "Tianbao"
 EXE = BUNDLE / ("Tianbao.exe" if sys.platform == "win32" else "Tianbao")
+sys.path.insert(0, str(REPO))
 
-
-def env_for(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        XDG_DATA_HOME=str(tmp / "data"),
-        XDG_CONFIG_HOME=str(tmp / "config"),
-        XDG_CACHE_HOME=str(tmp / "cache"),
-    )
-    env.pop("TIANBAO_DB", None)
-    return env
+from bench.bench_ui import env_for  # noqa: E402
 
 
 def folder_size(path: Path) -> int:
