@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
+    # A windowed Windows executable has no standard streams at all (sys.stdout is None).
+    if sys.stdout is not None and not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
         # Redirected output (check --json > out.json) is UTF-8 on every system, not the Windows code page,
         # which cannot hold every character and would garble the file for other programs.
         sys.stdout.reconfigure(encoding="utf-8")

@@ -92,7 +92,7 @@ def passphrase(args: argparse.Namespace, prompt: str, confirm: bool = False) -> 
     env = os.environ.get("TIANBAO_PASSPHRASE")
     if env:
         return env
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # None: the windowed Windows program has no console
         raise CommandError("需要口令：请在终端中运行，或用 --passphrase-file / TIANBAO_PASSPHRASE 提供")
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("再输入一次：") != first:

@@ -352,3 +352,19 @@ def test_main_py_bad_input_exits_2_with_a_chinese_message(tmp_path: Path) -> Non
     assert "报告期“2023Q5”格式不对" in err
     assert "Traceback" not in err
     assert result.stdout == b""
+
+
+def test_commands_run_without_standard_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The windowed Windows program has no console: sys.stdin, stdout and stderr are None there."""
+    db = str(tmp_path / "demo.db")
+    monkeypatch.delenv("TIANBAO_PASSPHRASE", raising=False)
+    monkeypatch.setenv("TIANBAO_KEYS", str(tmp_path / "keys"))
+    for stream in ("stdin", "stdout", "stderr"):
+        monkeypatch.setattr(sys, stream, None)
+    assert main(["--db", db, "demo"]) == 0
+    assert main(["--db", db, "check", "--unit", "520103", "--period", "2023Q2", "--json"]) == 0
+    # No console to ask for the passphrase in: a usage error, not a crash.
+    assert main(["--db", db, "sign", "--unit", "520103", "--period", "2023Q2"]) == 2
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", db, "no-such-command"])
+    assert exited.value.code == 2
