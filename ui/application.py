@@ -66,13 +66,22 @@ def install_excepthook(log_path: Path, parent: QWidget | None = None) -> None:
     sys.excepthook = hook
 
 
-def open_or_create(path: Path) -> Database:
-    """Open the database; the default one starts as the demo database the first time."""
+def open_or_create(path: Path, demo_default: bool = True) -> Database:
+    """Open the database; with ``demo_default`` the default one starts as the demo database the first time.
+
+    The installed program passes False: a clerk's first start is the first-run wizard (role, template, unit),
+    which offers the demo catalog among the choices, not a database already full of demo figures.
+    """
     from app.demo import create_demo
 
-    if not path.exists() and path == default_db_path():
+    if demo_default and not path.exists() and path == default_db_path():
         return create_demo(path)
     return Database(path)
+
+
+def installed() -> bool:
+    """True in the bundled program (PyInstaller), False when run from the sources."""
+    return bool(getattr(sys, "frozen", False))
 
 
 def settle_memory() -> None:
@@ -131,13 +140,24 @@ def run(
     path = db_path or default_db_path()
     windows: list[QWidget] = []  # the main window, once there is one, for a later start to bring forward
     if single_instance:
-        from ui.single_instance import acquire
+        from ui.single_instance import Busy, acquire, hold_running_mutex
 
-        guard = acquire(path, lambda: bring_forward(windows[0] if windows else None), app)
+        try:
+            guard = acquire(path, lambda: bring_forward(windows[0] if windows else None), app)
+        except Busy:
+            QMessageBox.warning(
+                None,
+                QCoreApplication.translate("Application", "填报通已在运行"),
+                QCoreApplication.translate(
+                    "Application", "另一个填报通窗口正在使用这个数据库，但没有响应：\n%1"
+                ).replace("%1", str(path)),
+            )
+            return 1
         if guard is None:
             return 0
+        hold_running_mutex()
     try:
-        db = open_or_create(path)
+        db = open_or_create(path, demo_default=not installed())
     except DatabaseError as exc:
         QMessageBox.critical(None, QCoreApplication.translate("Application", "无法打开数据库"), str(exc))
         return 2

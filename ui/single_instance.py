@@ -1,8 +1,10 @@
 """One running program per user and database: a second start brings the first window forward and exits.
 
-The first instance listens on a local socket (a named pipe on Windows, a socket file on Linux) whose name is
-derived from the user and the database path; a later start on the same database connects, says "activate" and
-quits instead of opening the database a second time. A different ``--db`` starts a separate program as before.
+The first instance holds a lock file and listens on a local socket (a named pipe on Windows, a socket file on
+Linux), both named from the user and the database path; a later start on the same database connects, says
+"activate" and quits instead of opening the database a second time. The lock makes "ask, then listen" safe when
+two starts race (a double double-click): only its holder listens, the other keeps asking until it answers.
+A different ``--db`` starts a separate program as before.
 """
 
 from __future__ import annotations
@@ -11,16 +13,22 @@ import getpass
 import hashlib
 import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
 ACTIVATE = b"activate\n"
 TIMEOUT_MS = 500
+WAIT_FOR_FIRST_S = 5.0  # how long a start waits for a program that holds the lock but does not answer yet
+
+
+class Busy(RuntimeError):
+    """Another program holds the database's lock but does not answer (it is hung or still starting)."""
 
 
 def server_name(db_path: Path) -> str:
@@ -42,6 +50,7 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name
         self._server: QLocalServer | None = None
+        self.lock: QLockFile | None = None
 
     def notify_running(self) -> bool:
         """Ask a running instance to come forward; True if one answered (then this start should quit)."""
@@ -75,6 +84,9 @@ class SingleInstance(QObject):
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self.lock is not None:
+            self.lock.unlock()
+            self.lock = None
 
     def _on_connection(self) -> None:
         assert self._server is not None
@@ -106,12 +118,60 @@ def allow_foreground_handoff() -> None:
             log.debug("AllowSetForegroundWindow unavailable", exc_info=True)
 
 
-def acquire(db_path: Path, bring_forward: Callable[[], None], parent: QObject | None = None) -> SingleInstance | None:
-    """The guard for this start, or None if another instance on ``db_path`` was told to come forward instead."""
-    guard = SingleInstance(server_name(db_path), parent)
+RUNNING_MUTEX = "Tianbao.Running"  # build/tianbao.iss AppMutex: setup and uninstall wait while it exists
+_mutex_handle: int | None = None
+
+
+def hold_running_mutex() -> None:
+    """Create the named mutex by which the Windows installer and uninstaller know the program is running."""
+    global _mutex_handle
+    if sys.platform == "win32" and _mutex_handle is None:
+        import ctypes
+
+        try:
+            _mutex_handle = ctypes.windll.kernel32.CreateMutexW(None, False, RUNNING_MUTEX)
+        except (AttributeError, OSError):
+            log.debug("CreateMutexW unavailable", exc_info=True)
+
+
+def acquire(
+    db_path: Path,
+    bring_forward: Callable[[], None],
+    parent: QObject | None = None,
+    lock_dir: Path | None = None,
+    wait_s: float = WAIT_FOR_FIRST_S,
+) -> SingleInstance | None:
+    """The guard for this start, or None if another instance on ``db_path`` was told to come forward instead.
+
+    Raises :class:`Busy` when another program holds the database's lock and does not answer within ``wait_s``.
+    """
+    name = server_name(db_path)
+    guard = SingleInstance(name, parent)
     if guard.notify_running():
         log.info("already running on %s: brought it forward", db_path)
         return None
+    if lock_dir is None:
+        from app.db import data_dir
+
+        lock_dir = data_dir()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(lock_dir / f"{name}.lock"))
+    lock.setStaleLockTime(0)  # held for the program's life; stale only when its process is gone
+    held: QLockFile | None = lock
+    deadline = time.monotonic() + wait_s
+    while not lock.tryLock(100):
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            # An unwritable folder: go on unguarded rather than refuse to start.
+            log.warning("single-instance lock %s: %s", lock.fileName(), lock.error())
+            held = None
+            break
+        if guard.notify_running():
+            log.info("already starting on %s: brought it forward", db_path)
+            return None
+        if time.monotonic() > deadline:
+            raise Busy(str(db_path))
+    guard.lock = held
+    # Holding the lock, a socket left by a crashed program may be removed and taken over.
     guard.listen()
     guard.activated.connect(bring_forward)
     return guard

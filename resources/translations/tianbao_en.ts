@@ -4,12 +4,12 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../../ui/application.py" line="57"/>
+        <location filename="../../ui/application.py" line="60"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../../ui/application.py" line="58"/>
+        <location filename="../../ui/application.py" line="61"/>
         <source>程序遇到意外错误：%1
 
 详细信息已记录在日志文件：
@@ -20,7 +20,19 @@ The details are in the log file:
 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/application.py" line="111"/>
+        <location filename="../../ui/application.py" line="150"/>
+        <source>填报通已在运行</source>
+        <translation>Tianbao is already running</translation>
+    </message>
+    <message>
+        <location filename="../../ui/application.py" line="151"/>
+        <source>另一个填报通窗口正在使用这个数据库，但没有响应：
+%1</source>
+        <translation>Another Tianbao window is using this database but does not respond:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/application.py" line="162"/>
         <source>无法打开数据库</source>
         <translation>Cannot open the database</translation>
     </message>
@@ -563,17 +575,17 @@ Correct it and sign again.</translation>
 <context>
     <name>FormView</name>
     <message>
-        <location filename="../../ui/form_view.py" line="278"/>
+        <location filename="../../ui/form_view.py" line="303"/>
         <source>粘贴内容超出表格范围，多出的部分未粘贴</source>
         <translation>The pasted block is larger than the form; the rest was not pasted</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="279"/>
+        <location filename="../../ui/form_view.py" line="304"/>
         <source>粘贴 %1 个单元格</source>
         <translation>Paste %1 cell(s)</translation>
     </message>
     <message>
-        <location filename="../../ui/form_view.py" line="289"/>
+        <location filename="../../ui/form_view.py" line="314"/>
         <source>清除 %1 个单元格</source>
         <translation>Clear %1 cell(s)</translation>
     </message>

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from app import __version__
 from tests.ui.conftest import offscreen_env
 from ui.application import bring_forward
-from ui.single_instance import SingleInstance, acquire, server_name
+from ui.single_instance import Busy, SingleInstance, acquire, server_name
 
 
 @pytest.fixture
@@ -133,3 +133,42 @@ def test_a_second_program_on_the_same_database_hands_over_and_exits(tmp_path: Pa
     finally:
         first.terminate()
         first.wait(timeout=30)
+
+
+def test_a_program_that_holds_the_lock_but_does_not_answer_is_reported(qapp: QApplication, tmp_path: Path) -> None:
+    from PySide6.QtCore import QLockFile
+
+    db = tmp_path / "tianbao.db"
+    hung = QLockFile(str(tmp_path / f"{server_name(db)}.lock"))
+    assert hung.tryLock(0)  # held by a live process (this one) that never listens
+    try:
+        with pytest.raises(Busy):
+            acquire(db, lambda: None, lock_dir=tmp_path, wait_s=0.3)
+    finally:
+        hung.unlock()
+    guard = acquire(db, lambda: None, lock_dir=tmp_path)
+    assert guard is not None and guard.lock is not None and guard.lock.isLocked()
+    guard.close()
+
+
+@pytest.mark.slow
+def test_two_starts_at_once_open_the_database_once(tmp_path: Path) -> None:
+    env = offscreen_env(tmp_path)
+    db = tmp_path / "new.db"  # empty: each start that gets through waits in the first-run wizard
+    main = [sys.executable, str(REPO / "main.py"), "--db", str(db)]
+    log = Path(env["XDG_DATA_HOME"]) / "Tianbao" / "logs" / "tianbao.log"
+    starts = [subprocess.Popen(main, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while all(p.poll() is None for p in starts) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished = [p for p in starts if p.poll() is not None]
+        assert len(finished) == 1 and finished[0].returncode == 0
+        running = next(p for p in starts if p.poll() is None)
+        _wait_for(log, "coming forward", running)
+        assert log.read_text(encoding="utf-8").count(f"start {__version__} on {db}") == 1
+    finally:
+        for p in starts:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=30)

@@ -188,3 +188,20 @@ def test_a_bad_template_from_the_menu_is_refused_with_its_reason(
     window.import_template_file(unsigned)
     assert "没有市级签名" in shown[-1]
     assert available_years(db) == [2023]
+
+
+def test_the_installed_program_starts_empty_and_the_sources_on_the_demo(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.db import default_db_path
+    from ui.application import installed, open_or_create
+
+    assert not installed()  # the tests run from the sources
+    monkeypatch.setenv("TIANBAO_DB", str(tmp_path / "installed.db"))
+    db = open_or_create(default_db_path(), demo_default=False)
+    assert available_years(db) == []  # the first-run wizard comes next
+    db.close()
+    monkeypatch.setenv("TIANBAO_DB", str(tmp_path / "sources.db"))
+    db = open_or_create(default_db_path())
+    assert available_years(db) == [2023]
+    db.close()
