@@ -29,7 +29,15 @@ step() { printf '\n== %s\n' "$*"; }
 step "version"
 "$exe" --version
 
-step "window (--smoke; creates the demo database on first start)"
+step "first start: an empty database and the first-run wizard, no demo figures (--smoke closes the wizard)"
+"$exe" --smoke
+test -f "$TIANBAO_DB"
+if "$exe" check --unit 520103 --period 2023Q2 >/dev/null 2>&1; then
+  echo "the installed program's first start filled the database with demo data" >&2; exit 1
+fi
+
+step "window on the demo database (--smoke)"
+"$exe" demo
 start=$EPOCHREALTIME
 "$exe" --smoke
 awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "start to window and back: %.2f s\n", b - a }'
@@ -40,11 +48,14 @@ test -f "$log" || { echo "no log file at $log" >&2; exit 1; }
 if grep -q "qtbase_zh_CN" "$log"; then grep "qtbase_zh_CN" "$log" >&2; exit 1; fi
 
 step "second start on the same database hands over to the first (QtNetwork local socket)"
+starts() { grep -c "start .* on $TIANBAO_DB" "$log" || true; }
+before=$(starts)
 "$exe" &
 first=$!
-for _ in $(seq 1 300); do grep -q " on $TIANBAO_DB" "$log" && break; kill -0 "$first" || exit 1; sleep 0.1; done
-grep -q " on $TIANBAO_DB" "$log" || { echo "the first program did not start" >&2; kill "$first"; exit 1; }
+for _ in $(seq 1 300); do [ "$(starts)" -gt "$before" ] && break; kill -0 "$first" || exit 1; sleep 0.1; done
+[ "$(starts)" -gt "$before" ] || { echo "the first program did not start" >&2; kill "$first"; exit 1; }
 timeout 60 "$exe"
+[ "$(starts)" -eq $((before + 1)) ] || { echo "the second start opened the database too" >&2; kill "$first"; exit 1; }
 for _ in $(seq 1 100); do grep -q "coming forward" "$log" && break; sleep 0.1; done
 kill "$first"; wait "$first" || true
 grep -q "coming forward" "$log" || { echo "the first program was not asked to come forward" >&2; exit 1; }

@@ -1,7 +1,9 @@
 ﻿; Inno Setup script for 填报通 Tianbao: a per-user install (no administrator rights) of the PyInstaller bundle.
 ;
-; Build on Windows after `make bundle` (or the spec) has produced pyi-dist\Tianbao\:
-;   iscc /DAppVersion=0.1.0 build\tianbao.iss
+; On Windows (no make there), from the repository root with the dev dependencies installed:
+;   pyinstaller build/tianbao.spec --noconfirm --workpath pyi-work --distpath pyi-dist
+; Build on Windows once that has produced pyi-dist\Tianbao\:
+;   iscc /DAppVersion=0.1.0 /DZhMessages=ChineseSimplified.isl build\tianbao.iss
 ; Output: pyi-dist\installer\Tianbao-<version>-setup.exe
 ;
 ; Simplified Chinese is not among Inno Setup's bundled languages: the release workflow downloads the translation
@@ -9,8 +11,8 @@
 ; /DZhMessages=ChineseSimplified.isl. Without it, a copy in Inno Setup's own Languages folder is used.
 ; The file is UTF-8 with a BOM so that Inno Setup releases before 6.3 read the Chinese names correctly too.
 ;
-; The database, keys, settings and logs live in the user's data folders (%LOCALAPPDATA%\Tianbao and the
-; settings folder), never in the program folder, so uninstalling removes the program and keeps the data.
+; The database, keys and logs live in %LOCALAPPDATA%\Tianbao and the settings in %APPDATA%\Tianbao, never in
+; the program folder, so uninstalling removes the program and keeps the data.
 
 #ifndef AppVersion
   #define AppVersion "0.0.0"
@@ -41,6 +43,10 @@ WizardStyle=modern
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 CloseApplications=yes
+; Created by the running program (ui/single_instance.py): setup and uninstall ask to close it first.
+AppMutex=Tianbao.Running
+; Chinese on a Chinese Windows, English elsewhere, without asking.
+ShowLanguageDialog=auto
 
 [Languages]
 Name: "chinesesimplified"; MessagesFile: "{#ZhMessages}"

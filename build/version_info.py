@@ -20,8 +20,8 @@ VSVersionInfo(
         StringStruct('CompanyName', 'Tianbao'),
         StringStruct('FileDescription', '填报通 Tianbao'),
         StringStruct('FileVersion', '{version}'),
-        StringStruct('InternalName', 'Tianbao'),
-        StringStruct('OriginalFilename', 'Tianbao.exe'),
+        StringStruct('InternalName', '{name}'),
+        StringStruct('OriginalFilename', '{name}.exe'),
         StringStruct('ProductName', '填报通 Tianbao'),
         StringStruct('ProductVersion', '{version}')])
     ]),
@@ -43,9 +43,10 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     return (numbers[0], numbers[1], numbers[2], numbers[3])
 
 
-def write_version_info(path: Path, version: str) -> Path:
+def write_version_info(path: Path, version: str, name: str = "Tianbao") -> Path:
+    """Write the resource of ``name``.exe (the windowed program, or tianbao-cli with its console)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE.format(tuple=version_tuple(version), version=version), encoding="utf-8")
+    path.write_text(TEMPLATE.format(tuple=version_tuple(version), version=version, name=name), encoding="utf-8")
     return path
 
 
