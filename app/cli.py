@@ -59,12 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     t_export.add_argument("file", type=Path)
     t_export.add_argument("--year", type=int, help="年度（默认：最近导入的模板）")
 
-    values = sub.add_parser("values", help="从 CSV / Excel 导入填报数值")
+    values = sub.add_parser("values", help="导出可填写的数值表，或从 CSV / Excel 导入填报数值")
     vsub = values.add_subparsers(dest="values_command", parser_class=_Parser, metavar="操作", required=True)
     v_import = vsub.add_parser("import", help="导入一个单位一个报告期的数值")
     v_import.add_argument("--unit", required=True, help="单位代码")
     v_import.add_argument("--period", required=True, help="报告期，如 2023Q2 或 2023")
     v_import.add_argument("file", type=Path)
+    v_export = vsub.add_parser("export", help="导出一个单位一个报告期的数值表（.xlsx 或 .csv），填好后可再导入")
+    v_export.add_argument("--unit", required=True, help="单位代码")
+    v_export.add_argument("--period", required=True, help="报告期，如 2023Q2 或 2023")
+    v_export.add_argument("file", type=Path, help="输出文件：以 .xlsx 结尾为 Excel，否则为 CSV（UTF-8）")
 
     check = sub.add_parser("check", help="自查：完成情况、校验结果和总体表述")
     check.add_argument("--unit", required=True, help="单位代码（市级单位为汇总数）")
@@ -126,7 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         handler = {"import": _template_import, "sign": _template_sign}.get(args.template_command, _template_export)
         return handler(args)
     if command == "values":
-        return _values_import(args)
+        return _values_export(args) if args.values_command == "export" else _values_import(args)
     if command == "check":
         return _check(args)
     if command == "aggregate":
@@ -289,6 +293,23 @@ def _values_import(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"已导入 {args.file}（{result.encoding}）：{result.rows} 行，{result.changed} 处数值有变化")
+    return EXIT_OK
+
+
+def _values_export(args: argparse.Namespace) -> int:
+    from app.values_export import write_values
+
+    period = _period(args.period)
+    db = _db(args)
+    try:
+        result = _run_check(db, args.unit, period)
+    finally:
+        db.close()
+    try:
+        write_values(result, args.file)
+    except OSError as exc:
+        raise UsageError(f"无法写入 {args.file}：{exc.strerror or exc}") from exc
+    print(f"已导出 {result.unit.name} {period.label} 的数值表：{args.file}（{len(result.indicators)} 项指标）")
     return EXIT_OK
 
 

@@ -22,6 +22,7 @@ from app.numbers import NumberError
 from app.periods import Period
 from app.store import MAX_EXPLANATION, Change, EntryError, apply_changes, parse_input
 from app.textenc import EncodingError, decode, looks_garbled
+from app.values_export import from_text_cell
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20000
@@ -223,11 +224,14 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
             continue
         explanation = cell("explanation")
         if explanation:
+            explanation = from_text_cell(explanation)  # the apostrophe the export put before formula-like text
+        if explanation:
             if len(explanation) > MAX_EXPLANATION:
                 problems.append(f"第 {number} 行（{code}）：情况说明超过 {MAX_EXPLANATION} 字")
                 continue
             fields["explanation"] = explanation
-        changes.append(Change(code, **fields))  # type: ignore[arg-type]
+        if fields:  # a row left blank (a fill-in sheet's untouched row) has nothing to save
+            changes.append(Change(code, **fields))  # type: ignore[arg-type]
     if problems:
         raise ValuesImportError(source, problems)
     return changes

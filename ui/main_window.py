@@ -153,9 +153,10 @@ class MainWindow(QMainWindow):
         import_template = QAction(self.tr("导入指标模板…"), self)
         import_template.triggered.connect(self.import_template)
         file_menu.addAction(import_template)
-        import_values = QAction(self.tr("导入数值（CSV / Excel）…"), self)
-        import_values.triggered.connect(self.import_values)
-        file_menu.addAction(import_values)
+        from ui import values_actions
+
+        self._add_action(file_menu, self.tr("导出数值表（Excel / CSV）…"), values_actions.export_values)
+        self._add_action(file_menu, self.tr("导入数值（CSV / Excel）…"), values_actions.import_values)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("退出"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         help_menu.addAction(about)
 
-    def _add_action(self, menu: QMenu, text: str, handler: Callable[[MainWindow], None]) -> None:
+    def _add_action(self, menu: QMenu, text: str, handler: Callable[[MainWindow], object]) -> None:
         action = QAction(text, self)
         action.triggered.connect(lambda _checked=False, h=handler: h(self))
         menu.addAction(action)
@@ -365,26 +366,6 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
-
-    def import_values(self) -> None:
-        if self.form is None:
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("导入数值"), "", self.tr("表格文件 (*.csv *.xlsx);;所有文件 (*)")
-        )
-        if not path:
-            return
-        from app.values_import import ValuesImportError, import_values_file
-
-        try:
-            result = import_values_file(self.db, self.form.spec, self.form.unit.code, self.form.period, Path(path))
-        except ValuesImportError as exc:
-            QMessageBox.warning(self, self.tr("未导入"), str(exc))
-            return
-        self.undo_stack.clear()  # the import is one audited step outside the undo history
-        assert self.model is not None
-        self.model.refresh(self.form.reload())
-        self.show_message(self.tr("已导入 %1 行").replace("%1", str(result.rows)))
 
     def import_template(self) -> None:
         """Import a template file the city issued; the form then opens on its year."""

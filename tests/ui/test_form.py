@@ -707,3 +707,41 @@ def test_paste_reads_excels_quoted_multi_line_cells(qtbot: QtBot, window: MainWi
     assert value(db, "A", "explanation") == "受审批影响\n三季度开工"
     assert value(db, "B", "explanation") == "已按计划推进"
     assert value(db, "Q", "explanation") in (None, "")
+
+
+# ---------------------------------------------------------------- a sheet to fill in with Excel
+
+
+def test_a_sheet_exported_from_the_menu_comes_back_filled_in(
+    qtbot: QtBot, window: MainWindow, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+    from PySide6.QtWidgets import QFileDialog
+
+    enter_cell(qtbot, window, "A", Col.VALUE, "40")
+    sheet_path = tmp_path / "云岩区-2023Q2-填报数值"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: (str(sheet_path), "Excel 工作簿 (*.xlsx)"))
+    file_menu = next(a for a in window.menuBar().actions() if a.text().startswith("文件")).menu()
+    actions = {a.text(): a for a in file_menu.actions()}
+    actions["导出数值表（Excel / CSV）…"].trigger()
+    written = sheet_path.with_name(sheet_path.name + ".xlsx")  # no suffix typed: the chosen type's is added
+    assert str(written) in window.statusBar().currentMessage()
+
+    # The clerk fills the sheet in Excel and saves it.
+    workbook = openpyxl.load_workbook(written)
+    sheet = workbook.active
+    assert sheet is not None
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    assert rows["A"][4].value == "40"
+    rows["C"][4].value = "2.5"
+    rows["R"][5].value, rows["R"][6].value = "3", "4"
+    rows["A"][7].value = "按计划推进，口径未变"
+    workbook.save(written)
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kw: (str(written), ""))
+    actions["导入数值（CSV / Excel）…"].trigger()
+    assert "已导入" in window.statusBar().currentMessage()
+    assert value(db, "C") == Decimal("2.5")
+    assert (value(db, "R", "numerator"), value(db, "R", "denominator")) == (Decimal(3), Decimal(4))
+    assert value(db, "A", "explanation") == "按计划推进，口径未变"
+    assert text(window, "C", Col.VALUE) == "2.5"  # the form shows the imported figures at once

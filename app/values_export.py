@@ -1,0 +1,122 @@
+"""A unit's figures for one period as a sheet the clerk fills in with Excel and imports again.
+
+The columns are those :mod:`app.values_import` reads (指标代码, 本期值, 分子, 分母, 情况说明) plus columns it ignores
+that tell the clerk what each row is (指标, 计量单位, 目标, 填写方式). Rows follow the form. Numbers are written as
+exact decimal text: in the .xlsx as text cells, so Excel neither rounds a long figure nor drops a trailing zero;
+in the .csv as they are, UTF-8 with a BOM so that Excel on Chinese Windows opens it without garbling.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from app.files import write_atomic
+from app.numbers import to_text
+from app.selfcheck import CheckResult, IndicatorCheck
+
+HEADER = ("指标代码", "指标", "计量单位", "目标", "本期值", "分子", "分母", "情况说明", "填写方式")
+# Cells Excel would read as a formula (CSV injection) get a leading apostrophe, which keeps them text; so does
+# text that already starts with one, so that the import can remove exactly one apostrophe and get the text back.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def as_text_cell(text: str) -> str:
+    """Clerk or template text, made safe to open in a spreadsheet (undone by :func:`from_text_cell`)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_text_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+def _number(value: Decimal | None) -> str:
+    return to_text(value) or ""
+
+
+def _how(result: CheckResult, ic: IndicatorCheck) -> str:
+    ind = ic.spec
+    if not result.catalog.entered_at(ind, result.unit.code):
+        if ind.kind == "derived":
+            return "自动计算，只填情况说明"
+        return "由下级单位汇总，只填情况说明"
+    if ind.kind == "ratio":
+        return "填分子和分母"
+    return "填本期值"
+
+
+def rows(result: CheckResult) -> list[list[str]]:
+    """The header and one row per indicator of the form, in the form's order."""
+    out = [list(HEADER)]
+    for ic in result.indicators:
+        ind, entry = ic.spec, ic.entry
+        entered = result.catalog.entered_at(ind, result.unit.code)
+        ratio = ind.kind == "ratio"
+        out.append(
+            [
+                ind.code,
+                as_text_cell(ind.name),
+                as_text_cell(ind.unit),
+                _number(ic.progress.target),
+                _number(entry.value) if entered and not ratio else "",
+                _number(entry.numerator) if entered and ratio else "",
+                _number(entry.denominator) if entered and ratio else "",
+                as_text_cell(entry.explanation),
+                _how(result, ic),
+            ]
+        )
+    return out
+
+
+def values_csv(result: CheckResult) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows(result))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def values_xlsx(result: CheckResult) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    period = result.period.label
+    sheet.title = "填报数值"
+    data = rows(result)
+    for row in data:
+        sheet.append(row)
+    # Every cell is text ("@"): what the clerk types stays exactly as typed, as the import expects.
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.number_format = "@"
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    input_fill = PatternFill("solid", fgColor="FFF2CC")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    for r, row in enumerate(data[1:], start=2):
+        how = row[-1]
+        columns = (5,) if how == "填本期值" else (6, 7) if how == "填分子和分母" else ()
+        for c in (*columns, 8):
+            sheet.cell(row=r, column=c).fill = input_fill
+        sheet.cell(row=r, column=8).alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFGHI", (10, 42, 12, 12, 14, 14, 14, 48, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "C2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddHeader.center.text = f"{result.unit.name} {period} 填报数值"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_values(result: CheckResult, path: Path) -> None:
+    """Write the sheet as .xlsx or, for any other suffix, as CSV; atomically (temp name, then rename)."""
+    data = values_xlsx(result) if path.suffix.lower() == ".xlsx" else values_csv(result)
+    write_atomic(path, data)
