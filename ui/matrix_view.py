@@ -6,6 +6,7 @@ Thin Qt adapters over :func:`app.completeness.completeness`: the models only rea
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -15,6 +16,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    QStandardPaths,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -546,6 +549,8 @@ class MatrixDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.export_button = buttons.addButton(self.tr("导出 Excel…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.clicked.connect(lambda: self.export_xlsx())
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
@@ -621,6 +626,30 @@ class MatrixDialog(QDialog):
         """Choose a field and a status in the boxes (None: all)."""
         self.field_box.setCurrentIndex(max(self.field_box.findData(field) if field is not None else 0, 0))
         self.status_box.setCurrentIndex(max(self.status_box.findData(status.value) if status is not None else 0, 0))
+
+    def export_xlsx(self, path: Path | None = None) -> Path | None:
+        """Save the whole matrix (all fields and statuses, not only what the filters show) as a workbook."""
+        from app import __version__
+        from app.matrix_export import write_matrix_xlsx
+
+        if path is None:
+            folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
+            suggested = folder / f"{self.matrix.spec.name}-{self.period}-完成情况.xlsx"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("导出完成情况"), str(suggested), self.tr("Excel 工作簿 (*.xlsx)")
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+            if path.suffix.lower() != ".xlsx":
+                path = path.with_name(path.name + ".xlsx")
+        try:
+            write_matrix_xlsx(self.matrix, path, __version__)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("未导出"), f"{path}：{exc.strerror or exc}")
+            return None
+        self.tally.setText(self.tally.text() + "　" + self.tr("已导出：%1").replace("%1", str(path)))
+        return path
 
     def refresh(self) -> None:
         """Rebuild the matrix from the database (after new submissions arrived)."""

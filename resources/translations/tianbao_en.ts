@@ -203,72 +203,72 @@ Correct it and sign again.</translation>
 <context>
     <name>ContributionDialog</name>
     <message>
-        <location filename="../../ui/matrix_view.py" line="389"/>
+        <location filename="../../ui/matrix_view.py" line="392"/>
         <source>全市数构成：%1</source>
         <translation>City figure breakdown: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="392"/>
+        <location filename="../../ui/matrix_view.py" line="395"/>
         <source>%1（%2，%3）· %4</source>
         <translation>%1 (%2, %3) · %4</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="441"/>
+        <location filename="../../ui/matrix_view.py" line="444"/>
         <source>暂无数值</source>
         <translation>no figure yet</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="446"/>
+        <location filename="../../ui/matrix_view.py" line="449"/>
         <source>全市 = 分子之和 ÷ 分母之和%1 = %2</source>
         <translation>City = sum of numerators ÷ sum of denominators%1 = %2</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="450"/>
+        <location filename="../../ui/matrix_view.py" line="453"/>
         <source>全市 = 分子之和 ÷ 分母之和%1 = %2 ÷ %3%1 = %4</source>
         <translation>City = sum of numerators ÷ sum of denominators%1 = %2 ÷ %3%1 = %4</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="457"/>
+        <location filename="../../ui/matrix_view.py" line="460"/>
         <source>全市 = 各单位之和 = %1</source>
         <translation>City = sum over units = %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="459"/>
+        <location filename="../../ui/matrix_view.py" line="462"/>
         <source>全市 = 各单位中的最大值 = %1</source>
         <translation>City = largest unit figure = %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="461"/>
+        <location filename="../../ui/matrix_view.py" line="464"/>
         <source>全市 = 各单位中的最小值 = %1</source>
         <translation>City = smallest unit figure = %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="463"/>
+        <location filename="../../ui/matrix_view.py" line="466"/>
         <source>全市 = 由汇总后的数据按公式计算（%1）= %2</source>
         <translation>City = formula over the aggregated inputs (%1) = %2</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="466"/>
+        <location filename="../../ui/matrix_view.py" line="469"/>
         <source>；须每个单位都报齐公式所用的数据才能计算</source>
         <translation>; every unit must report the formula&apos;s inputs first</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="468"/>
+        <location filename="../../ui/matrix_view.py" line="471"/>
         <source>全市 = 市级自行填报，不由各单位汇总 = %1</source>
         <translation>City = entered by the city, not aggregated = %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="474"/>
+        <location filename="../../ui/matrix_view.py" line="477"/>
         <source>市级自行填报</source>
         <translation>Entered by the city</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="477"/>
+        <location filename="../../ui/matrix_view.py" line="480"/>
         <source>计入 %1/%2 个单位</source>
         <translation>%1 of %2 units counted</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="482"/>
+        <location filename="../../ui/matrix_view.py" line="485"/>
         <source>%1；全市目标 %2，预期进度值 %3；全市状态：%4</source>
         <translation>%1; city target %2, expected %3; city status: %4</translation>
     </message>
@@ -276,37 +276,37 @@ Correct it and sign again.</translation>
 <context>
     <name>ContributionModel</name>
     <message>
-        <location filename="../../ui/matrix_view.py" line="312"/>
+        <location filename="../../ui/matrix_view.py" line="315"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="312"/>
+        <location filename="../../ui/matrix_view.py" line="315"/>
         <source>本期值</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="312"/>
+        <location filename="../../ui/matrix_view.py" line="315"/>
         <source>分子</source>
         <translation>Numerator</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="312"/>
+        <location filename="../../ui/matrix_view.py" line="315"/>
         <source>分母</source>
         <translation>Denominator</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="312"/>
+        <location filename="../../ui/matrix_view.py" line="315"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="376"/>
+        <location filename="../../ui/matrix_view.py" line="379"/>
         <source>未计入全市数：该单位本期未报送</source>
         <translation>Not in the city figure: nothing submitted for this period</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="377"/>
+        <location filename="../../ui/matrix_view.py" line="380"/>
         <source>未计入全市数：该单位缺少本指标的数据</source>
         <translation>Not in the city figure: this unit lacks data for the indicator</translation>
     </message>
@@ -1315,98 +1315,123 @@ Database: %2</translation>
 <context>
     <name>MatrixDialog</name>
     <message>
-        <location filename="../../ui/matrix_view.py" line="499"/>
-        <location filename="../../ui/matrix_view.py" line="630"/>
-        <location filename="../../ui/matrix_view.py" line="673"/>
+        <location filename="../../ui/matrix_view.py" line="502"/>
+        <location filename="../../ui/matrix_view.py" line="659"/>
+        <location filename="../../ui/matrix_view.py" line="702"/>
         <source>完成情况矩阵</source>
         <translation>Completeness matrix</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="513"/>
-        <location filename="../../ui/matrix_view.py" line="569"/>
+        <location filename="../../ui/matrix_view.py" line="516"/>
+        <location filename="../../ui/matrix_view.py" line="574"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="516"/>
+        <location filename="../../ui/matrix_view.py" line="519"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="518"/>
+        <location filename="../../ui/matrix_view.py" line="521"/>
         <source>双击全市行的单元格或列标题，查看各单位的构成。</source>
         <translation>Double-click a city cell or a column header to see each unit&apos;s contribution.</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="521"/>
+        <location filename="../../ui/matrix_view.py" line="524"/>
         <source>领域：</source>
         <translation>Field:</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="524"/>
+        <location filename="../../ui/matrix_view.py" line="527"/>
         <source>状态：</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="580"/>
+        <location filename="../../ui/matrix_view.py" line="552"/>
+        <source>导出 Excel…</source>
+        <translation>Export to Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="585"/>
         <source>%1 %2 完成情况（%3 个单位）</source>
         <translation>%1 %2 completeness (%3 units)</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="585"/>
+        <location filename="../../ui/matrix_view.py" line="590"/>
         <source>全市：%1</source>
         <translation>City: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="590"/>
+        <location filename="../../ui/matrix_view.py" line="595"/>
         <source>已报送 %1/%2 个单位（已锁定 %3，填报中 %4，已退回 %5）；未报送 %6 个：%7。</source>
         <translation>%1 of %2 units submitted (%3 locked, %4 in progress, %5 returned); %6 not submitted: %7.</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="592"/>
+        <location filename="../../ui/matrix_view.py" line="597"/>
         <source>已报送 %1/%2 个单位（已锁定 %3，填报中 %4，已退回 %5）；未报送 %6 个。</source>
         <translation>%1 of %2 units submitted (%3 locked, %4 in progress, %5 returned); %6 not submitted.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="639"/>
+        <source>导出完成情况</source>
+        <translation>Export completeness</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="639"/>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="649"/>
+        <source>未导出</source>
+        <translation>Not exported</translation>
+    </message>
+    <message>
+        <location filename="../../ui/matrix_view.py" line="651"/>
+        <source>已导出：%1</source>
+        <translation>Exported: %1</translation>
     </message>
 </context>
 <context>
     <name>MatrixModel</name>
     <message>
-        <location filename="../../ui/matrix_view.py" line="125"/>
+        <location filename="../../ui/matrix_view.py" line="128"/>
         <source>填报中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="125"/>
+        <location filename="../../ui/matrix_view.py" line="128"/>
         <source>已锁定</source>
         <translation>Locked</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="125"/>
+        <location filename="../../ui/matrix_view.py" line="128"/>
         <source>已退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="126"/>
+        <location filename="../../ui/matrix_view.py" line="129"/>
         <source>未报送</source>
         <translation>Not submitted</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="136"/>
+        <location filename="../../ui/matrix_view.py" line="139"/>
         <source>报送状态</source>
         <translation>Submission</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="136"/>
+        <location filename="../../ui/matrix_view.py" line="139"/>
         <source>版本</source>
         <translation>Revision</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="136"/>
+        <location filename="../../ui/matrix_view.py" line="139"/>
         <source>已填</source>
         <translation>Filled</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="145"/>
+        <location filename="../../ui/matrix_view.py" line="148"/>
         <source>%1（%2）
 %3 · %4
 各单位：%5
@@ -1417,17 +1442,17 @@ Units: %5
 Double-click for each unit&apos;s contribution</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="161"/>
+        <location filename="../../ui/matrix_view.py" line="164"/>
         <source>%1（全市）</source>
         <translation>%1 (city)</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="208"/>
+        <location filename="../../ui/matrix_view.py" line="211"/>
         <source>无数值</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="210"/>
+        <location filename="../../ui/matrix_view.py" line="213"/>
         <source>%1 · %2
 本期值：%3
 状态：%4</source>
@@ -1436,17 +1461,17 @@ Value: %3
 Status: %4</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="221"/>
+        <location filename="../../ui/matrix_view.py" line="224"/>
         <source>汇总</source>
         <translation>Aggregated</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="239"/>
+        <location filename="../../ui/matrix_view.py" line="242"/>
         <source>由所属单位的报送汇总</source>
         <translation>Aggregated from its units&apos; submissions</translation>
     </message>
     <message>
-        <location filename="../../ui/matrix_view.py" line="241"/>
+        <location filename="../../ui/matrix_view.py" line="244"/>
         <source>本期没有收到该单位的任何报送</source>
         <translation>Nothing received from this unit for the period</translation>
     </message>

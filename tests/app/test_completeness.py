@@ -235,3 +235,61 @@ def test_parent_and_errors(demo: Database) -> None:
         completeness(demo, Q2, parent="999999")
     with pytest.raises(CompletenessError, match="2031"):
         completeness(demo, Period.parse("2031Q1"))
+
+
+# ---------------------------------------------------------------- the matrix as a workbook
+
+
+def test_the_matrix_workbook_holds_every_figure_with_its_status_colour(demo: Database) -> None:
+    import io
+
+    import openpyxl
+
+    from app.matrix_export import FIRST_UNIT_COLUMN, matrix_xlsx
+    from app.numbers import quantize
+    from app.progress import STATUS_COLORS
+
+    matrix = completeness(demo, Q2)
+    sheet = openpyxl.load_workbook(io.BytesIO(matrix_xlsx(matrix, "9.9.9"))).active
+    assert sheet is not None
+    assert "2023年第二季度" in sheet["A1"].value and "演示数据" in sheet["A1"].value
+    assert sheet["A2"].value == SEED_SENTENCE
+    assert "填报通 9.9.9" in sheet["A3"].value
+    header_row, first_row = 6, 8
+    units = [sheet.cell(row=header_row, column=FIRST_UNIT_COLUMN + j).value for j in range(len(matrix.rows))]
+    assert units == [r.name for r in matrix.rows] and units[0] == "贵阳市"
+    codes = [sheet.cell(row=first_row + i, column=1).value for i in range(len(matrix.indicators))]
+    assert codes == [ind.code for ind in matrix.indicators]
+    for i, ind in enumerate(matrix.indicators):
+        for j, row in enumerate(matrix.rows):
+            cell = sheet.cell(row=first_row + i, column=FIRST_UNIT_COLUMN + j)
+            value, status = row.values.get(ind.code), row.statuses.get(ind.code)
+            if value is None:
+                assert cell.value is None
+            else:
+                assert Decimal(str(cell.value)) == quantize(value, ind.decimals), (ind.code, row.code)
+                assert cell.number_format == ("0" if ind.decimals == 0 else "0." + "0" * ind.decimals)
+            if status is not None:
+                assert cell.fill.fgColor.rgb == "FF" + STATUS_COLORS[status][0].lstrip("#").upper()
+    # Printing: A4 landscape, one page wide, titles repeated.
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$6:$7"
+
+
+def test_a_unit_that_sent_nothing_is_marked_in_the_workbook(fresh_demo: Database, tmp_path: Path) -> None:
+    import openpyxl
+
+    from app.matrix_export import FIRST_UNIT_COLUMN, write_matrix_xlsx
+
+    with fresh_demo.transaction() as session:
+        unit = session.scalars(select(Unit).where(Unit.code == "520111")).one()
+        for sub in session.scalars(select(Submission).where(Submission.unit_id == unit.id)):
+            session.delete(sub)
+    matrix = completeness(fresh_demo, Q2)
+    path = tmp_path / "完成情况.xlsx"
+    write_matrix_xlsx(matrix, path, "0.1.0")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    column = FIRST_UNIT_COLUMN + [r.code for r in matrix.rows].index("520111")
+    assert sheet.cell(row=7, column=column).value == "未报送"
+    assert sheet.cell(row=7, column=FIRST_UNIT_COLUMN + 1).value.startswith("填报中")

@@ -227,3 +227,23 @@ def test_open_matrix_from_the_window(window: MainWindow, reported: Database, mon
     opened.close()
     monkeypatch.setattr(window, "form", None)
     assert open_matrix(window) is None
+
+
+def test_the_export_button_saves_the_whole_matrix_whatever_the_filters(
+    qtbot: QtBot, dialog: MatrixDialog, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog.status_box.setCurrentIndex(dialog.status_box.findData(Status.BEHIND.value))
+    target = tmp_path / "完成情况"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: (str(target), ""))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    written = target.with_name("完成情况.xlsx")
+    assert str(written) in dialog.tally.text()
+    sheet = openpyxl.load_workbook(written).active
+    assert sheet is not None
+    codes = [sheet.cell(row=r, column=1).value for r in range(8, 8 + len(dialog.matrix.indicators))]
+    assert codes == [ind.code for ind in dialog.matrix.indicators]  # not only the behind ones the filter shows
+    states = [sheet.cell(row=7, column=c).value for c in range(5, 8)]
+    assert states == ["汇总", "填报中 第1版", "未报送"]
