@@ -31,21 +31,34 @@ def city_report_envelope(db: Database, keys: KeyStore, period: Period, passphras
         content_hash = catalog.content_hash
         # Completeness goes into the signed sentence, so the report says on which units its figures rest.
         children = result.catalog.children_of(city)
-        missing = []
+        missing, returned = [], []
         for code in children:
             child = unit_by_code(session, code)
-            if child is None or latest_submission(session, child, period, catalog.code) is None:
-                spec_unit = result.catalog.unit(code)
-                missing.append(spec_unit.name if spec_unit else code)
+            sub = None if child is None else latest_submission(session, child, period, catalog.code)
+            spec_unit = result.catalog.unit(code)
+            name = spec_unit.name if spec_unit else code
+            if sub is None:
+                missing.append(name)
+            elif sub.status == "returned":
+                # Its figures still count until the corrected revision arrives; the report says so.
+                returned.append(name)
     cert = keys.unit_certificate(city)
     check_issued_by(cert, keys.city_certificate())
     key = keys.unit_key(city, passphrase)
     payload = build_payload(result, revision, content_hash, fingerprint(cert), current_user(), utcnow())
-    payload["report"] = {"kind": "city", "contributors": _contributors(result), "missing_units": missing}
+    payload["report"] = {
+        "kind": "city",
+        "contributors": _contributors(result),
+        "missing_units": missing,
+        "returned_units": returned,
+    }
     reported = len(children) - len(missing)
-    payload["summary"] += f"（{len(children)} 个单位中已报送 {reported} 个" + (
-        f"，未报送：{'、'.join(missing)}）" if missing else "）"
-    )
+    note = f"{len(children)} 个单位中已报送 {reported} 个"
+    if missing:
+        note += f"，未报送：{'、'.join(missing)}"
+    if returned:
+        note += f"；已退回待更正（仍按退回的数字计入）：{'、'.join(returned)}"
+    payload["summary"] += f"（{note}）"
     return sign_payload(payload, key, cert)
 
 

@@ -249,3 +249,21 @@ def test_the_city_report_is_signed_and_says_how_complete_it_is(flow: dict[str, A
         assert payload["unit"]["code"] == CITY
         assert payload["summary"].startswith(SEED_SENTENCE.rstrip("。"))
         assert "11 个单位中已报送 11 个" in payload["summary"]
+
+
+def test_a_returned_unit_is_named_in_the_city_report(flow: dict[str, Any], tmp_path: Path) -> None:
+    from app.keys import KeyStore
+    from app.verify_xlsx import verify_xlsx
+
+    city_db = tmp_path / "city.db"
+    shutil.copy(flow["city_db"], city_db)  # the other tests keep the flow's database as it was
+    base = ["--db", str(city_db), *flow["base"][2:]]
+    secret = ["--passphrase-file", str(flow["secret"])]
+    notice = tmp_path / "退回通知.json"
+    reason = ["--reason", "绿色建筑面积口径有误", "--out", str(notice)]
+    assert run(*base, "return", "--unit", "520103", "--period", "2023Q2", *reason, *secret)[0] == 0
+    xlsx = tmp_path / "全市.xlsx"
+    assert run(*base, "report", "--period", "2023Q2", "--xlsx", str(xlsx), *secret)[0] == 0
+    payload = verify_xlsx(xlsx, KeyStore(Path(flow["base"][3])).city_certificate())
+    assert "11 个单位中已报送 11 个；已退回待更正（仍按退回的数字计入）：云岩区" in payload["summary"]
+    assert payload["report"]["returned_units"] == ["云岩区"]
