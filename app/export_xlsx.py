@@ -151,6 +151,40 @@ def _height(lines: int, line: float = 14.0, pad: float = 6.0, least: float = 20.
     return min(409.0, max(least, lines * line + pad))
 
 
+# Excel rows are at most 409 points high: 28 lines of 14 points. A longer explanation is shown in full in notes
+# under the table, which span the sheet's whole width.
+ROW_LINES = 28
+MAX_NOTE_ROWS = 12
+
+
+def _fitting(text: str, width: float, suffix: str = "") -> int:
+    """How many leading characters of ``text``, followed by ``suffix``, wrap to at most ROW_LINES lines."""
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _lines(text[:mid] + suffix, width) <= ROW_LINES:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _note_chunks(text: str, width: float) -> list[str]:
+    """``text`` cut into pieces that each fit one row ``width`` units wide; the last piece may point to the
+    signed data when even MAX_NOTE_ROWS rows are not enough."""
+    chunks: list[str] = []
+    rest = text
+    while rest:
+        if len(chunks) == MAX_NOTE_ROWS - 1 and _lines(rest, width) > ROW_LINES:
+            tail = "…（全文见签名数据）"
+            chunks.append(rest[: _fitting(rest, width, tail)] + tail)
+            break
+        n = max(1, _fitting(rest, width))
+        chunks.append(rest[:n])
+        rest = rest[n:]
+    return chunks
+
+
 def _field(mapping: Any, key: str) -> Any:
     if not isinstance(mapping, Mapping):
         raise PayloadShapeError(f"报送数据缺少“{key}”")
@@ -227,6 +261,8 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     grid.heights[HEADER_ROW] = _height(max(_lines(h, w) for h, w, _ in COLUMNS), least=24)
 
     row = FIRST_DATA_ROW
+    notes: list[tuple[str, str]] = []  # (indicator name, full explanation) shown under the table
+    explanation_width = COLUMNS[-1][1]
     for number, ind in enumerate(indicators, start=1):
         name = clean(ind.get("name"))
         completion = clean(ind.get("completion"))
@@ -246,6 +282,11 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
             clean(ind.get("explanation")),
         ]
         short = name if len(name) <= 30 else name[:29] + "…"
+        explanation = texts[-1]
+        if _lines(explanation, explanation_width) > ROW_LINES:
+            notes.append((short, explanation))
+            pointer = f"…（全文见表后附注 {len(notes)}）"
+            texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
         for col, text in enumerate(texts, start=1):
             grid.put(
                 row,
@@ -278,7 +319,14 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
         line += f"；另有 {unassessed} 项基础数据不考核"
     grid.put(row, 1, GridCell(line, "考核指标统计", "summary"), NCOLS)
     grid.heights[row] = _height(_lines(line, total_width))
-    row += 2
+    row += 1
+    for n, (short, explanation) in enumerate(notes, start=1):
+        for part, chunk in enumerate(_note_chunks(f"附注 {n}（{short}）情况说明：{explanation}", total_width)):
+            where = f"情况说明附注 {n}，{short}" + (f"，第 {part + 1} 段" if part else "")
+            grid.put(row, 1, GridCell(chunk, where, "summary"), NCOLS)
+            grid.heights[row] = _height(_lines(chunk, total_width))
+            row += 1
+    row += 1
 
     # The signature block: labels are fixed, the blanks beside them are filled in by hand (or typed before
     # printing: those cells are left unlocked and are not checked).

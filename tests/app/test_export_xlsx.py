@@ -324,9 +324,47 @@ def test_a_large_envelope_is_split_across_cells(signed: Signed) -> None:
     assert len(parts) >= 3
     assert all(len(p) <= CHUNK for p in parts)
     assert "".join(parts) == envelope_text(env)
-    shown = wb[SHEET].cell(row=FIRST_DATA_ROW, column=12).value
-    assert len(shown) <= 32_767 and shown.endswith("（全文见签名数据）")
+    sheet = wb[SHEET]
+    shown = sheet.cell(row=FIRST_DATA_ROW, column=12).value
+    assert shown.endswith("…（全文见表后附注 1）")
+    notes = [sheet.cell(row=r, column=1).value or "" for r in range(1, sheet.max_row + 1)]
+    notes = [n for n in notes if n.startswith("附注 1") or "由于项目推进" in n[:20]]
+    assert len(notes) == 12 and notes[-1].endswith("（全文见签名数据）")  # 75,000 characters: the rest is signed
     assert verify_xlsx(path, signed.ca)["indicators"][0]["explanation"] == long_text
+
+
+def test_an_explanation_longer_than_a_row_is_printed_in_full_in_notes(signed: Signed) -> None:
+    """An Excel row is at most 409 points high; the longest explanation a clerk can write (2,000 characters)
+    continues in notes under the table instead of being cut off on paper."""
+    payload = copy.deepcopy(signed.envelopes[A]["payload"])
+    reason = "项目受征地影响推迟开工，已协调自然资源部门加快办理，预计三季度末完成。"
+    full = "".join(f"第{i}条：{reason}" for i in range(60))[:2000]
+    payload["indicators"][2]["explanation"] = full
+    env = sign_payload(payload, signed.keys.unit_key(A, PASSPHRASE), signed.keys.unit_certificate(A))
+    path = signed.folder / "long-explanation.xlsx"
+    write_submission_xlsx(env, path, VERSION)
+    sheet = openpyxl.load_workbook(path)[SHEET]
+    shown = sheet.cell(row=FIRST_DATA_ROW + 2, column=12).value
+    assert shown.endswith("…（全文见表后附注 1）") and full.startswith(shown.removesuffix("…（全文见表后附注 1）"))
+    texts = [sheet.cell(row=r, column=1).value or "" for r in range(FIRST_DATA_ROW, sheet.max_row + 1)]
+    first = next(i for i, t in enumerate(texts) if t.startswith("附注 1（"))
+    chunks = [texts[first]]
+    for t in texts[first + 1 :]:
+        if not t or t.startswith(("附注 ", "填报人")):
+            break
+        chunks.append(t)
+    joined = "".join(chunks)
+    assert joined.split("情况说明：", 1)[1] == full  # every character, in order
+    heights = [sheet.row_dimensions[r].height for r in range(1, sheet.max_row + 1) if sheet.row_dimensions[r].height]
+    assert max(heights) <= 409
+    assert verify_xlsx(path, signed.ca)["indicators"][2]["explanation"] == full
+    # A changed word in a note is a changed file.
+    wb = openpyxl.load_workbook(path)
+    note = wb[SHEET].cell(row=FIRST_DATA_ROW + first, column=1)
+    note.value = note.value.replace("推迟", "提前", 1)
+    wb.save(path)
+    with pytest.raises(VerificationError, match="附注 1"):
+        verify_xlsx(path, signed.ca)
 
 
 def test_odd_characters_survive_the_round_trip(signed: Signed) -> None:
