@@ -89,6 +89,23 @@ class Catalog(Base):
     )
 
 
+class CatalogUnit(Base):
+    """A unit as one template lists it: its name, its parent and its place in that template's hierarchy.
+
+    A later template may rename a unit or move it under another parent; the earlier year keeps aggregating as its
+    own template said. (``Unit.name`` and ``Unit.parent_id`` follow the latest template imported.)
+    """
+
+    __tablename__ = "catalog_units"
+    __table_args__ = (UniqueConstraint("catalog_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalog_id: Mapped[int] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
 class Indicator(Base):
     __tablename__ = "indicators"
     __table_args__ = (UniqueConstraint("catalog_id", "code"),)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
 from app.formula import FormulaError, parse
-from app.models import Catalog, Indicator, Target, Unit, ValidationRule
+from app.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
 from app.numbers import NumberError, check_places, parse_decimal, to_text
 from app.periods import Period, PeriodError
 
@@ -544,6 +544,16 @@ def store_spec(
         catalog.indicators.append(row)
         rows[ind.code] = row
     session.flush()
+    for order, listed in enumerate(spec.units):
+        session.add(
+            CatalogUnit(
+                catalog_id=catalog.id,
+                unit_id=units[listed.code].id,
+                name=listed.name,
+                parent_unit_id=units[listed.parent].id if listed.parent else None,
+                sort_order=order,
+            )
+        )
     for (code, unit, period), t in spec.targets.items():
         session.add(
             Target(
@@ -598,8 +608,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         session.scalars(select(Indicator).where(Indicator.catalog_id == catalog.id).order_by(Indicator.sort_order))
     )
     by_id = {r.id: r for r in ind_rows}
-    all_units = list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
-    unit_by_id = {u.id: u for u in all_units}
+    code_of: dict[int, str] = {unit_id: code for unit_id, code in session.execute(select(Unit.id, Unit.code))}
     # Plain rows, not ORM objects: a 500-indicator template has tens of thousands of targets.
     target_rows = session.execute(
         select(
@@ -617,12 +626,11 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         # The file's order: the content hash covers it, so an exported template must hash like the imported one.
         .order_by(Target.id)
     ).all()
-    used_units = {t.unit_id for t in target_rows}
-    units = [
-        UnitSpec(u.code, u.name, unit_by_id[u.parent_id].code if u.parent_id in unit_by_id else None)
-        for u in all_units
-        if u.id in used_units
-    ]
+    # The hierarchy as this catalog's template gave it, not as a later template may have changed it.
+    listed = session.scalars(
+        select(CatalogUnit).where(CatalogUnit.catalog_id == catalog.id).order_by(CatalogUnit.sort_order, CatalogUnit.id)
+    )
+    units = [UnitSpec(code_of[u.unit_id], u.name, code_of.get(u.parent_unit_id or 0)) for u in listed]
     indicators = [
         IndicatorSpec(
             code=r.code,
@@ -653,7 +661,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         for r in ind_rows
     ]
     targets = {
-        (by_id[t.indicator_id].code, unit_by_id[t.unit_id].code, t.period): TargetSpec(
+        (by_id[t.indicator_id].code, code_of[t.unit_id], t.period): TargetSpec(
             t.target,
             t.baseline,
             {q: v for q, v in ((1, t.milestone_q1), (2, t.milestone_q2), (3, t.milestone_q3)) if v is not None},

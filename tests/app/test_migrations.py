@@ -152,6 +152,25 @@ def test_upgraded_rows_read_back_exactly_through_the_models(old_database: Path) 
         db.close()
 
 
+def test_each_catalog_gets_the_units_it_showed_before_the_upgrade(old_database: Path) -> None:
+    """0004: the hierarchy per catalog starts as the program showed it until then: the units the catalog's
+    targets name, with their names and parents at the time of the upgrade."""
+    from app.catalog import UnitSpec
+    from app.models import Catalog
+    from app.template_io import load_spec
+
+    db = Database(old_database)
+    try:
+        with db.session() as session:
+            catalog = session.get(Catalog, 1)
+            assert catalog is not None
+            spec = load_spec(session, catalog)
+        assert spec.units == [UnitSpec("520102", "南明区", "520100")]
+        assert [t[1] for t in spec.targets] == ["520102"]
+    finally:
+        db.close()
+
+
 def test_the_history_lookup_uses_the_new_index(old_database: Path) -> None:
     db = Database(old_database)
     try:

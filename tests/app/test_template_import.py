@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -627,3 +628,37 @@ def test_stored_decimals_are_text_in_the_database(db: Database, tmp_path: Path) 
             "WHERE i.code = 'M'"
         ).all()
     assert rows and all(r == ("12345678901234567890.123456", "text") for r in rows)
+
+
+def test_a_later_template_with_another_hierarchy_leaves_the_earlier_year_alone(db: Database, tmp_path: Path) -> None:
+    """2024: 乙县 becomes 乙区 and moves under a new 新区 (a district that sends its own figures). 2023 keeps its
+    own names and parents, so its city total is still 甲区 + 乙县."""
+    from app.periods import Period
+    from app.selfcheck import check_unit
+    from tests.app.helpers import enter, store_template
+    from tests.app.templates import CITY, D1, D2, document, indicator
+
+    spec_2023 = store_template(db, document([indicator("A")]), tmp_path, "2023.json")
+    enter(db, spec_2023, D1, "2023", A="30")
+    enter(db, spec_2023, D2, "2023", A="40")
+    later = document([indicator("A")], year=2024)
+    later["units"] = [
+        {"code": CITY, "name": "测试市", "parent": None},
+        {"code": "NEW", "name": "新区", "parent": CITY},
+        {"code": D1, "name": "甲区", "parent": CITY},
+        {"code": D2, "name": "乙区", "parent": "NEW"},
+    ]
+    later["targets"] += [{"indicator": "A", "unit": "NEW", "period": "2024", "target": "100"}]
+    spec_2024 = store_template(db, later, tmp_path, "2024.json")
+    assert spec_2024.unit(D2) is not None and spec_2024.unit(D2).parent == "NEW"  # type: ignore[union-attr]
+
+    with db.session() as session:
+        catalog_2023 = session.scalars(select(Catalog).where(Catalog.year == 2023)).one()
+        again = template_io.load_spec(session, catalog_2023)
+        city_2023 = check_unit(session, CITY, Period.parse("2023"))
+    assert [(u.code, u.name, u.parent) for u in again.units] == [
+        (CITY, "测试市", None),
+        (D1, "甲区", CITY),
+        (D2, "乙县", CITY),
+    ]
+    assert city_2023.by_code["A"].value == Decimal(70)
