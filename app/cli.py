@@ -299,17 +299,13 @@ def _values_import(args: argparse.Namespace) -> int:
 def _values_export(args: argparse.Namespace) -> int:
     from app.values_export import write_values
 
-    period = _period(args.period)
-    db = _db(args)
-    try:
-        result = _run_check(db, args.unit, period)
-    finally:
-        db.close()
+    result = _checked(args)
     try:
         write_values(result, args.file)
     except OSError as exc:
         raise UsageError(f"无法写入 {args.file}：{exc.strerror or exc}") from exc
-    print(f"已导出 {result.unit.name} {period.label} 的数值表：{args.file}（{len(result.indicators)} 项指标）")
+    label = f"{result.unit.name} {result.period.label}"
+    print(f"已导出 {label} 的数值表：{args.file}（{len(result.indicators)} 项指标）")
     return EXIT_OK
 
 
@@ -321,13 +317,18 @@ def _run_check(db: Database, unit: str, period: Period) -> CheckResult:
             raise UsageError(str(exc.args[0])) from exc
 
 
-def _check(args: argparse.Namespace) -> int:
+def _checked(args: argparse.Namespace) -> CheckResult:
+    """The check of ``--unit`` for ``--period``, the database closed again."""
     period = _period(args.period)
     db = _db(args)
     try:
-        result = _run_check(db, args.unit, period)
+        return _run_check(db, args.unit, period)
     finally:
         db.close()
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = _checked(args)
     if args.json:
         _print_json(check_json(result))
     else:
