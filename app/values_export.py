@@ -36,15 +36,22 @@ def _number(value: Decimal | None) -> str:
     return to_text(value) or ""
 
 
+# Columns (1-based) of the figures a row takes: 本期值, or 分子 and 分母; 情况说明 is open on every row.
+VALUE_COLUMNS, RATIO_COLUMNS, EXPLANATION_COLUMN = (5,), (6, 7), 8
+
+
+def _inputs(result: CheckResult, ic: IndicatorCheck) -> tuple[int, ...]:
+    """The figure columns the clerk fills in on this indicator's row (none for a computed figure)."""
+    if not result.catalog.entered_at(ic.spec, result.unit.code):
+        return ()
+    return RATIO_COLUMNS if ic.spec.kind == "ratio" else VALUE_COLUMNS
+
+
 def _how(result: CheckResult, ic: IndicatorCheck) -> str:
-    ind = ic.spec
-    if not result.catalog.entered_at(ind, result.unit.code):
-        if ind.kind == "derived":
-            return "自动计算，只填情况说明"
-        return "由下级单位汇总，只填情况说明"
-    if ind.kind == "ratio":
-        return "填分子和分母"
-    return "填本期值"
+    inputs = _inputs(result, ic)
+    if inputs:
+        return "填分子和分母" if inputs == RATIO_COLUMNS else "填本期值"
+    return "自动计算，只填情况说明" if ic.spec.kind == "derived" else "由下级单位汇总，只填情况说明"
 
 
 def rows(result: CheckResult) -> list[list[str]]:
@@ -52,17 +59,16 @@ def rows(result: CheckResult) -> list[list[str]]:
     out = [list(HEADER)]
     for ic in result.indicators:
         ind, entry = ic.spec, ic.entry
-        entered = result.catalog.entered_at(ind, result.unit.code)
-        ratio = ind.kind == "ratio"
+        inputs = _inputs(result, ic)
         out.append(
             [
                 ind.code,
                 as_text_cell(ind.name),
                 as_text_cell(ind.unit),
                 _number(ic.progress.target),
-                _number(entry.value) if entered and not ratio else "",
-                _number(entry.numerator) if entered and ratio else "",
-                _number(entry.denominator) if entered and ratio else "",
+                _number(entry.value) if inputs == VALUE_COLUMNS else "",
+                _number(entry.numerator) if inputs == RATIO_COLUMNS else "",
+                _number(entry.denominator) if inputs == RATIO_COLUMNS else "",
                 as_text_cell(entry.explanation),
                 _how(result, ic),
             ]
@@ -97,12 +103,10 @@ def values_xlsx(result: CheckResult) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = header_fill
-    for r, row in enumerate(data[1:], start=2):
-        how = row[-1]
-        columns = (5,) if how == "填本期值" else (6, 7) if how == "填分子和分母" else ()
-        for c in (*columns, 8):
+    for r, ic in enumerate(result.indicators, start=2):
+        for c in (*_inputs(result, ic), EXPLANATION_COLUMN):
             sheet.cell(row=r, column=c).fill = input_fill
-        sheet.cell(row=r, column=8).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=r, column=EXPLANATION_COLUMN).alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDEFGHI", (10, 42, 12, 12, 14, 14, 14, 48, 24), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C2"
