@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,13 +177,9 @@ def _show(keys: KeyStore) -> None:
 
 
 def _sign(args: argparse.Namespace) -> int:
-    from app.periods import Period, PeriodError
     from app.signing import SigningError, sign_and_lock
 
-    try:
-        period = Period.parse(args.period)
-    except PeriodError as exc:
-        raise CommandError(str(exc)) from exc
+    period = _period_arg(args.period)
     keys = keystore(args)
     db = Database(args.db if args.db is not None else default_db_path())
     try:
@@ -198,16 +195,11 @@ def _sign(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from app import __version__
-    from app.periods import Period, PeriodError
     from app.signing import signed_envelope
 
     if args.xlsx is None and args.pdf is None:
         raise CommandError("请用 --xlsx 和/或 --pdf 指定要导出的文件")
-    try:
-        period = Period.parse(args.period)
-    except PeriodError as exc:
-        raise CommandError(str(exc)) from exc
+    period = _period_arg(args.period)
     db = Database(args.db if args.db is not None else default_db_path())
     try:
         envelope = signed_envelope(db, args.unit, period)
@@ -215,6 +207,14 @@ def _export(args: argparse.Namespace) -> int:
         db.close()
     if envelope is None:
         raise CommandError(f"单位 {args.unit} 在 {period} 还没有签名锁定的版本，请先运行 sign")
+    _write_files(args, envelope, keystore(args), lambda: passphrase(args, "本单位私钥口令："))
+    return 0
+
+
+def _write_files(args: argparse.Namespace, envelope: dict[str, Any], keys: KeyStore, secret: Callable[[], str]) -> None:
+    """Write ``--xlsx`` and/or ``--pdf`` of a signed envelope; the PDF's passphrase is asked only when needed."""
+    from app import __version__
+
     try:
         if args.xlsx is not None:
             from app.export_xlsx import write_submission_xlsx
@@ -224,11 +224,10 @@ def _export(args: argparse.Namespace) -> int:
         if args.pdf is not None:
             from app.export_pdf import write_submission_pdf
 
-            write_submission_pdf(envelope, args.pdf, keystore(args), passphrase(args, "本单位私钥口令："), __version__)
+            write_submission_pdf(envelope, args.pdf, keys, secret(), __version__)
             print(f"已导出 {args.pdf}")
     except OSError as exc:
         raise CommandError(f"无法写入文件：{exc.strerror or exc}") from exc
-    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -284,16 +283,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from app import __version__
     from app.city_report import city_report_envelope
-    from app.periods import Period, PeriodError
 
     if args.xlsx is None and args.pdf is None:
         raise CommandError("请用 --xlsx 和/或 --pdf 指定报告文件")
-    try:
-        period = Period.parse(args.period)
-    except PeriodError as exc:
-        raise CommandError(str(exc)) from exc
+    period = _period_arg(args.period)
     keys = keystore(args)
     secret = passphrase(args, "市级单位私钥口令：")
     db = Database(args.db if args.db is not None else default_db_path())
@@ -301,16 +295,7 @@ def _report(args: argparse.Namespace) -> int:
         envelope = city_report_envelope(db, keys, period, secret)
     finally:
         db.close()
-    if args.xlsx is not None:
-        from app.export_xlsx import write_submission_xlsx
-
-        write_submission_xlsx(envelope, args.xlsx, __version__)
-        print(f"已导出 {args.xlsx}")
-    if args.pdf is not None:
-        from app.export_pdf import write_submission_pdf
-
-        write_submission_pdf(envelope, args.pdf, keys, secret, __version__)
-        print(f"已导出 {args.pdf}")
+    _write_files(args, envelope, keys, lambda: secret)
     print(envelope["payload"]["summary"])
     return 0
 

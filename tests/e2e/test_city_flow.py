@@ -267,3 +267,13 @@ def test_a_returned_unit_is_named_in_the_city_report(flow: dict[str, Any], tmp_p
     payload = verify_xlsx(xlsx, KeyStore(Path(flow["base"][3])).city_certificate())
     assert "11 个单位中已报送 11 个；已退回待更正（仍按退回的数字计入）：云岩区" in payload["summary"]
     assert payload["report"]["returned_units"] == ["云岩区"]
+
+
+def test_a_report_to_an_unwritable_place_is_refused_with_a_message(
+    flow: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "全市.xlsx"
+    taken.mkdir()  # a folder where the file should go
+    secret = ["--passphrase-file", str(flow["secret"])]
+    assert run(*flow["base"], "report", "--period", "2023Q2", "--xlsx", str(taken), *secret)[0] == 2
+    assert "无法写入文件" in capsys.readouterr().err
