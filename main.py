@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from app.cli import build_parser, run_command
+from app.cli.main import build_parser, run_command
 
 
 def main() -> int:

@@ -6,15 +6,17 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from app.db import Database
-from app.keys import KeyStore, default_keys_dir
-from app.models import Unit
-from app.numbers import parse_decimal
-from app.periods import Period
-from app.store import Change, apply_changes
-from app.template_io import import_template, load_spec
+from app import RESOURCES_DIR
+from app.engine.numbers import parse_decimal
+from app.engine.periods import Period
+from app.storage.catalogs import load_spec
+from app.storage.db import Database
+from app.storage.models import Unit
+from app.storage.store import Change, apply_changes
+from app.templates.store import import_template
+from app.trust.keys import KeyStore, default_keys_dir
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "resources" / "demo"
+DEMO_DIR = RESOURCES_DIR / "demo"
 TEMPLATE = DEMO_DIR / "template-2023.json"
 VALUES = DEMO_DIR / "values-2023.json"
 DEMO_USER = "演示数据"
@@ -82,13 +84,3 @@ def load_demo(db: Database) -> None:
             grouped[(row["unit"], row["period"])].append(change)
         for (unit, period), changes in grouped.items():
             apply_changes(session, spec, unit, Period.parse(period), changes, DEMO_USER, action="demo")
-
-
-def city_code(db: Database) -> str:
-    from sqlalchemy import select
-
-    with db.session() as session:
-        code = session.scalar(select(Unit.code).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
-    if code is None:
-        raise LookupError("数据库中没有单位")
-    return code

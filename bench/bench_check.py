@@ -16,11 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.db import Database
-from app.periods import Period
-from app.selfcheck import Figures, check_unit, run_check
-from app.store import Change, apply_changes, catalog_for_year, load_entries
-from app.template_io import import_template, load_spec
+from app.engine.periods import Period
+from app.engine.selfcheck import Figures, run_check
+from app.storage.catalogs import load_spec
+from app.storage.checks import check_unit
+from app.storage.db import Database
+from app.storage.store import Change, apply_changes, catalog_for_year, load_entries
+from app.templates.store import import_template
 
 CITY = "520100"
 DISTRICTS = [f"5201{n:02d}" for n in range(1, 12)]

@@ -80,13 +80,13 @@ def generate(tmp: Path, n: int) -> tuple[Any, Path, Any]:
     """The demo districts' database and keys, and ``n`` signed submission files in ``tmp/submissions``."""
     from app import __version__
     from app.demo import DEMO_PASSPHRASE, create_demo
-    from app.export_pdf import write_submission_pdf
-    from app.export_xlsx import write_submission_xlsx
-    from app.keys import KeyStore
-    from app.periods import Period
-    from app.signing import sign_and_lock
-    from app.store import Change, apply_changes, catalog_for_year
-    from app.template_io import load_spec
+    from app.engine.periods import Period
+    from app.storage.catalogs import load_spec
+    from app.storage.store import Change, apply_changes, catalog_for_year
+    from app.submissions.export_pdf import write_submission_pdf
+    from app.submissions.export_xlsx import write_submission_xlsx
+    from app.submissions.signing import sign_and_lock
+    from app.trust.keys import KeyStore
 
     start = time.perf_counter()
     db = create_demo(tmp / "districts" / "demo.db")
@@ -136,9 +136,9 @@ def generate(tmp: Path, n: int) -> tuple[Any, Path, Any]:
 
 def city_database(folder: Path, keys: Any) -> Any:
     """A fresh city database with the demo template, signed by the city and imported."""
-    from app.db import Database
     from app.demo import DEMO_PASSPHRASE, TEMPLATE
-    from app.template_signing import import_signed_template_file, sign_template
+    from app.storage.db import Database
+    from app.templates.signing import import_signed_template_file, sign_template
 
     folder.mkdir(parents=True)
     db = Database(folder / "city.db")
@@ -151,9 +151,9 @@ def city_database(folder: Path, keys: Any) -> Any:
 
 def bench_import(tmp: Path, folder: Path, keys: Any, districts_db: Any) -> tuple[list[Path], list[float], float]:
     """The measured run; returns the files in import order, each one's milliseconds, and the total seconds."""
-    from app.city_import import collect_files, import_submissions
-    from app.periods import Period
-    from app.selfcheck import check_unit
+    from app.city.importer import collect_files, import_submissions
+    from app.engine.periods import Period
+    from app.storage.checks import check_unit
 
     start = time.perf_counter()
     db = city_database(tmp / "city", keys)
@@ -219,7 +219,7 @@ def bench_import(tmp: Path, folder: Path, keys: Any, districts_db: Any) -> tuple
 
 
 def bench_cancel(tmp: Path, folder: Path, keys: Any) -> None:
-    from app.city_import import CancelToken, import_submissions
+    from app.city.importer import CancelToken, import_submissions
 
     db = city_database(tmp / "city-cancel", keys)
     token = CancelToken()

@@ -48,10 +48,10 @@ def sign_and_export(
     db: Any, keys: Any, unit: str, passphrase: str, out: Path, version: str
 ) -> tuple[dict[str, float], Path, Path]:
     """Sign the unit's open 2023Q2 revision and write both files; the milliseconds of each step and in all."""
-    from app.export_pdf import write_submission_pdf
-    from app.export_xlsx import write_submission_xlsx
-    from app.periods import Period
-    from app.signing import sign_and_lock
+    from app.engine.periods import Period
+    from app.submissions.export_pdf import write_submission_pdf
+    from app.submissions.export_xlsx import write_submission_xlsx
+    from app.submissions.signing import sign_and_lock
 
     xlsx, pdf = out.with_suffix(".xlsx"), out.with_suffix(".pdf")
     t0 = time.perf_counter()
@@ -71,9 +71,9 @@ def open_revision(db: Any, unit: str, text: str, explain_derived: bool) -> None:
     A new revision does not carry over the rows of derived indicators, explanations included, so with
     ``explain_derived`` they are explained again (the synthetic figures need it to pass the self-check).
     """
-    from app.periods import Period
-    from app.store import Change, apply_changes, catalog_for_year
-    from app.template_io import load_spec
+    from app.engine.periods import Period
+    from app.storage.catalogs import load_spec
+    from app.storage.store import Change, apply_changes, catalog_for_year
 
     with db.transaction() as session:
         catalog = catalog_for_year(session, 2023)
@@ -126,7 +126,7 @@ def bench_case(
 
 def bench_demo(tmp: Path, runs: int) -> tuple[Any, Path, Path]:
     from app.demo import DEMO_PASSPHRASE, create_demo
-    from app.keys import KeyStore, default_keys_dir
+    from app.trust.keys import KeyStore, default_keys_dir
 
     path = tmp / "demo.db"
     start = time.perf_counter()
@@ -151,10 +151,11 @@ def bench_demo(tmp: Path, runs: int) -> tuple[Any, Path, Path]:
 
 
 def bench_synthetic(tmp: Path, n: int, runs: int) -> tuple[Any, Path, Path]:
-    from app.db import Database
-    from app.periods import Period
-    from app.store import Change, apply_changes, catalog_for_year, load_entries
-    from app.template_io import import_template, load_spec
+    from app.engine.periods import Period
+    from app.storage.catalogs import load_spec
+    from app.storage.db import Database
+    from app.storage.store import Change, apply_changes, catalog_for_year, load_entries
+    from app.templates.store import import_template
     from tests.app.signing_helpers import PASSPHRASE, keystore_with_units
 
     unit = DISTRICTS[0]
@@ -215,8 +216,8 @@ def timed(fn: Callable[[], Any], runs: int) -> list[float]:
 
 
 def bench_verify(files: list[tuple[str, Any, Path, Path]], runs: int) -> None:
-    from app.verify_pdf import verify_pdf
-    from app.verify_xlsx import verify_xlsx
+    from app.submissions.verify_pdf import verify_pdf
+    from app.submissions.verify_xlsx import verify_xlsx
 
     print(f"(c) verify one file (median of {runs} runs after 1 warm-up)")
     for label, ca, xlsx, pdf in files:

@@ -68,10 +68,11 @@ def year_template(n: int, year: int) -> dict[str, Any]:
 
 def ten_year_db(path: Path, n: int, years: range) -> tuple[int, int]:
     """Templates for ``years`` with values for every district, quarter and year; returns (catalogs, values)."""
-    from app.db import Database
-    from app.periods import Period
-    from app.store import Change, apply_changes, catalog_for_year
-    from app.template_io import import_template, load_spec
+    from app.engine.periods import Period
+    from app.storage.catalogs import load_spec
+    from app.storage.db import Database
+    from app.storage.store import Change, apply_changes, catalog_for_year
+    from app.templates.store import import_template
 
     rng = random.Random(5)
     db = Database(path)
@@ -184,8 +185,8 @@ def bench_edits(tmp: Path, n: int, edits: int, profile: bool) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.db import Database
-    from app.template_io import import_template
+    from app.storage.db import Database
+    from app.templates.store import import_template
     from ui.application import make_settings, settle_memory
     from ui.form_model import Col
     from ui.main_window import MainWindow

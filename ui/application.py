@@ -14,9 +14,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import __version__
-from app.db import Database, DatabaseError, data_dir, default_db_path
-from app.form import available_years
 from app.logsetup import configure
+from app.storage.db import Database, DatabaseError, data_dir, default_db_path
+from app.storage.form import available_years
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 TRANSLATIONS = RESOURCES / "translations"

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from app.selfcheck import CheckResult, IndicatorCheck
-from app.validation import Message
+from app.engine.selfcheck import CheckResult, IndicatorCheck
+from app.engine.validation import Message
 from ui.form_model import Col
 
 CODE_ROLE = Qt.ItemDataRole.UserRole

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.keys import KeysError
-from app.returns import ReturnError, import_notice, return_submission
-from app.revisions import Difference, diff_revisions
+from app.city.returns import ReturnError, import_notice, return_submission
+from app.storage.revisions import Difference, diff_revisions
+from app.trust.keys import KeysError
 from ui.keys_dialog import ask_passphrase
 from ui.submission_actions import keystore
 
@@ -106,9 +106,9 @@ def import_return_notice(window: MainWindow) -> None:
 
 def city_report(window: MainWindow) -> None:
     """(City) Export the signed city report (Excel and PDF) of the current period."""
-    from app.city_report import city_report_envelope
-    from app.export_pdf import write_submission_pdf
-    from app.export_xlsx import write_submission_xlsx
+    from app.city.report import city_report_envelope
+    from app.submissions.export_pdf import write_submission_pdf
+    from app.submissions.export_xlsx import write_submission_xlsx
 
     form = window.form
     if form is None:

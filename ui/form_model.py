@@ -1,4 +1,4 @@
-"""The form grid's Qt model: a thin adapter over :class:`app.form.FormService`.
+"""The form grid's Qt model: a thin adapter over :class:`app.storage.form.FormService`.
 
 Rows are the indicators in display order with a header row before each field. Every edit goes through the undo
 stack as a command that calls the service; the model never runs SQL and ``data()`` only reads the last check.
@@ -21,11 +21,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
 
-from app.catalog import IndicatorSpec
-from app.form import FormError, FormService
-from app.numbers import fmt, to_text
-from app.selfcheck import CheckResult, IndicatorCheck
-from app.store import MAX_EXPLANATION
+from app.engine.catalog import IndicatorSpec
+from app.engine.numbers import fmt, to_text
+from app.engine.selfcheck import CheckResult, IndicatorCheck
+from app.storage.form import FormError, FormService
+from app.storage.store import MAX_EXPLANATION
 from ui import style
 from ui.texts import field_label, status_label
 

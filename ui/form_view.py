@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.progress import Status
+from app.engine.progress import Status
 from ui.form_model import Col, FormModel
 from ui.texts import status_label
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.form import FormService
+from app.storage.form import FormService
 
 
 def _local_time(iso: str | None) -> str:

@@ -1,6 +1,6 @@
 """The city's import of district submission files: pick or drop files and folders, watch, read the outcome.
 
-The work is :func:`app.city_import.import_submissions`, run off the UI thread by :mod:`ui.tasks` on a database
+The work is :func:`app.city.importer.import_submissions`, run off the UI thread by :mod:`ui.tasks` on a database
 connection of its own; this module only shows it: a progress bar once the import has taken a moment, a cancel
 button, then one row per file and a summary line.
 """
@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.city_import import LABELS, CancelToken, FileResult, import_submissions
-from app.db import Database
-from app.keys import KeyStore, default_keys_dir
-from app.periods import Period, PeriodError
+from app.city.importer import LABELS, CancelToken, FileResult, import_submissions
+from app.engine.periods import Period, PeriodError
+from app.storage.db import Database
+from app.trust.keys import KeyStore, default_keys_dir
 from ui.tasks import PROGRESS_DELAY_MS, Job, Progress, Task, TaskRunner, runner_for
 from ui.texts import period_label
 
@@ -57,7 +57,7 @@ SETTINGS_FOLDER = "import/folder"
 
 
 def status_label(status: str) -> str:
-    """The outcome in the interface language (the core's own labels, :data:`app.city_import.LABELS`, are Chinese)."""
+    """The outcome in the interface language (the core's own labels, :data:`app.city.importer.LABELS`, are Chinese)."""
     labels = {
         "accepted": QCoreApplication.translate("ImportDialog", "已导入"),
         "superseded": QCoreApplication.translate("ImportDialog", "已导入（已有更新版本）"),

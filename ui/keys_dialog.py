@@ -1,6 +1,6 @@
 """Keys and certificates in the window: the city's CA and issuing, a unit's request and certificate import.
 
-Each button is one call into ``app.keys``; fingerprints are shown so they can be confirmed by phone.
+Each button is one call into ``app.trust.keys``; fingerprints are shown so they can be confirmed by phone.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.keys import KeysError, KeyStore, fingerprint
+from app.trust.keys import KeysError, KeyStore, fingerprint
 
 
 def ask_passphrase(parent: QWidget, title: str, confirm: bool = False) -> str | None:

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.db import Database
-from app.form import FormError, FormService, available_years, has_submission, unit_choices
-from app.keys import KeyStore
-from app.periods import Period
-from app.selfcheck import CheckResult
+from app.engine.periods import Period
+from app.engine.selfcheck import CheckResult
+from app.storage.db import Database
+from app.storage.form import FormError, FormService, available_years, has_submission, unit_choices
+from app.trust.keys import KeyStore
 from ui.check_panel import CheckPanel
 from ui.form_model import Col, FormModel
 from ui.form_view import FormView
@@ -374,9 +374,9 @@ class MainWindow(QMainWindow):
             self.import_template_file(Path(path))
 
     def import_template_file(self, path: Path) -> None:
-        from app.keys import default_keys_dir
-        from app.template_io import TemplateError
-        from app.template_signing import import_signed_template_file
+        from app.templates.document import TemplateError
+        from app.templates.signing import import_signed_template_file
+        from app.trust.keys import default_keys_dir
 
         try:
             done = import_signed_template_file(self.db, KeyStore(default_keys_dir(self.db.path)), path)

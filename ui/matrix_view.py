@@ -1,6 +1,6 @@
 """The completeness matrix (units × indicators, coloured by status) and the drill-down to each unit's contribution.
 
-Thin Qt adapters over :func:`app.completeness.completeness`: the models only read the matrix built there.
+Thin Qt adapters over :func:`app.city.completeness.completeness`: the models only read the matrix built there.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.completeness import CompletenessError, Matrix, UnitRow, completeness
-from app.db import Database
-from app.numbers import fmt
-from app.periods import Period
-from app.progress import Status
+from app.city.completeness import CompletenessError, Matrix, UnitRow, completeness
+from app.engine.numbers import fmt
+from app.engine.periods import Period
+from app.engine.progress import Status
+from app.storage.db import Database
 from ui import style
 from ui.texts import field_label, period_label, status_label
 
@@ -630,7 +630,7 @@ class MatrixDialog(QDialog):
     def export_xlsx(self, path: Path | None = None) -> Path | None:
         """Save the whole matrix (all fields and statuses, not only what the filters show) as a workbook."""
         from app import __version__
-        from app.matrix_export import write_matrix_xlsx
+        from app.city.matrix_export import write_matrix_xlsx
 
         if path is None:
             folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))

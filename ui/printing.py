@@ -1,7 +1,7 @@
 """Printing a submission: the very pages of its PDF, drawn onto the printer (and the print preview).
 
-The PDF is laid out once by ``app.export_pdf``; printing rasterises those pages with PDFium (pypdfium2) at the
-printer's resolution, so paper and file show the same thing on any Windows PC.
+The PDF is laid out once by ``app.submissions.export_pdf``; printing rasterises those pages with PDFium (pypdfium2) at
+the printer's resolution, so paper and file show the same thing on any Windows PC.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.selfcheck import CheckResult, IndicatorCheck
+from app.engine.selfcheck import CheckResult, IndicatorCheck
 from ui import style
 
 ROW_HEIGHT = 22

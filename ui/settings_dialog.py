@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QWidget
 
-from app.db import Database
-from app.form import available_years, unit_choices
+from app.storage.db import Database
+from app.storage.form import available_years, unit_choices
 
 LANGUAGES = (("zh_CN", "简体中文"), ("en", "English"))
 

@@ -151,7 +151,7 @@ def acquire(
         log.info("already running on %s: brought it forward", db_path)
         return None
     if lock_dir is None:
-        from app.db import data_dir
+        from app.storage.db import data_dir
 
         lock_dir = data_dir()
     lock_dir.mkdir(parents=True, exist_ok=True)

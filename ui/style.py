@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from app.progress import STATUS_COLORS as STATUS_COLORS  # the widgets use the same colours as the exports
-from app.progress import Status
+from app.engine.progress import STATUS_COLORS as STATUS_COLORS  # the widgets use the same colours as the exports
+from app.engine.progress import Status
 
 GROUP_BACKGROUND = QColor("#f1f3f6")
 READONLY_BACKGROUND = QColor("#fafafa")

@@ -9,8 +9,8 @@ from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app import __version__
-from app.keys import KeysError, KeyStore, default_keys_dir
-from app.signing import SigningError, sign_and_lock, signed_envelope
+from app.submissions.signing import SigningError, sign_and_lock, signed_envelope
+from app.trust.keys import KeysError, KeyStore, default_keys_dir
 from ui.keys_dialog import KeysDialog, ask_passphrase
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def file_stem(envelope: dict[str, Any]) -> str:
 
 def export_files(window: MainWindow, envelope: dict[str, Any], secret: str, folder: Path | None = None) -> list[Path]:
     """Write the signed Excel and PDF of ``envelope`` into a folder the clerk picks (or ``folder``)."""
-    from app.export_pdf import write_submission_pdf
-    from app.export_xlsx import write_submission_xlsx
+    from app.submissions.export_pdf import write_submission_pdf
+    from app.submissions.export_xlsx import write_submission_xlsx
 
     if folder is None:
         start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -106,7 +106,7 @@ def export_files(window: MainWindow, envelope: dict[str, Any], secret: str, fold
 
 
 def print_signed(window: MainWindow) -> None:
-    from app.export_pdf import render_pdf
+    from app.submissions.export_pdf import render_pdf
     from ui.printing import preview
 
     envelope = _envelope(window)

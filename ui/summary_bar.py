@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.progress import Status
-from app.selfcheck import CheckResult
+from app.engine.progress import Status
+from app.engine.selfcheck import CheckResult
 from ui import style
 from ui.texts import status_label
 

@@ -7,7 +7,7 @@ and every signal of a :class:`Task` arrives in the UI thread. The runner shows n
 what to show, for instance a progress bar only once a job has run :data:`PROGRESS_DELAY_MS`.
 
 The database rule: SQLite connections must not be shared across threads. A job never uses the window's open
-:class:`app.db.Database`; it opens its own from the path, inside the job, and closes it before returning::
+:class:`app.storage.db.Database`; it opens its own from the path, inside the job, and closes it before returning::
 
     def job(progress, cancel):
         db = Database(path)
@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance, Slot
 
-from app.city_import import CancelToken
+from app.city.importer import CancelToken
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from app.progress import Status
+from app.engine.progress import Status
 
 
 def status_label(status: Status | None) -> str:

@@ -32,7 +32,7 @@ def export_values(window: MainWindow, path: Path | None = None) -> Path | None:
         path = Path(chosen)
         if path.suffix.lower() not in (".xlsx", ".csv"):
             path = path.with_name(path.name + (".csv" if selected == text else ".xlsx"))
-    from app.values_export import write_values
+    from app.sheets.values_export import write_values
 
     try:
         write_values(form.result, path)
@@ -66,7 +66,7 @@ def import_values(window: MainWindow, path: Path | None = None) -> None:
         if not chosen:
             return
         path = Path(chosen)
-    from app.values_import import ValuesImportError, import_values_file
+    from app.sheets.values_import import ValuesImportError, import_values_file
 
     try:
         result = import_values_file(window.db, form.spec, form.unit.code, form.period, path)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.keys import KeyStore
-from app.verify import verify_file
+from app.submissions.verify import verify_file
+from app.trust.keys import KeyStore
 
 
 class VerifyDialog(QDialog):

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.db import Database
 from app.demo import load_demo
-from app.form import available_years, unit_choices
-from app.keys import KeyStore, default_keys_dir
-from app.template_io import TemplateError
-from app.template_signing import import_signed_template_file
+from app.storage.db import Database
+from app.storage.form import available_years, unit_choices
+from app.templates.document import TemplateError
+from app.templates.signing import import_signed_template_file
+from app.trust.keys import KeyStore, default_keys_dir
 
 
 class _Page(QWizardPage):

@@ -7,12 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.catalog import CatalogSpec
-from app.db import Database
-from app.periods import Period
-from app.selfcheck import CheckResult, check_unit
-from app.store import Change, apply_changes
-from app.template_io import import_template, load_spec
+from app.engine.catalog import CatalogSpec
+from app.engine.periods import Period
+from app.engine.selfcheck import CheckResult
+from app.storage.catalogs import load_spec
+from app.storage.checks import check_unit
+from app.storage.db import Database
+from app.storage.store import Change, apply_changes
+from app.templates.store import import_template
 
 
 def store_template(db: Database, doc: dict[str, Any], tmp_path: Path, name: str = "template.json") -> CatalogSpec:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.catalog import CatalogSpec
-from app.db import Database
-from app.keys import KeyStore
-from app.periods import Period
-from app.signing import sign_and_lock
+from app.engine.catalog import CatalogSpec
+from app.engine.periods import Period
+from app.storage.db import Database
+from app.submissions.signing import sign_and_lock
+from app.trust.keys import KeyStore
 
 PASSPHRASE = "test-passphrase"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 from app.demo import DEMO_DIR, create_demo
-from app.periods import Period
-from app.selfcheck import check_unit
+from app.engine.periods import Period
+from app.storage.checks import check_unit
 
 ROOT = Path(__file__).resolve().parents[2]
 CITY = "520100"
@@ -97,7 +97,7 @@ def test_city_aggregate_reproduces_every_seed_figure(demo_db: Path, capsys: pyte
 
 
 def test_every_demo_district_can_sign_its_quarters(demo_db: Path) -> None:
-    from app.db import Database
+    from app.storage.db import Database
 
     db = Database(demo_db)
     try:

@@ -14,9 +14,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from app.cli import main
-from app.db import Database
+from app.cli.main import main
 from app.demo import DEMO_PASSPHRASE, TEMPLATE, VALUES
+from app.storage.db import Database
 from tests.app.test_demo import SEED_FIGURES, SEED_SENTENCE
 
 CITY = "520100"
@@ -132,7 +132,7 @@ def test_importing_the_folder_again_changes_nothing(flow: dict[str, Any]) -> Non
     def snapshot() -> tuple[int, int]:
         from sqlalchemy import func, select
 
-        from app.models import Submission, Value
+        from app.storage.models import Submission, Value
 
         db = Database(flow["city_db"])
         try:
@@ -211,20 +211,20 @@ def _district_value(root: Path, unit: str, code: str, revision: int) -> Decimal:
 def test_verifying_in_worker_processes_gives_the_same_results(
     flow: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.city_import
-    from app.keys import KeyStore
+    import app.city.importer
+    from app.trust.keys import KeyStore
 
-    monkeypatch.setattr(app.city_import, "PARALLEL_FROM", 2)  # the 11 files here, as if they were many
+    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)  # the 11 files here, as if they were many
     db_path = tmp_path / "city.db"
     keys = KeyStore(Path(flow["base"][3]))
     template = flow["root"] / "template.json"
-    from app.template_signing import import_signed_template_file
+    from app.templates.signing import import_signed_template_file
 
     db = Database(db_path)
     try:
         import_signed_template_file(db, keys, template)
         seen: list[int] = []
-        parallel = app.city_import.import_submissions(
+        parallel = app.city.importer.import_submissions(
             db, keys, [flow["inbox"]], progress=lambda d, _t: seen.append(d), workers=2
         )
     finally:
@@ -236,9 +236,9 @@ def test_verifying_in_worker_processes_gives_the_same_results(
 
 
 def test_the_city_report_is_signed_and_says_how_complete_it_is(flow: dict[str, Any], tmp_path: Path) -> None:
-    from app.keys import KeyStore
-    from app.verify_pdf import verify_pdf
-    from app.verify_xlsx import verify_xlsx
+    from app.submissions.verify_pdf import verify_pdf
+    from app.submissions.verify_xlsx import verify_xlsx
+    from app.trust.keys import KeyStore
 
     xlsx, pdf = tmp_path / "全市.xlsx", tmp_path / "全市.pdf"
     args = [*flow["base"], "report", "--period", "2023Q2", "--xlsx", str(xlsx), "--pdf", str(pdf)]
@@ -252,8 +252,8 @@ def test_the_city_report_is_signed_and_says_how_complete_it_is(flow: dict[str, A
 
 
 def test_a_returned_unit_is_named_in_the_city_report(flow: dict[str, Any], tmp_path: Path) -> None:
-    from app.keys import KeyStore
-    from app.verify_xlsx import verify_xlsx
+    from app.submissions.verify_xlsx import verify_xlsx
+    from app.trust.keys import KeyStore
 
     city_db = tmp_path / "city.db"
     shutil.copy(flow["city_db"], city_db)  # the other tests keep the flow's database as it was

@@ -16,10 +16,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from app.catalog import CatalogSpec
-from app.db import Database
+from app.engine.catalog import CatalogSpec
+from app.storage.db import Database
 from tests.app.helpers import store_template
-from tests.app.templates import document, indicator, ratio
+from tests.app.sample_templates import document, indicator, ratio
 from ui.application import make_settings
 from ui.main_window import MainWindow
 

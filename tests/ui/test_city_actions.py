@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
-from app.signing import sign_and_lock
+from app.submissions.signing import sign_and_lock
 from tests.app.signing_helpers import PASSPHRASE
 from tests.ui.test_submission import fill_everything, signing_window  # noqa: F401 - the fixture
 from ui import city_actions
@@ -77,9 +77,9 @@ def test_city_report_exports_signed_files(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app.keys import KeyStore, default_keys_dir
-    from app.verify_pdf import verify_pdf
-    from tests.app.templates import CITY
+    from app.submissions.verify_pdf import verify_pdf
+    from app.trust.keys import KeyStore, default_keys_dir
+    from tests.app.sample_templates import CITY
 
     window = signing_window
     assert window.form is not None

@@ -18,13 +18,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QListWidgetItem
 from pytestqt.qtbot import QtBot
 
-from app.catalog import CatalogSpec
-from app.compute import Entry
-from app.db import Database
-from app.periods import Period
-from app.store import load_entries
+from app.engine.catalog import CatalogSpec
+from app.engine.compute import Entry
+from app.engine.periods import Period
+from app.storage.db import Database
+from app.storage.store import load_entries
 from tests.app.helpers import enter
-from tests.app.templates import CITY, D1, D2
+from tests.app.sample_templates import CITY, D1, D2
 from tests.ui.conftest import HEADER_ROWS, ROWS
 from ui import style
 from ui.application import make_settings
@@ -525,7 +525,7 @@ def test_an_overlong_explanation_is_refused_and_not_left_on_the_undo_stack(
 def test_a_save_the_service_refuses_leaves_no_undo_step(
     window: MainWindow, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.form import FormError
+    from app.storage.form import FormError
 
     model = window.model
     assert model is not None and window.form is not None

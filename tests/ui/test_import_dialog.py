@@ -25,19 +25,19 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-import app.city_import
+import app.city.importer
 from app import __version__
-from app.city_import import LABELS, CancelToken, FileResult
-from app.db import Database
+from app.city.importer import LABELS, CancelToken, FileResult
 from app.demo import DEMO_PASSPHRASE, TEMPLATE, create_demo
-from app.export_xlsx import FIRST_DATA_ROW, SHEET, write_submission_xlsx
-from app.keys import KeyStore
-from app.models import Submission
-from app.periods import Period
-from app.signing import sign_and_lock
-from app.store import catalog_for_year
-from app.template_io import load_spec
-from app.template_signing import import_signed_template_file, sign_template
+from app.engine.periods import Period
+from app.storage.catalogs import load_spec
+from app.storage.db import Database
+from app.storage.models import Submission
+from app.storage.store import catalog_for_year
+from app.submissions.export_xlsx import FIRST_DATA_ROW, SHEET, write_submission_xlsx
+from app.submissions.signing import sign_and_lock
+from app.templates.signing import import_signed_template_file, sign_template
+from app.trust.keys import KeyStore
 from ui.import_dialog import ImportDialog, ImportResultsModel, import_paths, open_import, status_label, summary
 from ui.tasks import Progress, TaskRunner
 
@@ -187,7 +187,7 @@ def stored(city: Path) -> int:
 def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[], bool]) -> threading.Event:
     """Hold the import inside the second file (past its cancel check) until ``open_when()``, checked from the
     worker; the event returned is set once the worker is held there."""
-    real = app.city_import.verified_envelope
+    real = app.city.importer.verified_envelope
     held = threading.Event()
     calls = 0
 
@@ -201,7 +201,7 @@ def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[
             time.sleep(0.005)
         return real(path, city_ca)
 
-    monkeypatch.setattr(app.city_import, "verified_envelope", gated)
+    monkeypatch.setattr(app.city.importer, "verified_envelope", gated)
     return held
 
 

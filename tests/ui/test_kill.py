@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import CatalogSpec
-from app.db import Database
-from app.periods import Period
-from app.store import audit_trail, load_entries
-from tests.app.templates import D1
+from app.engine.catalog import CatalogSpec
+from app.engine.periods import Period
+from app.storage.db import Database
+from app.storage.store import audit_trail, load_entries
+from tests.app.sample_templates import D1
 from tests.ui.conftest import offscreen_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ CHILD = textwrap.dedent(
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, {repo!r})
     from PySide6.QtWidgets import QApplication
-    from app.db import Database
+    from app.storage.db import Database
     from ui.application import make_settings
     from ui.form_model import Col
     from ui.main_window import MainWindow

@@ -14,13 +14,13 @@ from PySide6.QtGui import QBrush, QFont
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from app.catalog import CatalogSpec
-from app.completeness import completeness
-from app.db import Database
-from app.periods import Period
-from app.progress import Status
+from app.city.completeness import completeness
+from app.engine.catalog import CatalogSpec
+from app.engine.periods import Period
+from app.engine.progress import Status
+from app.storage.db import Database
 from tests.app.helpers import enter
-from tests.app.templates import CITY, D1, D2
+from tests.app.sample_templates import CITY, D1, D2
 from ui import matrix_view
 from ui.main_window import MainWindow
 from ui.matrix_view import (

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from app.catalog import CatalogSpec
-from app.db import Database
+from app.engine.catalog import CatalogSpec
+from app.storage.db import Database
 from tests.ui.conftest import offscreen_env
 
 REPO = Path(__file__).resolve().parents[2]

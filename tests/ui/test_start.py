@@ -14,13 +14,13 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import __version__
-from app.catalog import CatalogSpec
-from app.db import Database
-from app.form import available_years
-from app.keys import KeyStore, default_keys_dir
-from app.template_signing import sign_template
+from app.engine.catalog import CatalogSpec
+from app.storage.db import Database
+from app.storage.form import available_years
+from app.templates.signing import sign_template
+from app.trust.keys import KeyStore, default_keys_dir
+from tests.app.sample_templates import CITY, D1, D2
 from tests.app.signing_helpers import PASSPHRASE
-from tests.app.templates import CITY, D1, D2
 from tests.ui.conftest import ui_template
 from ui.application import install_excepthook
 from ui.main_window import MainWindow
@@ -193,7 +193,7 @@ def test_a_bad_template_from_the_menu_is_refused_with_its_reason(
 def test_the_installed_program_starts_empty_and_the_sources_on_the_demo(
     qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.db import default_db_path
+    from app.storage.db import default_db_path
     from ui.application import installed, open_or_create
 
     assert not installed()  # the tests run from the sources

@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app import __version__
-from app.catalog import CatalogSpec
-from app.db import Database
-from app.keys import default_keys_dir
-from app.signing import signed_envelope, verify_envelope
-from app.verify_pdf import verify_pdf
-from app.verify_xlsx import verify_xlsx
+from app.engine.catalog import CatalogSpec
+from app.storage.db import Database
+from app.submissions.signing import signed_envelope, verify_envelope
+from app.submissions.verify_pdf import verify_pdf
+from app.submissions.verify_xlsx import verify_xlsx
+from app.trust.keys import default_keys_dir
+from tests.app.sample_templates import D1
 from tests.app.signing_helpers import PASSPHRASE, keystore_with_units
-from tests.app.templates import D1
 from ui import submission_actions
 from ui.form_model import Col
 from ui.main_window import MainWindow
@@ -89,8 +89,8 @@ def test_sign_lock_and_export_from_the_window(
 
 
 def test_printing_draws_every_page_of_the_pdf(signing_window: MainWindow, tmp_path: Path) -> None:
-    from app.export_pdf import render_pdf
-    from app.signing import sign_and_lock
+    from app.submissions.export_pdf import render_pdf
+    from app.submissions.signing import sign_and_lock
 
     fill_everything(signing_window)
     form = signing_window.form
@@ -127,7 +127,7 @@ def test_keys_dialog_walks_the_city_and_the_district_through_their_steps(
 ) -> None:
     from PySide6.QtWidgets import QInputDialog
 
-    from app.keys import KeyStore, fingerprint
+    from app.trust.keys import KeyStore, fingerprint
     from ui import keys_dialog
     from ui.keys_dialog import KeysDialog
 

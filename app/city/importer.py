@@ -1,0 +1,313 @@
+"""The city's import of district submissions: verify each file, keep every valid revision, the latest one counts.
+
+A file is verified completely before anything of it is stored, and stored in one transaction, so a refused file
+leaves no trace. Importing the same file again changes nothing. See ``docs/submission-format.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine.numbers import NumberError, parse_decimal
+from app.engine.periods import Period, PeriodError
+from app.storage.db import Database
+from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value
+from app.storage.store import LOCKED
+from app.submissions.signing import VerificationError, payload_hash
+from app.trust.keys import KeyStore
+
+SUFFIXES = (".xlsx", ".pdf")
+
+# Outcome of one file: stored (accepted, superseded), already held (duplicate), or refused with its reason.
+LABELS = {
+    "accepted": "已导入",
+    "superseded": "已导入（已有更新版本）",
+    "duplicate": "已导入过",
+    "conflict": "版本冲突",
+    "altered": "签名后被改动",
+    "signature_invalid": "签名无效",
+    "unknown_certificate": "证书未知或非市级签发",
+    "wrong_signer": "签名单位不符",
+    "wrong_template": "模板版本或报告期不符",
+    "wrong_unit": "单位不在本市",
+    "not_tianbao": "不是报送文件",
+    "unreadable": "无法读取",
+    "cancelled": "已取消",
+}
+STORED = frozenset({"accepted", "superseded", "duplicate"})
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file: str
+    status: str
+    message: str
+    unit: str | None = None
+    unit_name: str | None = None
+    period: str | None = None
+    revision: int | None = None
+    submission_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in STORED
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.status, self.status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "label": self.label,
+            "message": self.message,
+            "unit": self.unit,
+            "unit_name": self.unit_name,
+            "period": self.period,
+            "revision": self.revision,
+            "submission_id": self.submission_id,
+        }
+
+
+class CancelToken:
+    """Set by the window's cancel button; the import stops before the next file."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """The submission files named, with folders searched (recursively), in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+def verified_envelope(path: Path, city_ca: Any) -> dict[str, Any]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from app.submissions.verify_xlsx import verified_envelope_xlsx
+
+        return verified_envelope_xlsx(path, city_ca)
+    if suffix == ".pdf":
+        from app.submissions.verify_pdf import verified_envelope_pdf
+
+        return verified_envelope_pdf(path, city_ca)
+    raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+
+
+# Files stored per commit: each commit is a durable write (synchronous=FULL), which is a large part of a file's
+# cost; a batch keeps that small, and a refused file never adds anything to a batch (see _store).
+BATCH = 50
+
+
+def import_submissions(
+    db: Database,
+    keys: KeyStore,
+    paths: Iterable[Path],
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+) -> list[FileResult]:
+    """Verify and store each submission file; one result per file, in order.
+
+    Verification (most of the cost) runs in ``workers`` processes side by side — by default one per CPU for
+    more than a handful of files; storing stays in this process, one file after another, in file order.
+    Results are final once this returns: everything stored is committed by then.
+    """
+    files = collect_files(paths)
+    city_ca = keys.city_certificate()
+    ca_pem = city_ca.public_bytes(serialization.Encoding.PEM)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    results: list[FileResult] = []
+    with contextlib.ExitStack() as stack:
+        paths_text = [str(p) for p in files]
+        verdicts: Iterator[Verdict]
+        if count > 1 and len(files) >= PARALLEL_FROM:
+            # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
+            pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+            # Cancelling drops the verifications not yet started instead of waiting for all of them.
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            # Workers verify ahead while this process stores, in file order.
+            verdicts = iter(pool.map(_verify_worker, paths_text, [ca_pem] * len(files), chunksize=4))
+        else:
+            verdicts = (_verify_worker(p, ca_pem) for p in paths_text)
+        session = stack.enter_context(db.session())
+        for path in files:
+            # Checked before each file: the file in hand is finished, the rest are left.
+            if cancel is not None and cancel.cancelled:
+                break
+            results.append(_store_verdict(session, path, next(verdicts)))
+            if len(results) % BATCH == 0:
+                session.commit()
+            if progress is not None:
+                progress(len(results), len(files))
+        session.commit()
+    results += [FileResult(str(p), "cancelled", "导入已取消，此文件未处理") for p in files[len(results) :]]
+    return results
+
+
+# (True, envelope) or (False, reason, message): plain data, so it crosses process boundaries.
+Verdict = tuple[Any, ...]
+# Below this many files, starting worker processes (about half a second each) costs more than it saves.
+PARALLEL_FROM = 40
+
+
+def _verify_worker(path: str, ca_pem: bytes) -> Verdict:
+    """Verify one file (in a worker process, or here)."""
+    from cryptography import x509
+
+    try:
+        return (True, verified_envelope(Path(path), x509.load_pem_x509_certificate(ca_pem)))
+    except VerificationError as exc:
+        return (False, exc.reason, str(exc))
+
+
+def _store_verdict(session: Session, path: Path, verdict: Verdict) -> FileResult:
+    if not verdict[0]:
+        return FileResult(str(path), verdict[1], verdict[2])
+    envelope: dict[str, Any] = verdict[1]
+    payload = envelope["payload"]
+    base = {
+        "unit": payload["unit"]["code"],
+        "unit_name": payload["unit"]["name"],
+        "period": payload["period"],
+        "revision": payload["revision"],
+        "submission_id": payload["submission_id"],
+    }
+    try:
+        status, message = _store(session, path, envelope)
+    except _Refused as exc:
+        return FileResult(str(path), exc.status, str(exc), **base)
+    return FileResult(str(path), status, message, **base)
+
+
+class _Refused(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str, str]:
+    payload = envelope["payload"]
+    cat = payload["catalog"]
+    catalog = session.scalar(
+        select(Catalog).where(
+            Catalog.code == cat["code"], Catalog.version == cat["version"], Catalog.year == cat["year"]
+        )
+    )
+    if catalog is None or catalog.content_hash != cat["content_hash"]:
+        raise _Refused(
+            "wrong_template",
+            f"报送使用的模板 {cat['code']} {cat['year']} 年 {cat['version']} 版与本机导入的不一致，请先导入相同的模板",
+        )
+    try:
+        period = Period.parse(str(payload["period"]))
+    except PeriodError as exc:
+        raise _Refused("wrong_template", str(exc)) from exc
+    if period.year != catalog.year:
+        raise _Refused("wrong_template", f"报告期 {period} 不属于 {catalog.year} 年度的模板")
+    unit = session.scalar(select(Unit).where(Unit.code == payload["unit"]["code"]))
+    if unit is None or unit.parent_id is None:
+        raise _Refused("wrong_unit", f"单位 {payload['unit']['code']} 不是本市的报送单位")
+    revision = int(payload["revision"])
+    digest = payload_hash(payload)
+    held = list(
+        session.scalars(
+            select(Submission)
+            .join(Catalog, Catalog.id == Submission.catalog_id)
+            .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
+        )
+    )
+    same = [s for s in held if s.revision == revision]
+    if same:
+        if same[0].payload_hash == digest:
+            return "duplicate", f"第 {revision} 版已导入过，未作更改"
+        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
+    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
+    # session (and the batch it belongs to) untouched.
+    ids = dict(session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all())
+    kinds = dict(
+        session.execute(select(Indicator.code, Indicator.kind).where(Indicator.catalog_id == catalog.id)).all()
+    )
+    rows: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, str]] = []
+    for item in payload["indicators"]:
+        code = item["code"]
+        if code not in ids:
+            raise _Refused("wrong_template", f"报送中的指标 {code} 不在模板中")
+        kind = kinds[code]
+        try:
+            value = _number(item.get("value")) if kind == "base" else None
+            numerator = _number(item.get("numerator")) if kind == "ratio" else None
+            denominator = _number(item.get("denominator")) if kind == "ratio" else None
+        except NumberError as exc:
+            raise _Refused("not_tianbao", f"指标 {code} 的数值无效：{exc}") from exc
+        explanation = str(item.get("explanation") or "")
+        if value is not None or numerator is not None or denominator is not None or explanation:
+            rows.append((ids[code], value, numerator, denominator, explanation))
+    signer = str(payload["signer"].get("user", ""))
+    sub = Submission(
+        catalog_id=catalog.id,
+        unit_id=unit.id,
+        period=str(period),
+        revision=revision,
+        status=LOCKED,
+        locked_at=payload["signed_at"],
+        locked_by=signer,
+        payload_hash=digest,
+        signature=json.dumps(envelope, ensure_ascii=False),
+    )
+    session.add(sub)
+    session.flush()
+    for indicator_id, value, numerator, denominator, explanation in rows:
+        session.add(
+            Value(
+                submission_id=sub.id,
+                indicator_id=indicator_id,
+                value=value,
+                numerator=numerator,
+                denominator=denominator,
+                explanation=explanation,
+                updated_by=signer,
+            )
+        )
+    session.add(
+        AuditEntry(
+            user="city-import",
+            action="import",
+            submission_id=sub.id,
+            unit_code=unit.code,
+            period=str(period),
+            revision=revision,
+            detail=f"{path.name}：报送编号 {payload['submission_id']}",
+        )
+    )
+    newer = [s.revision for s in held if s.revision > revision]
+    if newer:
+        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
+    return "accepted", f"已导入第 {revision} 版"
+
+
+def _number(text: Any) -> Decimal | None:
+    return None if text is None or text == "" else parse_decimal(text)

@@ -1,0 +1,186 @@
+"""An open form — one unit, one period — as the window and scripts use it.
+
+Edits are saved at once (one transaction with their audit rows) and the self-check is recomputed in memory
+from the changed entries, so a keystroke costs one small write and one pass over the indicators; other
+periods' figures, which the checks compare against, are loaded once and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.engine.catalog import FIELD_ORDER, CatalogSpec, IndicatorSpec, UnitSpec
+from app.engine.compute import EMPTY, Entry
+from app.engine.numbers import NumberError
+from app.engine.periods import Period
+from app.engine.selfcheck import CheckResult, Figures, run_check
+from app.storage.catalogs import load_spec
+from app.storage.db import Database
+from app.storage.store import (
+    MAX_EXPLANATION,
+    AuditRow,
+    Change,
+    EntryError,
+    RevisionInfo,
+    apply_changes,
+    audit_trail,
+    catalog_for_year,
+    current_user,
+    latest_submission,
+    load_entries,
+    parse_input,
+    revisions,
+    unit_by_code,
+)
+
+
+class FormError(ValueError):
+    """An input the form refuses; the message names the indicator and says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    code: str
+    name: str
+    has_children: bool
+
+
+def field_rank(field: str) -> int:
+    return FIELD_ORDER.index(field) if field in FIELD_ORDER else len(FIELD_ORDER)
+
+
+def ordered_indicators(spec: CatalogSpec) -> list[IndicatorSpec]:
+    """Indicators in display order: grouped by field in the customary order, template order within a field."""
+    position = {ind.code: i for i, ind in enumerate(spec.indicators)}
+    return sorted(spec.indicators, key=lambda ind: (field_rank(ind.field), position[ind.code]))
+
+
+class FormService:
+    """One unit's report for one period: its figures, its check, and saving what the clerk types."""
+
+    def __init__(self, db: Database, unit_code: str, period: Period, user: str | None = None) -> None:
+        self.db = db
+        self.period = period
+        self.user = user or current_user()
+        with db.session() as session:
+            catalog = catalog_for_year(session, period.year)
+            if catalog is None:
+                raise FormError(f"还没有导入 {period.year} 年度的指标模板")
+            self.spec = load_spec(session, catalog)
+        unit = self.spec.unit(unit_code)
+        if unit is None:
+            raise FormError(f"单位 {unit_code} 不在 {self.spec.name} 中")
+        self.unit: UnitSpec = unit
+        self.indicators = ordered_indicators(self.spec)
+        self.aggregated = bool(self.spec.children_of(unit_code))
+        self._figures = Figures(self.spec, self._load)
+        self.result: CheckResult = run_check(self._figures, unit_code, period)
+
+    def _load(self, unit: str, period: Period) -> dict[str, Entry]:
+        with self.db.session() as session:
+            return load_entries(session, unit, period, catalog_code=self.spec.code)
+
+    # ------------------------------------------------------------------ reading
+
+    def editable(self, ind: IndicatorSpec, field: str) -> bool:
+        """Whether ``field`` of ``ind`` can be typed into here."""
+        if field == "explanation":
+            return True
+        if not self.spec.entered_at(ind, self.unit.code):
+            return False
+        if ind.kind == "ratio":
+            return field in ("numerator", "denominator")
+        return field == "value"
+
+    def revisions(self) -> list[RevisionInfo]:
+        with self.db.session() as session:
+            return revisions(session, self.unit.code, self.period)
+
+    def audit(self, indicator: str | None = None) -> list[AuditRow]:
+        with self.db.session() as session:
+            return audit_trail(session, self.unit.code, self.period, indicator)
+
+    # ------------------------------------------------------------------ writing
+
+    def parse(self, code: str, field: str, text: str | None) -> Decimal | None:
+        """Check what was typed into one cell; raises :class:`FormError` with the reason."""
+        ind = self.spec.by_code[code]
+        if not self.editable(ind, field):
+            raise FormError(f"{ind.name}的这一项不能直接填写")
+        try:
+            return parse_input(ind, field, text)
+        except NumberError as exc:
+            raise FormError(str(exc)) from exc
+
+    def set_cells(self, cells: list[tuple[str, str, str | None]]) -> CheckResult:
+        """Save typed cells ``(code, field, text)`` together — all or nothing — and re-check.
+
+        ``field`` is ``value``, ``numerator``, ``denominator`` or ``explanation``.
+        """
+        changes: list[Change] = []
+        problems: list[str] = []
+        for code, field, text in cells:
+            try:
+                if field == "explanation":
+                    ind = self.spec.by_code[code]
+                    if text is not None and len(text) > MAX_EXPLANATION:
+                        raise FormError(f"{ind.name}的情况说明超过 {MAX_EXPLANATION} 字")
+                    changes.append(Change(code, explanation=text or ""))
+                else:
+                    changes.append(Change(code, **{field: self.parse(code, field, text)}))  # type: ignore[arg-type]
+            except FormError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise FormError("；".join(problems))
+        return self.apply(changes)
+
+    def apply(self, changes: list[Change], action: str = "edit") -> CheckResult:
+        """Save ``changes`` in one transaction with their audit rows, then re-check in memory."""
+        if not changes:
+            return self.result
+        codes = {c.indicator for c in changes}
+        try:
+            with self.db.transaction() as session:
+                apply_changes(session, self.spec, self.unit.code, self.period, changes, self.user, action)
+                stored = load_entries(session, self.unit.code, self.period, codes, self.spec.code)
+        except EntryError as exc:
+            raise FormError(str(exc)) from exc
+        if self.aggregated:
+            self._figures.forget(self.unit.code, self.period)
+        else:
+            # Only the edited entries are read back; the rest of the form is unchanged in memory.
+            self._figures.replace_entries(self.unit.code, self.period, {c: stored.get(c, EMPTY) for c in codes})
+        self.result = run_check(self._figures, self.unit.code, self.period, previous=self.result)
+        return self.result
+
+    def reload(self) -> CheckResult:
+        """Drop everything cached and check again from the database."""
+        self._figures = Figures(self.spec, self._load)
+        self.result = run_check(self._figures, self.unit.code, self.period)
+        return self.result
+
+
+def unit_choices(db: Database, year: int) -> list[UnitChoice]:
+    """The units of the newest catalog of ``year``, city first."""
+    with db.session() as session:
+        catalog = catalog_for_year(session, year)
+        if catalog is None:
+            return []
+        spec = load_spec(session, catalog)
+    return [UnitChoice(u.code, u.name, bool(spec.children_of(u.code))) for u in spec.units]
+
+
+def available_years(db: Database) -> list[int]:
+    from sqlalchemy import select
+
+    from app.storage.models import Catalog
+
+    with db.session() as session:
+        return sorted(set(session.scalars(select(Catalog.year))))
+
+
+def has_submission(db: Database, unit_code: str, period: Period) -> bool:
+    with db.session() as session:
+        unit = unit_by_code(session, unit_code)
+        return unit is not None and latest_submission(session, unit, period) is not None

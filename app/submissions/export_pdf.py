@@ -1,0 +1,463 @@
+"""The submission PDF: a printable A4 report of one signed revision, carrying the envelope and a PDF signature.
+
+Everything shown is rendered from the envelope's payload, so what is printed is what was signed. The page is
+drawn with reportlab (the bundled WenQuanYi font, embedded as a subset); pyHanko then adds, in one incremental
+update, the envelope JSON as an attached file ``tianbao-envelope.json`` and an invisible PAdES signature made with
+the unit's key. See ``docs/submission-format.md``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from app import RESOURCES_DIR
+from app.engine.periods import Period, PeriodError
+from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.storage.files import write_atomic
+from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
+from app.trust.keys import KeyStore
+
+ATTACHMENT_NAME = "tianbao-envelope.json"
+ATTACHMENT_MIME = "application/json"
+SIGNATURE_FIELD = "TianbaoSignature"
+FONT_PATH = RESOURCES_DIR / "fonts" / "wqy-microhei.ttc"
+FONT = "WenQuanYiMicroHei"
+
+
+HEADERS = ["序号", "指标", "单位", "分子", "分母", "本期值", "目标", "预期进度值", "完成率", "状态", "情况说明"]
+# Points on landscape A4 (842 × 595) with 30 pt margins: 782 pt in all.
+COL_WIDTHS = [26, 170, 56, 54, 54, 52, 52, 54, 46, 50, 168]
+CELL_SIZE = 8.5
+PAD = 3
+
+
+def qr_text(payload: dict[str, Any]) -> str:
+    """What the QR code on the page carries: the submission id and the payload hash."""
+    return f"tianbao:{payload.get('submission_id', '')}:{payload_hash(payload)}"
+
+
+def period_label(period: str) -> str:
+    try:
+        return Period.parse(period).label
+    except (PeriodError, ValueError):
+        return period
+
+
+def signed_at_label(signed_at: str) -> str:
+    """The signing time in Beijing time, as people there read it."""
+    shown = beijing_time(signed_at)
+    return str(signed_at) if shown is None else shown
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _register_font() -> None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    for bold in (0, 1):  # the font has no bold or italic: map every variant to it
+        for italic in (0, 1):
+            addMapping(FONT, bold, italic, FONT)
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
+    """The report pages (not yet signed), drawn only from ``payload``."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_font()
+    catalog = payload.get("catalog") or {}
+    unit = payload.get("unit") or {}
+    demo = bool(catalog.get("demo"))
+    label = period_label(_text(payload.get("period")))
+    unit_name = _text(unit.get("name"))
+    submission_id = _text(payload.get("submission_id"))
+    digest = payload_hash(payload)
+
+    def style(name: str, size: float, **kw: Any) -> Any:
+        return ParagraphStyle(
+            name, fontName=FONT, fontSize=size, leading=kw.pop("leading", size * 1.3), wordWrap="CJK", **kw
+        )
+
+    title = style("title", 17, alignment=TA_CENTER, spaceAfter=3)
+    subtitle = style("subtitle", 12.5, alignment=TA_CENTER, spaceAfter=2)
+    meta = style("meta", 8.5)
+    body = style("body", 9.5, leading=14)
+    cell = style("cell", CELL_SIZE)
+    cell_num = style("cellnum", CELL_SIZE, alignment=TA_RIGHT)
+    cell_mid = style("cellmid", CELL_SIZE, alignment=TA_CENTER)
+    head = style("head", 8.5, alignment=TA_CENTER, textColor=colors.HexColor("#1f2d3d"))
+    demo_style = style("demo", 10, alignment=TA_CENTER, textColor=colors.HexColor("#b3261e"))
+
+    def p(text: Any, st: Any) -> Any:
+        return Paragraph(escape(_text(text)), st)
+
+    story: list[Any] = []
+
+    # -- heading: title on the left, QR code on the right
+    heading: list[Any] = [
+        p(catalog.get("name") or "指标完成情况", title),
+        p(f"{unit_name} {label}指标完成情况报送表", subtitle),
+    ]
+    if demo:
+        heading.append(p("【演示数据】本表由演示数据生成，不作正式报送", demo_style))
+    revision = payload.get("revision")
+    signer = payload.get("signer") or {}
+    facts = [
+        ("报送编号", submission_id),
+        ("版本", f"第 {revision} 版" if revision is not None else ""),
+        ("填报单位", f"{unit_name}（{_text(unit.get('code'))}）"),
+        ("报告期", label),
+        ("签名时间", signed_at_label(_text(payload.get("signed_at")))),
+        ("填报账号", signer.get("user")),
+        ("指标体系", f"{_text(catalog.get('code'))} {_text(catalog.get('version'))}"),
+        ("程序版本", f"填报通 {app_version}"),
+    ]
+    fact_rows = [
+        [p(f"{a}：{_text(b)}", meta), p(f"{c}：{_text(d)}", meta)]
+        for (a, b), (c, d) in zip(facts[0::2], facts[1::2], strict=True)
+    ]
+    fact_rows.append([p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", meta), ""])
+    fact_rows.append([p(f"数据摘要（SHA-256）：{digest}", meta), ""])
+    fact_table = Table(fact_rows, colWidths=[300, 300], hAlign="CENTER")
+    fact_table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # also for empty cells, or Helvetica is pulled in
+                ("SPAN", (0, len(fact_rows) - 2), (1, len(fact_rows) - 2)),
+                ("SPAN", (0, len(fact_rows) - 1), (1, len(fact_rows) - 1)),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    qr_size = 30 * mm
+    top = Table(
+        [
+            [
+                [*heading, Spacer(1, 3), fact_table],
+                [
+                    qr_drawing(qr_text(payload), qr_size),
+                    p("扫码核对报送编号与数据摘要", style("qr", 6.5, alignment=TA_RIGHT)),
+                ],
+            ]
+        ],
+        colWidths=[sum(COL_WIDTHS) - qr_size - 12, qr_size + 12],
+    )
+    top.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    story += [top, Spacer(1, 6)]
+
+    # -- the indicators. Short cells are plain strings (fast); text that would not fit is a wrapping paragraph.
+    rows: list[list[Any]] = [[p(h, head) for h in HEADERS]]
+    table_style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 1), (-1, -1), CELL_SIZE * 1.3),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a94a3")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e9f0")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("ALIGN", (2, 1), (2, -1), "CENTER"),
+        ("ALIGN", (3, 1), (8, -1), "RIGHT"),
+        ("ALIGN", (9, 1), (9, -1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+    ]
+    styles = [cell_mid, cell, cell_mid, *[cell_num] * 6, cell_mid, cell]
+    indicators = payload.get("indicators") or []
+    for number, ind in enumerate(indicators, start=1):
+        status_key = ind.get("status")
+        try:
+            status: Status | None = Status(status_key) if status_key is not None else None
+        except ValueError:
+            status = None
+        completion = _text(ind.get("completion"))
+        texts = [
+            str(number),
+            _text(ind.get("name")),
+            _text(ind.get("unit")),
+            _text(ind.get("numerator")),
+            _text(ind.get("denominator")),
+            _text(ind.get("value")),
+            _text(ind.get("target")),
+            _text(ind.get("expected")),
+            f"{completion}%" if completion else "",
+            STATUS_LABELS[status] if status else ("—" if status_key is None else _text(status_key)),
+            _text(ind.get("explanation")),
+        ]
+        row: list[Any] = []
+        tallest = 0.0
+        for text, width, st in zip(texts, COL_WIDTHS, styles, strict=True):
+            if "\n" not in text and stringWidth(text, FONT, CELL_SIZE) <= width - 2 * PAD:
+                row.append(text)
+            else:
+                para = Paragraph(escape(text).replace("\n", "<br/>"), st)
+                tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
+                row.append([para])
+        if status is not None:
+            background, foreground = STATUS_COLORS[status]
+            table_style.append(("BACKGROUND", (9, number), (9, number), colors.HexColor(background)))
+            table_style.append(("TEXTCOLOR", (9, number), (9, number), colors.HexColor(foreground)))
+        if tallest > 200:
+            # Taller than a good part of the page: it may have to be split across pages, which reportlab can
+            # only do for top-aligned cells.
+            table_style.append(("VALIGN", (0, number), (-1, number), "TOP"))
+        rows.append(row)
+    for r in range(2, len(rows), 2):  # light banding, under the status colours
+        table_style.insert(5, ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f8fa")))
+    table = Table(rows, colWidths=COL_WIDTHS, repeatRows=1, splitInRow=40, hAlign="CENTER")
+    table.setStyle(TableStyle(table_style))
+    story.append(table)
+
+    # -- summary, counts and the signature block, kept together
+    counts = payload.get("counts") or {}
+    count_parts = []
+    for s in Status:
+        n = counts.get(s.value, 0)
+        if n or s in (Status.EXCEEDED, Status.COMPLETED, Status.ON_TRACK, Status.BEHIND, Status.MISSING):
+            count_parts.append(f"{STATUS_LABELS[s]} {_text(n)} 项")
+    unassessed = sum(1 for ind in indicators if ind.get("status") is None)
+    count_line = "状态统计：" + "，".join(count_parts)
+    if unassessed:
+        count_line += f"（另列基础数据 {unassessed} 项，不评价进度）"
+    closing: list[Any] = [
+        Spacer(1, 8),
+        p(f"汇总：{_text(payload.get('summary'))}", body),
+        p(count_line + "。", body),
+        Spacer(1, 14),
+    ]
+    sign_style = style("sign", 10.5, leading=16)
+    line = "_" * 16
+    block = Table(
+        [
+            [p(f"填报人：{line}", sign_style), p(f"审核人：{line}", sign_style), p(f"单位负责人：{line}", sign_style)],
+            [p("盖章：", sign_style), "", p("日期：________年____月____日", sign_style)],
+        ],
+        colWidths=[sum(COL_WIDTHS) / 3] * 3,
+        rowHeights=[26, 62],
+        hAlign="CENTER",
+    )
+    block.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    closing.append(block)
+    closing.append(
+        p(
+            f"本表由填报通根据第 {_text(revision)} 版签名数据生成，电子签名数据以附件 {ATTACHMENT_NAME} "
+            "随本文件报送；扫描右上角二维码可将纸质件与电子件核对。",
+            style("note", 7.5, textColor=colors.HexColor("#555555")),
+        )
+    )
+    story.append(KeepTogether(closing))
+
+    def decorate(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        width, height = doc.pagesize
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        if doc.page > 1:
+            canvas.drawString(doc.leftMargin, height - 20, f"{unit_name} {label} · {_text(catalog.get('name'))}")
+            canvas.drawRightString(width - doc.rightMargin, height - 20, f"报送编号 {submission_id}")
+        canvas.drawString(doc.leftMargin, 16, f"报送编号 {submission_id}")
+        canvas.drawRightString(width - doc.rightMargin, 16, f"填报通 {app_version}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=30,
+        rightMargin=30,
+        topMargin=28,
+        bottomMargin=30,
+        title=f"{unit_name} {label} {_text(catalog.get('name'))}",
+        author=unit_name,
+        subject=f"报送编号 {submission_id}",
+        creator=f"填报通 Tianbao {app_version}",
+        keywords=[submission_id, digest],
+        lang="zh-CN",
+        initialFontName=FONT,
+    )
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_numbered_canvas(demo))
+    return buffer.getvalue()
+
+
+def qr_drawing(text: str, size: float) -> Any:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(text, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.initialFontName = FONT  # a drawing starts in Helvetica, which would be a font not embedded
+    drawing.add(widget)
+    return drawing
+
+
+def _numbered_canvas(demo: bool) -> Callable[..., Any]:
+    """A canvas class that holds pages back until the end, so each can say “第 x 页 共 y 页”.
+
+    Demo data also gets a faint “演示数据” across each page, drawn over the content so no cell hides it.
+    """
+    from reportlab.lib.colors import Color
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 8.5)
+                self.setFillGray(0.2)
+                width = self._pagesize[0]
+                self.drawCentredString(width / 2, 16, f"第 {number} 页 共 {total} 页")
+                if demo:
+                    self.saveState()
+                    self.setFont(FONT, 96)
+                    self.setFillColor(Color(0.8, 0.1, 0.1, alpha=0.07))
+                    self.translate(width / 2, self._pagesize[1] / 2)
+                    self.rotate(20)
+                    self.drawCentredString(0, -30, "演示数据")
+                    self.restoreState()
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+# ---------------------------------------------------------------------------------------------- signing
+
+
+def _pyhanko_signer(key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, chain: list[x509.Certificate]) -> Any:
+    """A pyHanko signer from cryptography objects; the private key stays in memory."""
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    def asn1(c: x509.Certificate) -> Any:
+        return next(load_certs_from_pemder_data(c.public_bytes(serialization.Encoding.DER)))
+
+    der_key = key.private_bytes(  # in memory only, never written
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return signers.SimpleSigner(
+        signing_cert=asn1(cert),
+        signing_key=load_private_key_from_pemder_data(der_key, passphrase=None),
+        cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    envelope_bytes: bytes,
+    key: ec.EllipticCurvePrivateKey,
+    cert: x509.Certificate,
+    chain: list[x509.Certificate],
+    payload: dict[str, Any],
+) -> bytes:
+    """Attach the envelope and sign, in one incremental update."""
+    from pyhanko.pdf_utils import embed
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    data = embed.EmbeddedFileObject.from_file_data(
+        writer,
+        data=envelope_bytes,
+        mime_type=ATTACHMENT_MIME,
+        params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+    )
+    embed.embed_file(
+        writer,
+        embed.FileSpec(
+            file_spec_string=ATTACHMENT_NAME,
+            file_name=ATTACHMENT_NAME,
+            embedded_data=data,
+            description="填报通签名报送数据（机读）",
+        ),
+    )
+    unit = payload.get("unit") or {}
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=f"报送 {payload.get('submission_id')}",
+        name=_text(unit.get("name")) or None,
+    )
+    out = io.BytesIO()
+    signers.PdfSigner(metadata, signer=_pyhanko_signer(key, cert, chain)).sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def write_submission_pdf(
+    envelope: dict[str, Any], path: Path, keys: KeyStore, passphrase: str, app_version: str
+) -> None:
+    """Write the signed submission PDF of ``envelope`` to ``path`` (atomically).
+
+    Raises :class:`~app.submissions.signing.VerificationError` if the envelope itself is not valid,
+    :class:`~app.submissions.signing.SigningError` if this installation's key is not the one that signed it, and
+    :class:`~app.trust.keys.KeysError` for a missing key or a wrong passphrase.
+    """
+    city = keys.city_certificate()
+    payload = verify_envelope(envelope, city)  # never print a submission that would not verify
+    unit_code = _text((payload.get("unit") or {}).get("code"))
+    cert = keys.unit_certificate(unit_code)
+    envelope_cert = x509.load_pem_x509_certificate(str(envelope["certificate"]).encode("ascii"))
+    if cert != envelope_cert:
+        raise SigningError(f"本机单位 {unit_code} 的证书与签名数据中的证书不同，不能为它生成签名 PDF")
+    key = keys.unit_key(unit_code, passphrase)
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+        raise SigningError("本单位的私钥与证书不配对")
+    pages = render_pdf(payload, app_version)
+    signed = sign_pdf(pages, canonical(envelope), key, cert, [city], payload)
+    write_atomic(path, signed)

@@ -1,0 +1,504 @@
+"""The submission Excel file: a printable sheet drawn from the signed payload, with the envelope inside.
+
+Everything on the sheet "报送表" is rendered from the envelope's payload by :func:`render_grid`, so what is shown and
+printed is what was signed. The same function gives the verifier (``app.submissions.verify_xlsx``) the texts every
+cell must hold, so any visible change of a cell is detected on import. The envelope itself travels in the
+``veryHidden`` sheet "tianbao" as its canonical JSON, split into chunks (a cell holds at most 32,767 characters).
+
+Sheet protection and the hidden sheet only deter casual edits; integrity comes from the signature alone. See
+``docs/submission-format.md`` ("In the Excel file").
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.engine.periods import Period
+from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.storage.files import write_atomic
+from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
+
+SHEET = "报送表"
+HIDDEN_SHEET = "tianbao"
+MARKER = "tianbao-envelope-xlsx"
+MARKER_VERSION = "1"
+CHUNK = 30_000
+FONT_NAME = "Microsoft YaHei"
+
+# (header, width in Excel character units, horizontal alignment)
+COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("序号", 5, "center"),
+    ("指标代码", 8, "center"),
+    ("指标", 26, "left"),
+    ("单位", 8, "center"),
+    ("分子", 10, "right"),
+    ("分母", 10, "right"),
+    ("本期值", 9, "right"),
+    ("目标", 9, "right"),
+    ("预期进度值", 11, "right"),
+    ("完成率", 8, "right"),
+    ("状态", 9, "center"),
+    ("情况说明", 38, "left"),
+)
+NCOLS = len(COLUMNS)
+HEADER_ROW = 6
+FIRST_DATA_ROW = HEADER_ROW + 1
+# The longest text a cell shows; the full text is always in the signed payload.
+MAX_CELL_TEXT = 32_000
+
+# (background, text) per status: the program's own colours, as Excel writes them (no “#”).
+STATUS_COLOURS = {s: (bg.lstrip("#").upper(), fg.lstrip("#").upper()) for s, (bg, fg) in STATUS_COLORS.items()}
+
+# Characters XML 1.0 cannot carry (openpyxl refuses them) and the carriage return, which Excel rewrites.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+class PayloadShapeError(ValueError):
+    """A payload whose structure cannot be rendered (not what Tianbao signs)."""
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """The text one cell must show, and what it is (for messages and styling).
+
+    ``kind``: title, meta_strong, meta, demo, version (program version, not signed), header, data, summary, label, fill
+    (a blank to be filled in by hand: neither signed nor checked).
+    """
+
+    text: str
+    what: str
+    kind: str
+    column: int = 0  # table column (1-based) for data cells
+    status: str | None = None
+
+
+@dataclass
+class SheetGrid:
+    """Everything the printable sheet shows, as texts at positions: the single source for writer and verifier."""
+
+    cells: dict[tuple[int, int], GridCell] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, first col, last row, last col
+    heights: dict[int, float] = field(default_factory=dict)
+    last_data_row: int = HEADER_ROW
+    last_row: int = HEADER_ROW
+    header_left: str = ""
+    header_right: str = ""
+    footer: str = "第 &P 页 共 &N 页"
+
+    def put(self, row: int, col: int, cell: GridCell, to_col: int | None = None) -> None:
+        self.cells[(row, col)] = cell
+        if to_col is not None and to_col > col:
+            self.merges.append((row, col, row, to_col))
+
+
+# ---------------------------------------------------------------------------------------------- texts
+
+
+def clean(value: Any) -> str:
+    """The display text of a payload value: what a cell can hold and keeps unchanged through Excel."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNSAFE.sub("\ufffd", text)
+    if len(text) > MAX_CELL_TEXT:
+        text = text[: MAX_CELL_TEXT - 12] + "…（全文见签名数据）"
+    return text
+
+
+def period_label(period: Any) -> str:
+    try:
+        return Period.parse(str(period)).label
+    except ValueError:
+        return clean(period)
+
+
+def signed_at_label(signed_at: Any) -> str:
+    """The signing time in Beijing time: the same text on every machine, whatever its time zone."""
+    shown = beijing_time(str(signed_at))
+    return clean(signed_at) if shown is None else shown
+
+
+def status_label(status: Any) -> str:
+    if status is None:
+        return ""
+    try:
+        return STATUS_LABELS[Status(status)]
+    except ValueError:
+        return clean(status)
+
+
+def _units(text: str) -> float:
+    """Approximate width of ``text`` in Excel character units (a CJK character is about two)."""
+    return sum(1.9 if unicodedata.east_asian_width(ch) in "WF" else 1.05 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide."""
+    usable = max(1.0, width - 1.2)
+    return sum(max(1, math.ceil(_units(part) / usable)) for part in text.split("\n")) if text else 1
+
+
+def _height(lines: int, line: float = 14.0, pad: float = 6.0, least: float = 20.0) -> float:
+    return min(409.0, max(least, lines * line + pad))
+
+
+# Excel rows are at most 409 points high: 28 lines of 14 points. A longer explanation is shown in full in notes
+# under the table, which span the sheet's whole width.
+ROW_LINES = 28
+MAX_NOTE_ROWS = 12
+
+
+def _fitting(text: str, width: float, suffix: str = "") -> int:
+    """How many leading characters of ``text``, followed by ``suffix``, wrap to at most ROW_LINES lines."""
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _lines(text[:mid] + suffix, width) <= ROW_LINES:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _note_chunks(text: str, width: float) -> list[str]:
+    """``text`` cut into pieces that each fit one row ``width`` units wide; the last piece may point to the
+    signed data when even MAX_NOTE_ROWS rows are not enough."""
+    chunks: list[str] = []
+    rest = text
+    while rest:
+        if len(chunks) == MAX_NOTE_ROWS - 1 and _lines(rest, width) > ROW_LINES:
+            tail = "…（全文见签名数据）"
+            chunks.append(rest[: _fitting(rest, width, tail)] + tail)
+            break
+        n = max(1, _fitting(rest, width))
+        chunks.append(rest[:n])
+        rest = rest[n:]
+    return chunks
+
+
+def _field(mapping: Any, key: str) -> Any:
+    if not isinstance(mapping, Mapping):
+        raise PayloadShapeError(f"报送数据缺少“{key}”")
+    return mapping.get(key)
+
+
+def _header_text(text: str) -> str:
+    # "&" starts a code in Excel page headers; a full-width one prints the same.
+    return text.replace("&", "＆")
+
+
+# ---------------------------------------------------------------------------------------------- the grid
+
+
+def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> SheetGrid:
+    """The texts of the printable sheet, rendered only from ``payload``.
+
+    Used by the writer to fill the sheet and by the verifier to know what each cell must show. ``app_version``
+    is not signed: the verifier passes ``None`` and does not check that cell.
+    """
+    if not isinstance(payload, Mapping) or payload.get("format") != PAYLOAD_FORMAT:
+        raise PayloadShapeError("不是填报通的报送数据")
+    catalog = payload.get("catalog")
+    unit = payload.get("unit")
+    signer = payload.get("signer")
+    indicators = payload.get("indicators")
+    counts = payload.get("counts")
+    if not isinstance(indicators, list) or not all(isinstance(i, Mapping) for i in indicators):
+        raise PayloadShapeError("报送数据的指标列表格式不对")
+    if not isinstance(counts, Mapping):
+        raise PayloadShapeError("报送数据的统计格式不对")
+    catalog_name = clean(_field(catalog, "name"))
+    demo = bool(_field(catalog, "demo"))
+    unit_name, unit_code = clean(_field(unit, "name")), clean(_field(unit, "code"))
+    label = period_label(payload.get("period"))
+    submission_id = clean(payload.get("submission_id"))
+    widths = [w for _, w, _ in COLUMNS]
+    total_width = sum(widths)
+
+    grid = SheetGrid()
+    grid.put(1, 1, GridCell(f"{catalog_name}指标完成情况报送表", "标题", "title"), NCOLS)
+    grid.heights[1] = _height(_lines(grid.cells[(1, 1)].text, total_width / 1.6), line=24, least=32)
+    grid.put(
+        2,
+        1,
+        GridCell(
+            f"填报单位：{unit_name}（{unit_code}）　　报告期：{label}　　版次：第 {clean(payload.get('revision'))} 版",
+            "填报单位和报告期",
+            "meta_strong",
+        ),
+        NCOLS - 2,
+    )
+    grid.put(2, NCOLS - 1, GridCell("演示数据" if demo else "", "演示数据标记", "demo"), NCOLS)
+    grid.heights[2] = 22
+    grid.put(
+        3,
+        1,
+        GridCell(
+            f"报送编号：{submission_id}　　签名时间：{signed_at_label(payload.get('signed_at'))}"
+            f"　　签名人：{clean(_field(signer, 'user'))}",
+            "报送编号和签名时间",
+            "meta",
+        ),
+        NCOLS,
+    )
+    grid.put(4, 1, GridCell(f"签名证书指纹：{clean(_field(signer, 'fingerprint'))}", "签名证书指纹", "meta"), 7)
+    grid.put(4, 8, GridCell(f"程序版本：填报通 {app_version}" if app_version else "", "程序版本", "version"), NCOLS)
+    grid.put(5, 1, GridCell(f"数据摘要（SHA-256）：{payload_hash(dict(payload))}", "数据摘要", "meta"), NCOLS)
+    for row in (3, 4, 5):
+        grid.heights[row] = 16
+
+    for col, (header, _, _) in enumerate(COLUMNS, start=1):
+        grid.put(HEADER_ROW, col, GridCell(header, f"表头“{header}”", "header"))
+    grid.heights[HEADER_ROW] = _height(max(_lines(h, w) for h, w, _ in COLUMNS), least=24)
+
+    row = FIRST_DATA_ROW
+    notes: list[tuple[str, str]] = []  # (indicator name, full explanation) shown under the table
+    explanation_width = COLUMNS[-1][1]
+    for number, ind in enumerate(indicators, start=1):
+        name = clean(ind.get("name"))
+        completion = clean(ind.get("completion"))
+        status = ind.get("status")
+        texts = [
+            str(number),
+            clean(ind.get("code")),
+            name,
+            clean(ind.get("unit")),
+            clean(ind.get("numerator")),
+            clean(ind.get("denominator")),
+            clean(ind.get("value")),
+            clean(ind.get("target")),
+            clean(ind.get("expected")),
+            f"{completion}%" if completion else "",
+            status_label(status),
+            clean(ind.get("explanation")),
+        ]
+        short = name if len(name) <= 30 else name[:29] + "…"
+        explanation = texts[-1]
+        if _lines(explanation, explanation_width) > ROW_LINES:
+            notes.append((short, explanation))
+            pointer = f"…（全文见表后附注 {len(notes)}）"
+            texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
+        for col, text in enumerate(texts, start=1):
+            grid.put(
+                row,
+                col,
+                GridCell(
+                    text,
+                    f"{COLUMNS[col - 1][0]}，{short}",
+                    "data",
+                    column=col,
+                    status=str(status) if col == 11 and status is not None else None,
+                ),
+            )
+        grid.heights[row] = _height(max(_lines(t, w) for t, w in zip(texts, widths, strict=True)))
+        row += 1
+    grid.last_data_row = row - 1
+
+    row += 1  # a blank row under the table
+    summary = f"情况汇总：{clean(payload.get('summary'))}"
+    grid.put(row, 1, GridCell(summary, "情况汇总", "summary"), NCOLS)
+    grid.heights[row] = _height(_lines(summary, total_width))
+    row += 1
+    parts = []
+    for status in Status:
+        n = counts.get(status.value)
+        if n:
+            parts.append(f"{STATUS_LABELS[status]} {clean(n)} 项")
+    unassessed = sum(1 for ind in indicators if ind.get("status") is None)
+    line = f"考核指标统计：{'，'.join(parts) if parts else '无'}"
+    if unassessed:
+        line += f"；另有 {unassessed} 项基础数据不考核"
+    grid.put(row, 1, GridCell(line, "考核指标统计", "summary"), NCOLS)
+    grid.heights[row] = _height(_lines(line, total_width))
+    row += 1
+    for n, (short, explanation) in enumerate(notes, start=1):
+        for part, chunk in enumerate(_note_chunks(f"附注 {n}（{short}）情况说明：{explanation}", total_width)):
+            where = f"情况说明附注 {n}，{short}" + (f"，第 {part + 1} 段" if part else "")
+            grid.put(row, 1, GridCell(chunk, where, "summary"), NCOLS)
+            grid.heights[row] = _height(_lines(chunk, total_width))
+            row += 1
+    row += 1
+
+    # The signature block: labels are fixed, the blanks beside them are filled in by hand (or typed before
+    # printing: those cells are left unlocked and are not checked).
+    grid.put(row, 2, GridCell("填报人：", "签名栏", "label"), 3)
+    grid.put(row, 4, GridCell("", "填报人签名", "fill"), 5)
+    grid.put(row, 6, GridCell("审核人：", "签名栏", "label"), 7)
+    grid.put(row, 8, GridCell("", "审核人签名", "fill"), 9)
+    grid.put(row, 10, GridCell("单位负责人：", "签名栏", "label"), 11)
+    grid.put(row, 12, GridCell("", "单位负责人签名", "fill"))
+    grid.heights[row] = 30
+    row += 1
+    grid.put(row, 2, GridCell("日期：", "签名栏", "label"), 3)
+    grid.put(row, 4, GridCell("", "日期", "fill"), 5)
+    grid.put(row, 10, GridCell("（盖章）", "签名栏", "label"), 11)
+    grid.put(row, 12, GridCell("", "盖章处", "fill"))
+    grid.heights[row] = 30
+    grid.last_row = row
+
+    grid.header_left = _header_text(f"{unit_name}（{unit_code}）　{label}")
+    grid.header_right = _header_text(f"报送编号：{submission_id}")
+    return grid
+
+
+# ---------------------------------------------------------------------------------------------- the envelope
+
+
+def envelope_text(envelope: Mapping[str, Any]) -> str:
+    """The canonical JSON of the envelope, as carried in the hidden sheet."""
+    return json.dumps(envelope, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def chunks(text: str, size: int = CHUNK) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def write_submission_xlsx(envelope: dict[str, Any], path: Path, app_version: str) -> None:
+    """Write the submission workbook of ``envelope`` to ``path`` (atomically)."""
+    write_atomic(Path(path), submission_xlsx_bytes(envelope, app_version))
+
+
+def submission_xlsx_bytes(envelope: Mapping[str, Any], app_version: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    if not isinstance(envelope, Mapping) or envelope.get("format") != ENVELOPE_FORMAT:
+        raise ValueError("不是填报通的签名报送数据")
+    payload = envelope.get("payload")
+    if not isinstance(payload, Mapping):
+        raise ValueError("签名报送数据缺少内容")
+    grid = render_grid(payload, app_version)
+
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    underline = Border(bottom=Side(style="thin", color="000000"))
+    fonts = {
+        "title": Font(name=FONT_NAME, size=16, bold=True),
+        "meta_strong": Font(name=FONT_NAME, size=11, bold=True),
+        "demo": Font(name=FONT_NAME, size=11, bold=True, color="B3261E"),
+        "meta": Font(name=FONT_NAME, size=9, color="404040"),
+        "version": Font(name=FONT_NAME, size=9, color="404040"),
+        "header": Font(name=FONT_NAME, size=10, bold=True, color="1F2D3D"),
+        "data": Font(name=FONT_NAME, size=10),
+        "summary": Font(name=FONT_NAME, size=10),
+        "label": Font(name=FONT_NAME, size=11),
+        "fill": Font(name=FONT_NAME, size=11),
+    }
+    header_fill = PatternFill("solid", fgColor="D9E1F2")
+    status_styles = {
+        s.value: (PatternFill("solid", fgColor=bg), Font(name=FONT_NAME, size=10, bold=True, color=fg))
+        for s, (bg, fg) in STATUS_COLOURS.items()
+    }
+    aligns = {
+        "title": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "meta_strong": Alignment(horizontal="left", vertical="center"),
+        "demo": Alignment(horizontal="right", vertical="center"),
+        "meta": Alignment(horizontal="left", vertical="center"),
+        "version": Alignment(horizontal="right", vertical="center"),
+        "header": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "summary": Alignment(horizontal="left", vertical="center", wrap_text=True),
+        "label": Alignment(horizontal="right", vertical="bottom"),
+        "fill": Alignment(horizontal="center", vertical="bottom"),
+    }
+    data_aligns = {
+        col: Alignment(horizontal=align, vertical="center", wrap_text=True)
+        for col, (_, _, align) in enumerate(COLUMNS, start=1)
+    }
+    unlocked = Protection(locked=False)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    merged_tail = {(r, c) for (r1, c1, r2, c2) in grid.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for (r, c), cell in grid.cells.items():
+        target = ws.cell(row=r, column=c)
+        if cell.text:
+            target.value = cell.text
+            target.data_type = "s"  # never a formula, whatever the text begins with
+            if cell.text[0] in "=+-@":
+                target.quotePrefix = True
+        target.number_format = "@"
+        target.font = fonts[cell.kind]
+        if cell.kind == "data":
+            target.alignment = data_aligns[cell.column]
+            target.border = box
+            if cell.status in status_styles:
+                target.fill, target.font = status_styles[cell.status]
+        else:
+            target.alignment = aligns[cell.kind]
+        if cell.kind == "header":
+            target.fill = header_fill
+            target.border = box
+        if cell.kind == "fill":
+            target.protection = unlocked
+    for r1, c1, r2, c2 in grid.merges:
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) not in grid.cells:
+                    ws.cell(row=r, column=c).number_format = "@"
+        first = grid.cells[(r1, c1)]
+        if first.kind == "fill":
+            for c in range(c1, c2 + 1):
+                ws.cell(row=r1, column=c).border = underline
+                ws.cell(row=r1, column=c).protection = unlocked
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+    for (r, c), cell in grid.cells.items():
+        if cell.kind == "fill" and (r, c) not in merged_tail:
+            ws.cell(row=r, column=c).border = underline
+    for row, height in grid.heights.items():
+        ws.row_dimensions[row].height = height
+    for col, (_, width, _) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+    # Printing: A4 landscape, one page wide, the table header on every page.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(NCOLS)}{grid.last_row}"
+    ws.oddHeader.left.text = grid.header_left
+    ws.oddHeader.right.text = grid.header_right
+    ws.oddFooter.center.text = grid.footer
+    ws.sheet_view.showGridLines = False
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+    ws.protection.sheet = True
+
+    # The envelope, in a sheet no one sees.
+    hidden = wb.create_sheet(HIDDEN_SHEET)
+    hidden.sheet_state = "veryHidden"
+    parts = chunks(envelope_text(envelope))
+    for i, part in enumerate(parts, start=1):
+        cell = hidden.cell(row=i, column=1, value=part)
+        cell.data_type = "s"
+    for row, value in enumerate((MARKER, MARKER_VERSION, str(len(parts)), str(sum(map(len, parts)))), start=1):
+        cell = hidden.cell(row=row, column=2, value=value)
+        cell.data_type = "s"
+    hidden.protection.sheet = True
+
+    wb.active = 0
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.properties.title = grid.cells[(1, 1)].text
+    wb.properties.creator = f"填报通 Tianbao {app_version}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

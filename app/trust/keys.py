@@ -1,0 +1,293 @@
+"""Keys and certificates: the city's CA, each unit's key pair, requests, issuing and importing certificates.
+
+ECDSA P-256 throughout. Private keys are only ever written encrypted (PKCS#8 with the passphrase), to files in
+the key folder, never to the database. See ``docs/submission-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from app.storage.files import write_atomic
+
+CITY_CERT = "city-ca.crt.pem"
+CITY_KEY = "city-ca.key.pem"
+CA_YEARS = 10
+UNIT_DAYS = 3 * 366
+MIN_PASSPHRASE = 8
+
+
+class KeysError(ValueError):
+    """A key operation that cannot be done; the message says why in Chinese."""
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the certificate, in groups of four hex digits (to read out over the phone)."""
+    return group(cert.fingerprint(hashes.SHA256()).hex())
+
+
+def key_fingerprint(public_key: ec.EllipticCurvePublicKey) -> str:
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return group(hashlib.sha256(der).hexdigest())
+
+
+def group(hexdigits: str) -> str:
+    return " ".join(hexdigits[i : i + 4] for i in range(0, len(hexdigits), 4)).upper()
+
+
+def unit_code_of(cert: x509.Certificate) -> str | None:
+    """The unit code a unit certificate was issued for (subject serialNumber)."""
+    values = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    return str(values[0].value) if values else None
+
+
+def default_keys_dir(db_path: Path) -> Path:
+    env = os.environ.get("TIANBAO_KEYS")
+    return Path(env) if env else Path(db_path).resolve().parent / "keys"
+
+
+def _encrypt(key: ec.EllipticCurvePrivateKey, passphrase: str) -> bytes:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise KeysError(f"口令至少需要 {MIN_PASSPHRASE} 个字符")
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class KeyStore:
+    """The key folder of one installation."""
+
+    folder: Path
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    # ------------------------------------------------------------------ reading
+
+    def _read_cert(self, name: str, what: str) -> x509.Certificate:
+        path = self.path(name)
+        try:
+            return x509.load_pem_x509_certificate(path.read_bytes())
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到{what}（{path}）") from exc
+        except ValueError as exc:
+            raise KeysError(f"{what}文件 {path} 已损坏") from exc
+
+    def _read_key(self, name: str, passphrase: str, what: str) -> ec.EllipticCurvePrivateKey:
+        path = self.path(name)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode("utf-8"))
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到{what}（{path}）") from exc
+        except (ValueError, TypeError) as exc:
+            raise KeysError(f"口令不正确，或{what}文件 {path} 已损坏") from exc
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise KeysError(f"{what}不是 ECDSA 密钥")
+        return key
+
+    def city_certificate(self) -> x509.Certificate:
+        return self._read_cert(CITY_CERT, "市级 CA 证书")
+
+    def has_city_certificate(self) -> bool:
+        return self.path(CITY_CERT).exists()
+
+    def city_key(self, passphrase: str) -> ec.EllipticCurvePrivateKey:
+        return self._read_key(CITY_KEY, passphrase, "市级 CA 私钥")
+
+    def unit_certificate(self, unit_code: str) -> x509.Certificate:
+        return self._read_cert(f"unit-{unit_code}.crt.pem", f"单位 {unit_code} 的证书")
+
+    def unit_key(self, unit_code: str, passphrase: str) -> ec.EllipticCurvePrivateKey:
+        return self._read_key(f"unit-{unit_code}.key.pem", passphrase, f"单位 {unit_code} 的私钥")
+
+    # ------------------------------------------------------------------ the city
+
+    def city_init(self, issuer: str, passphrase: str) -> x509.Certificate:
+        """Create the city's CA key and self-signed certificate. Refuses to replace an existing CA."""
+        if self.path(CITY_KEY).exists() or self.path(CITY_CERT).exists():
+            raise KeysError(f"{self.folder} 中已有市级 CA；更换 CA 会使已签发的证书全部失效，请先移走旧文件")
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, f"{issuer} 填报通 CA"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, issuer),
+            ]
+        )
+        now = _now()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        write_atomic(self.path(CITY_KEY), _encrypt(key, passphrase), private=True)
+        write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
+        return cert
+
+    def issue(self, csr_path: Path, passphrase: str, days: int = UNIT_DAYS) -> tuple[x509.Certificate, Path]:
+        """Issue a unit certificate for the request at ``csr_path``; written as ``unit-CODE.crt.pem``."""
+        try:
+            csr = x509.load_pem_x509_csr(Path(csr_path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise KeysError(f"{csr_path} 不是有效的证书请求文件") from exc
+        if not csr.is_signature_valid:
+            raise KeysError(f"证书请求 {csr_path} 的签名无效（文件被改动过）")
+        code_attrs = csr.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+        if not code_attrs:
+            raise KeysError(f"证书请求 {csr_path} 中没有单位代码")
+        public_key = csr.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != "secp256r1":
+            raise KeysError("证书请求的密钥不是 ECDSA P-256")
+        ca_cert, ca_key = self.city_certificate(), self.city_key(passphrase)
+        now = _now()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(ca_cert.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        code = code_attrs[0].value
+        code = code.decode("utf-8") if isinstance(code, bytes) else code
+        if not code.replace("-", "").replace("_", "").isalnum():
+            raise KeysError(f"证书请求中的单位代码“{code}”无效")  # it becomes part of a file name
+        out = self.path(f"unit-{code}.crt.pem")
+        write_atomic(out, cert.public_bytes(serialization.Encoding.PEM))
+        return cert, out
+
+    # ------------------------------------------------------------------ a unit
+
+    def request(self, unit_code: str, unit_name: str, passphrase: str) -> tuple[Path, str]:
+        """Make the unit's key pair here and a certificate request for the city; returns (request, fingerprint).
+
+        An existing key is kept (a request can be made again from it) so that no issued certificate is orphaned.
+        """
+        key_path = self.path(f"unit-{unit_code}.key.pem")
+        if key_path.exists():
+            key = self.unit_key(unit_code, passphrase)
+        else:
+            key = ec.generate_private_key(ec.SECP256R1())
+            write_atomic(key_path, _encrypt(key, passphrase), private=True)
+        csr = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(
+                x509.Name(
+                    [
+                        x509.NameAttribute(NameOID.COMMON_NAME, unit_name),
+                        x509.NameAttribute(NameOID.SERIAL_NUMBER, unit_code),
+                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit_name),
+                    ]
+                )
+            )
+            .sign(key, hashes.SHA256())
+        )
+        out = self.path(f"unit-{unit_code}.csr.pem")
+        write_atomic(out, csr.public_bytes(serialization.Encoding.PEM))
+        return out, key_fingerprint(key.public_key())
+
+    def import_certificate(self, cert_path: Path, unit_code: str) -> x509.Certificate:
+        """Take the certificate the city issued: it must be for this unit's own key and from the pinned city CA."""
+        try:
+            cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise KeysError(f"{cert_path} 不是有效的证书文件") from exc
+        if unit_code_of(cert) != unit_code:
+            raise KeysError(f"证书是为单位 {unit_code_of(cert)} 签发的，不是本单位 {unit_code}")
+        own = self.path(f"unit-{unit_code}.key.pem")
+        if not own.exists():
+            raise KeysError(f"本机没有单位 {unit_code} 的私钥；证书只能导入到生成请求的那台电脑上")
+        request = self.path(f"unit-{unit_code}.csr.pem")
+        if request.exists():
+            mine = x509.load_pem_x509_csr(request.read_bytes()).public_key()
+            if key_fingerprint(mine) != key_fingerprint(cert.public_key()):  # type: ignore[arg-type]
+                raise KeysError("证书中的公钥与本单位的密钥不符")
+        check_issued_by(cert, self.city_certificate())
+        write_atomic(self.path(f"unit-{unit_code}.crt.pem"), cert.public_bytes(serialization.Encoding.PEM))
+        return cert
+
+    def pin_city_certificate(self, cert: x509.Certificate) -> bool:
+        """Keep the city's CA certificate on first sight; afterwards it must be the same. Returns True if new."""
+        if self.has_city_certificate():
+            if fingerprint(self.city_certificate()) != fingerprint(cert):
+                raise KeysError(
+                    f"模板的签发证书（指纹 {fingerprint(cert)}）与本机已确认的市级证书"
+                    f"（指纹 {fingerprint(self.city_certificate())}）不同"
+                )
+            return False
+        write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
+        return True
+
+
+def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetime | None = None) -> None:
+    """Raise :class:`KeysError` unless ``cert`` was issued by ``ca`` and is valid at ``at`` (default: now)."""
+    if cert.issuer != ca.subject:
+        raise KeysError("证书不是市级 CA 签发的")
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature) as exc:
+        raise KeysError("证书不是市级 CA 签发的（签名不符）") from exc
+    when = at or _now()
+    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+        raise KeysError(
+            f"证书不在有效期内（{cert.not_valid_before_utc:%Y-%m-%d} 至 {cert.not_valid_after_utc:%Y-%m-%d}）"
+        )
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    if not (usage.digital_signature and usage.content_commitment):
+        raise KeysError("证书不允许用于签名")
