@@ -1,0 +1,96 @@
+"""What every command shares: exit statuses, the usage error, the database, keys, passphrase and period of a
+command line, and JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from app.engine.periods import Period, PeriodError
+from app.storage.db import Database, default_db_path
+from app.trust.keys import KeyStore, default_keys_dir
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input or usage: printed on stderr, exit status 2."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are Chinese and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"参数错误：{message}\n")
+
+
+def add_unit_period(parser: argparse.ArgumentParser) -> None:
+    """The ``--unit`` and ``--period`` every command about one unit's figures takes."""
+    parser.add_argument("--unit", required=True, help="单位代码（市级单位为汇总数）")
+    parser.add_argument("--period", required=True, help="报告期，如 2023Q2 或 2023")
+
+
+def open_db(args: argparse.Namespace) -> Database:
+    """The database of ``--db``, or the default one in the user's data folder."""
+    return Database(db_path(args))
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db is not None else default_db_path()
+
+
+def parse_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def keystore(args: argparse.Namespace) -> KeyStore:
+    return KeyStore(Path(args.keys) if getattr(args, "keys", None) else default_keys_dir(db_path(args)))
+
+
+def passphrase(args: argparse.Namespace, prompt: str, confirm: bool = False) -> str:
+    """The passphrase from --passphrase-file, TIANBAO_PASSPHRASE, or a prompt (never from the command line)."""
+    path: Path | None = getattr(args, "passphrase_file", None)
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise UsageError(f"无法读取口令文件 {path}：{exc.strerror or exc}") from exc
+    env = os.environ.get("TIANBAO_PASSPHRASE")
+    if env:
+        return env
+    if sys.stdin is None or not sys.stdin.isatty():  # None: the windowed Windows program has no console
+        raise UsageError("需要口令：请在终端中运行，或用 --passphrase-file / TIANBAO_PASSPHRASE 提供")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("再输入一次：") != first:
+        raise UsageError("两次输入的口令不一致")
+    return first
+
+
+def unit_name(args: argparse.Namespace, code: str) -> str:
+    """The name of unit ``code`` in the database, or a usage error."""
+    from sqlalchemy import select
+
+    from app.storage.models import Unit
+
+    db = open_db(args)
+    try:
+        with db.session() as session:
+            name = session.scalar(select(Unit.name).where(Unit.code == code))
+    finally:
+        db.close()
+    if name is None:
+        raise UsageError(f"单位代码 {code} 不存在（请先导入模板）")
+    return name
