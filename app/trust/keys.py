@@ -1,54 +1,56 @@
-"""Keys and certificates: the city's CA, each unit's key pair, requests, issuing and importing certificates.
+"""The key folder of one installation: the city's CA, each unit's key pair, requests, issuing and importing
+certificates, and the pinned city certificate.
 
-ECDSA P-256 throughout. Private keys are only ever written encrypted (PKCS#8 with the passphrase), to files in
-the key folder, never to the database. See ``docs/submission-format.md``.
+Private keys are only ever written encrypted (PKCS#8 with the passphrase), to files in the key folder, never to the
+database. See ``docs/submission-format.md``. Building and checking certificates is :mod:`app.trust.certificates`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app.storage.files import write_atomic
+from app.trust.certificates import (
+    CA_YEARS,
+    UNIT_DAYS,
+    KeysError,
+    ca_certificate,
+    check_issued_by,
+    fingerprint,
+    group,
+    issued_certificate,
+    key_fingerprint,
+    signing_usage,
+    unit_code_of,
+    unit_request,
+)
+
+__all__ = [
+    "CA_YEARS",
+    "CITY_CERT",
+    "CITY_KEY",
+    "MIN_PASSPHRASE",
+    "UNIT_DAYS",
+    "KeyStore",
+    "KeysError",
+    "check_issued_by",
+    "default_keys_dir",
+    "fingerprint",
+    "group",
+    "key_fingerprint",
+    "unit_code_of",
+]
 
 CITY_CERT = "city-ca.crt.pem"
 CITY_KEY = "city-ca.key.pem"
-CA_YEARS = 10
-UNIT_DAYS = 3 * 366
 MIN_PASSPHRASE = 8
-
-
-class KeysError(ValueError):
-    """A key operation that cannot be done; the message says why in Chinese."""
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    """SHA-256 of the certificate, in groups of four hex digits (to read out over the phone)."""
-    return group(cert.fingerprint(hashes.SHA256()).hex())
-
-
-def key_fingerprint(public_key: ec.EllipticCurvePublicKey) -> str:
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return group(hashlib.sha256(der).hexdigest())
-
-
-def group(hexdigits: str) -> str:
-    return " ".join(hexdigits[i : i + 4] for i in range(0, len(hexdigits), 4)).upper()
-
-
-def unit_code_of(cert: x509.Certificate) -> str | None:
-    """The unit code a unit certificate was issued for (subject serialNumber)."""
-    values = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    return str(values[0].value) if values else None
 
 
 def default_keys_dir(db_path: Path) -> Path:
@@ -64,10 +66,6 @@ def _encrypt(key: ec.EllipticCurvePrivateKey, passphrase: str) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
     )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -124,39 +122,7 @@ class KeyStore:
         if self.path(CITY_KEY).exists() or self.path(CITY_CERT).exists():
             raise KeysError(f"{self.folder} 中已有市级 CA；更换 CA 会使已签发的证书全部失效，请先移走旧文件")
         key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, f"{issuer} 填报通 CA"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, issuer),
-            ]
-        )
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256())
-        )
+        cert = ca_certificate(key, issuer)
         write_atomic(self.path(CITY_KEY), _encrypt(key, passphrase), private=True)
         write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
         return cert
@@ -176,34 +142,8 @@ class KeyStore:
         if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != "secp256r1":
             raise KeysError("证书请求的密钥不是 ECDSA P-256")
         ca_cert, ca_key = self.city_certificate(), self.city_key(passphrase)
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(csr.subject)
-            .issuer_name(ca_cert.subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256())
-        )
+        builder = issued_certificate(csr.subject, public_key, ca_cert, ca_key, days)
+        cert = builder.add_extension(signing_usage(ca=False), critical=True).sign(ca_key, hashes.SHA256())
         code = code_attrs[0].value
         code = code.decode("utf-8") if isinstance(code, bytes) else code
         if not code.replace("-", "").replace("_", "").isalnum():
@@ -225,19 +165,7 @@ class KeyStore:
         else:
             key = ec.generate_private_key(ec.SECP256R1())
             write_atomic(key_path, _encrypt(key, passphrase), private=True)
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(
-                x509.Name(
-                    [
-                        x509.NameAttribute(NameOID.COMMON_NAME, unit_name),
-                        x509.NameAttribute(NameOID.SERIAL_NUMBER, unit_code),
-                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit_name),
-                    ]
-                )
-            )
-            .sign(key, hashes.SHA256())
-        )
+        csr = unit_request(key, unit_code, unit_name)
         out = self.path(f"unit-{unit_code}.csr.pem")
         write_atomic(out, csr.public_bytes(serialization.Encoding.PEM))
         return out, key_fingerprint(key.public_key())
@@ -273,21 +201,3 @@ class KeyStore:
             return False
         write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
         return True
-
-
-def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetime | None = None) -> None:
-    """Raise :class:`KeysError` unless ``cert`` was issued by ``ca`` and is valid at ``at`` (default: now)."""
-    if cert.issuer != ca.subject:
-        raise KeysError("证书不是市级 CA 签发的")
-    try:
-        cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature) as exc:
-        raise KeysError("证书不是市级 CA 签发的（签名不符）") from exc
-    when = at or _now()
-    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
-        raise KeysError(
-            f"证书不在有效期内（{cert.not_valid_before_utc:%Y-%m-%d} 至 {cert.not_valid_after_utc:%Y-%m-%d}）"
-        )
-    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    if not (usage.digital_signature and usage.content_commitment):
-        raise KeysError("证书不允许用于签名")
