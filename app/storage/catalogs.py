@@ -38,35 +38,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         select(CatalogUnit).where(CatalogUnit.catalog_id == catalog.id).order_by(CatalogUnit.sort_order, CatalogUnit.id)
     )
     units = [UnitSpec(code_of[u.unit_id], u.name, code_of.get(u.parent_unit_id or 0)) for u in listed]
-    indicators = [
-        IndicatorSpec(
-            code=r.code,
-            name=r.name,
-            field=r.field,
-            tier=r.tier,
-            unit=r.unit_label,
-            decimals=r.decimals,
-            kind=r.kind,
-            frequency=r.frequency,
-            accumulation=r.accumulation,
-            direction=r.direction,
-            aggregation=r.aggregation,
-            assessed=r.assessed,
-            formula=r.formula,
-            numerator=Part(r.numerator_name, r.numerator_unit or "", r.numerator_decimals or 0)
-            if r.numerator_name is not None
-            else None,
-            denominator=Part(r.denominator_name, r.denominator_unit or "", r.denominator_decimals or 0)
-            if r.denominator_name is not None
-            else None,
-            scale=r.scale,
-            min_value=r.min_value,
-            max_value=r.max_value,
-            change_threshold=r.change_threshold,
-            description=r.description,
-        )
-        for r in ind_rows
-    ]
+    indicators = [_indicator_spec(r) for r in ind_rows]
     targets = {
         (by_id[t.indicator_id].code, code_of[t.unit_id], t.period): TargetSpec(
             t.target,
@@ -94,4 +66,33 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         indicators=indicators,
         targets=targets,
         rules=rules,
+    )
+
+
+def _indicator_spec(r: Indicator) -> IndicatorSpec:
+    return IndicatorSpec(
+        code=r.code,
+        name=r.name,
+        field=r.field,
+        tier=r.tier,
+        unit=r.unit_label,
+        decimals=r.decimals,
+        kind=r.kind,
+        frequency=r.frequency,
+        accumulation=r.accumulation,
+        direction=r.direction,
+        aggregation=r.aggregation,
+        assessed=r.assessed,
+        formula=r.formula,
+        numerator=Part(r.numerator_name, r.numerator_unit or "", r.numerator_decimals or 0)
+        if r.numerator_name is not None
+        else None,
+        denominator=Part(r.denominator_name, r.denominator_unit or "", r.denominator_decimals or 0)
+        if r.denominator_name is not None
+        else None,
+        scale=r.scale,
+        min_value=r.min_value,
+        max_value=r.max_value,
+        change_threshold=r.change_threshold,
+        description=r.description,
     )

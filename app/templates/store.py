@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.catalog import CatalogSpec, UnitSpec
+from app.engine.catalog import CatalogSpec, IndicatorSpec, UnitSpec
 from app.storage.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
 from app.templates.document import TemplateError, content_hash, read_document
 from app.templates.export import document_from_spec
@@ -59,37 +59,8 @@ def store_spec(
         signature=signature_text,
     )
     session.add(catalog)
-    rows: dict[str, Indicator] = {}
-    for order, ind in enumerate(spec.indicators):
-        row = Indicator(
-            code=ind.code,
-            name=ind.name,
-            field=ind.field,
-            tier=ind.tier,
-            unit_label=ind.unit,
-            decimals=ind.decimals,
-            kind=ind.kind,
-            frequency=ind.frequency,
-            accumulation=ind.accumulation,
-            direction=ind.direction,
-            aggregation=ind.aggregation,
-            assessed=ind.assessed,
-            formula=ind.formula,
-            numerator_name=ind.numerator.name if ind.numerator else None,
-            numerator_unit=ind.numerator.unit if ind.numerator else None,
-            numerator_decimals=ind.numerator.decimals if ind.numerator else None,
-            denominator_name=ind.denominator.name if ind.denominator else None,
-            denominator_unit=ind.denominator.unit if ind.denominator else None,
-            denominator_decimals=ind.denominator.decimals if ind.denominator else None,
-            scale=ind.scale,
-            min_value=ind.min_value,
-            max_value=ind.max_value,
-            change_threshold=ind.change_threshold,
-            description=ind.description,
-            sort_order=order,
-        )
-        catalog.indicators.append(row)
-        rows[ind.code] = row
+    rows = {ind.code: _indicator_row(ind, order) for order, ind in enumerate(spec.indicators)}
+    catalog.indicators.extend(rows.values())
     session.flush()
     for order, listed in enumerate(spec.units):
         session.add(
@@ -129,6 +100,37 @@ def store_spec(
         )
     session.flush()
     return catalog, True
+
+
+def _indicator_row(ind: IndicatorSpec, order: int) -> Indicator:
+    """The database row of one indicator of a template, at its place in the template."""
+    return Indicator(
+        code=ind.code,
+        name=ind.name,
+        field=ind.field,
+        tier=ind.tier,
+        unit_label=ind.unit,
+        decimals=ind.decimals,
+        kind=ind.kind,
+        frequency=ind.frequency,
+        accumulation=ind.accumulation,
+        direction=ind.direction,
+        aggregation=ind.aggregation,
+        assessed=ind.assessed,
+        formula=ind.formula,
+        numerator_name=ind.numerator.name if ind.numerator else None,
+        numerator_unit=ind.numerator.unit if ind.numerator else None,
+        numerator_decimals=ind.numerator.decimals if ind.numerator else None,
+        denominator_name=ind.denominator.name if ind.denominator else None,
+        denominator_unit=ind.denominator.unit if ind.denominator else None,
+        denominator_decimals=ind.denominator.decimals if ind.denominator else None,
+        scale=ind.scale,
+        min_value=ind.min_value,
+        max_value=ind.max_value,
+        change_threshold=ind.change_threshold,
+        description=ind.description,
+        sort_order=order,
+    )
 
 
 def _store_units(session: Session, units: list[UnitSpec]) -> dict[str, Unit]:
