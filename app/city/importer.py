@@ -211,6 +211,33 @@ class _Refused(Exception):
 
 def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str, str]:
     payload = envelope["payload"]
+    catalog, period, unit = _target(session, payload)
+    revision = int(payload["revision"])
+    digest = payload_hash(payload)
+    held = list(
+        session.scalars(
+            select(Submission)
+            .join(Catalog, Catalog.id == Submission.catalog_id)
+            .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
+        )
+    )
+    same = [s for s in held if s.revision == revision]
+    if same:
+        if same[0].payload_hash == digest:
+            return "duplicate", f"第 {revision} 版已导入过，未作更改"
+        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
+    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
+    # session (and the batch it belongs to) untouched.
+    rows = _value_rows(session, catalog, payload["indicators"])
+    _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
+    newer = [s.revision for s in held if s.revision > revision]
+    if newer:
+        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
+    return "accepted", f"已导入第 {revision} 版"
+
+
+def _target(session: Session, payload: dict[str, Any]) -> tuple[Catalog, Period, Unit]:
+    """The template, period and unit a payload is for, as this database holds them; refused when any is not."""
     cat = payload["catalog"]
     catalog = session.scalar(
         select(Catalog).where(
@@ -231,28 +258,21 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
     unit = session.scalar(select(Unit).where(Unit.code == payload["unit"]["code"]))
     if unit is None or unit.parent_id is None:
         raise _Refused("wrong_unit", f"单位 {payload['unit']['code']} 不是本市的报送单位")
-    revision = int(payload["revision"])
-    digest = payload_hash(payload)
-    held = list(
-        session.scalars(
-            select(Submission)
-            .join(Catalog, Catalog.id == Submission.catalog_id)
-            .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
-        )
-    )
-    same = [s for s in held if s.revision == revision]
-    if same:
-        if same[0].payload_hash == digest:
-            return "duplicate", f"第 {revision} 版已导入过，未作更改"
-        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
-    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
-    # session (and the batch it belongs to) untouched.
+    return catalog, period, unit
+
+
+ValueRow = tuple[int, Decimal | None, Decimal | None, Decimal | None, str]
+
+
+def _value_rows(session: Session, catalog: Catalog, indicators: list[dict[str, Any]]) -> list[ValueRow]:
+    """The values to store, one per indicator that has anything (indicator id, value, numerator, denominator,
+    explanation); refused when an indicator is not in the template or a figure is not a number."""
     ids = dict(session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all())
     kinds = dict(
         session.execute(select(Indicator.code, Indicator.kind).where(Indicator.catalog_id == catalog.id)).all()
     )
-    rows: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, str]] = []
-    for item in payload["indicators"]:
+    rows: list[ValueRow] = []
+    for item in indicators:
         code = item["code"]
         if code not in ids:
             raise _Refused("wrong_template", f"报送中的指标 {code} 不在模板中")
@@ -266,6 +286,22 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
         explanation = str(item.get("explanation") or "")
         if value is not None or numerator is not None or denominator is not None or explanation:
             rows.append((ids[code], value, numerator, denominator, explanation))
+    return rows
+
+
+def _add_submission(
+    session: Session,
+    path: Path,
+    envelope: dict[str, Any],
+    catalog: Catalog,
+    period: Period,
+    unit: Unit,
+    digest: str,
+    rows: list[ValueRow],
+) -> None:
+    """The locked revision, its values and the audit entry, added to the session."""
+    payload = envelope["payload"]
+    revision = int(payload["revision"])
     signer = str(payload["signer"].get("user", ""))
     sub = Submission(
         catalog_id=catalog.id,
@@ -303,10 +339,6 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
             detail=f"{path.name}：报送编号 {payload['submission_id']}",
         )
     )
-    newer = [s.revision for s in held if s.revision > revision]
-    if newer:
-        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
-    return "accepted", f"已导入第 {revision} 版"
 
 
 def _number(text: Any) -> Decimal | None:

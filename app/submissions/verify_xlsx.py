@@ -251,8 +251,6 @@ def _row_hidden(sheet: Any, row: int) -> bool:
 
 def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> None:
     """Refuse a printable sheet that shows anything other than what the payload renders to."""
-    from openpyxl.utils import get_column_letter, range_boundaries
-
     foreign = [n for n in names if n.lower().startswith(FOREIGN_PARTS)]
     if foreign:
         raise _altered(f"报送文件被加入了签名数据以外的内容（图片、批注或控件：{foreign[0]}）")
@@ -265,8 +263,13 @@ def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> Non
         grid: SheetGrid = render_grid(payload)
     except (PayloadShapeError, ValueError, TypeError, AttributeError) as exc:
         raise VerificationError("not_tianbao", f"报送数据格式不对：{exc}") from exc
+    _check_cells(sheet, grid)
+    _check_rows_and_columns(sheet, grid)
+    _check_layout(sheet, grid)
 
-    # Every cell: the expected text, as text; nothing anywhere else.
+
+def _check_cells(sheet: Any, grid: SheetGrid) -> None:
+    """Every cell: the expected text, as text; nothing anywhere else."""
     for (row, col), expected in sorted(grid.cells.items()):
         if expected.kind in ("fill", "version"):
             continue
@@ -290,7 +293,11 @@ def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> Non
             where = "表格中" if HEADER_ROW <= row <= grid.last_data_row else ""
             raise _altered(f"单元格 {cell.coordinate} 含有签名数据以外的内容（{where}“{_show(cell.value)}”）")
 
-    # Rows or columns hidden or squeezed so that a figure or an indicator no longer shows.
+
+def _check_rows_and_columns(sheet: Any, grid: SheetGrid) -> None:
+    """Rows or columns hidden or squeezed so that a figure or an indicator no longer shows."""
+    from openpyxl.utils import get_column_letter
+
     if sheet.sheet_format.zeroHeight:
         raise _altered("报送表的行被设为默认隐藏")
     for row in range(1, grid.last_row + 1):
@@ -303,6 +310,12 @@ def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> Non
             continue
         if dim.hidden or (dim.customWidth and dim.width is not None and float(dim.width) < MIN_COLUMN_WIDTH):
             raise _altered(f"报送表第 {get_column_letter(max(low, 1))} 列被隐藏或压扁")
+
+
+def _check_layout(sheet: Any, grid: SheetGrid) -> None:
+    """Conditional formats, merged ranges, print area, page header and footer."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
     if len(sheet.conditional_formatting):
         raise _altered("报送表被加入了条件格式，显示的内容可能与签名数据不同")
     expected_merges = {(r1, c1, r2, c2) for r1, c1, r2, c2 in grid.merges}
