@@ -8,7 +8,6 @@ must hold. Any file, however broken or hostile, gives a :class:`~app.submissions
 from __future__ import annotations
 
 import io
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from app.submissions.payload import parse_json
 from app.submissions.signing import VerificationError, verify_envelope
 from app.trust.keys import KeysError, check_issued_by, unit_code_of
 
@@ -31,7 +31,7 @@ def _unreadable(detail: str = "") -> VerificationError:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_pdf_bytes(path: Path) -> bytes:
     try:
         size = Path(path).stat().st_size
         if size > MAX_PDF_BYTES:
@@ -92,8 +92,12 @@ def _envelope(reader: Any) -> dict[str, Any]:
     if len(data) > MAX_ENVELOPE_BYTES:
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据过大")
     try:
-        envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        envelope = parse_json(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise VerificationError("not_tianbao", "该 PDF 附带的报送数据不是有效的 JSON") from exc
+    except VerificationError as exc:
+        if exc.reason == "malformed":
+            raise
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据不是有效的 JSON") from exc
     if not isinstance(envelope, dict):
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据格式不对")
@@ -104,7 +108,7 @@ def read_envelope_pdf(path: Path) -> dict[str, Any]:
     """The envelope attached to a submission PDF, without checking any signature."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _envelope(_reader(_read_bytes(path)))
+        return _envelope(_reader(read_pdf_bytes(path)))
 
 
 def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
@@ -115,7 +119,15 @@ def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
 
 def verified_envelope_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
     """The envelope of a valid submission PDF (for storing it), or :class:`VerificationError` with the reason."""
-    data = _read_bytes(path)
+    return verified_envelope_pdf_bytes(read_pdf_bytes(path), city_ca)
+
+
+def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
+    """:func:`verified_envelope_pdf` of a file's bytes."""
+    if len(data) > MAX_PDF_BYTES:
+        raise _unreadable("文件过大")
+    if b"%PDF-" not in data[:1024]:
+        raise _unreadable()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours
         return _verify(data, city_ca)

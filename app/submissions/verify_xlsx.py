@@ -11,7 +11,6 @@ Chinese message, never a crash.
 from __future__ import annotations
 
 import io
-import json
 import re
 import warnings
 import zipfile
@@ -35,6 +34,7 @@ from app.submissions.export_xlsx import (
     SheetGrid,
     render_grid,
 )
+from app.submissions.payload import parse_json
 from app.submissions.signing import VerificationError, verify_envelope
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -189,10 +189,7 @@ def _envelope_of(workbook: Any) -> dict[str, Any]:
     text = "".join(pieces)
     if len(text) != int(length):
         raise _altered("文件中的签名数据已损坏或被改动（长度不符）")
-    try:
-        envelope = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise _altered("文件中的签名数据已损坏或被改动（无法解析）") from exc
+    envelope = parse_json(text)
     if not isinstance(envelope, dict):
         raise _altered("文件中的签名数据已损坏或被改动")
     return envelope
@@ -358,7 +355,13 @@ def verify_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
 
 def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
     """The envelope of an authentic, untouched submission workbook (for storing it), else VerificationError."""
-    data = read_bytes(path)
+    return verified_envelope_xlsx_bytes(read_bytes(path), city_ca)
+
+
+def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
+    """:func:`verified_envelope_xlsx` of a file's bytes."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _unreadable(f"文件过大（超过 {MAX_FILE_BYTES // (1024 * 1024)} MB），不是填报通的报送文件")
     names = check_archive(data)
     workbook = _load(data)
     try:
