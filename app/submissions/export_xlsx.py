@@ -11,7 +11,6 @@ Sheet protection and the hidden sheet only deter casual edits; integrity comes f
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -382,153 +381,12 @@ def write_submission_xlsx(envelope: dict[str, Any], path: Path, app_version: str
 
 
 def submission_xlsx_bytes(envelope: Mapping[str, Any], app_version: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.workbook.protection import WorkbookProtection
+    """The workbook of ``envelope``: always the same bytes for the same envelope and program version."""
+    from app.submissions.xlsx_parts import render_parts, zip_parts
 
     if not isinstance(envelope, Mapping) or envelope.get("format") != ENVELOPE_FORMAT:
         raise ValueError("不是填报通的签名报送数据")
     payload = envelope.get("payload")
     if not isinstance(payload, Mapping):
         raise ValueError("签名报送数据缺少内容")
-    grid = render_grid(payload, app_version)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    _fill_cells(ws, grid, _Styles())
-    _set_up_printing(ws, grid)
-    _add_hidden_sheet(wb, envelope)
-    wb.active = 0
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.properties.title = grid.cells[(1, 1)].text
-    wb.properties.creator = f"填报通 Tianbao {app_version}"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-class _Styles:
-    """The fonts, fills, borders and alignments of the printable sheet, per kind of cell."""
-
-    def __init__(self) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-
-        thin = Side(style="thin", color="808080")
-        self.box = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.underline = Border(bottom=Side(style="thin", color="000000"))
-        self.fonts = {
-            "title": Font(name=FONT_NAME, size=16, bold=True),
-            "meta_strong": Font(name=FONT_NAME, size=11, bold=True),
-            "demo": Font(name=FONT_NAME, size=11, bold=True, color="B3261E"),
-            "meta": Font(name=FONT_NAME, size=9, color="404040"),
-            "version": Font(name=FONT_NAME, size=9, color="404040"),
-            "header": Font(name=FONT_NAME, size=10, bold=True, color="1F2D3D"),
-            "data": Font(name=FONT_NAME, size=10),
-            "summary": Font(name=FONT_NAME, size=10),
-            "label": Font(name=FONT_NAME, size=11),
-            "fill": Font(name=FONT_NAME, size=11),
-        }
-        self.header_fill = PatternFill("solid", fgColor="D9E1F2")
-        self.status = {
-            s.value: (PatternFill("solid", fgColor=bg), Font(name=FONT_NAME, size=10, bold=True, color=fg))
-            for s, (bg, fg) in STATUS_COLOURS.items()
-        }
-        self.aligns = {
-            "title": Alignment(horizontal="center", vertical="center", wrap_text=True),
-            "meta_strong": Alignment(horizontal="left", vertical="center"),
-            "demo": Alignment(horizontal="right", vertical="center"),
-            "meta": Alignment(horizontal="left", vertical="center"),
-            "version": Alignment(horizontal="right", vertical="center"),
-            "header": Alignment(horizontal="center", vertical="center", wrap_text=True),
-            "summary": Alignment(horizontal="left", vertical="center", wrap_text=True),
-            "label": Alignment(horizontal="right", vertical="bottom"),
-            "fill": Alignment(horizontal="center", vertical="bottom"),
-        }
-        self.data_aligns = {
-            col: Alignment(horizontal=align, vertical="center", wrap_text=True)
-            for col, (_, _, align) in enumerate(COLUMNS, start=1)
-        }
-        self.unlocked = Protection(locked=False)
-
-
-def _fill_cells(ws: Any, grid: SheetGrid, styles: _Styles) -> None:
-    """Every cell of ``grid`` as a text cell in its style, the merged ranges, row heights and column widths."""
-    from openpyxl.utils import get_column_letter
-
-    merged_tail = {(r, c) for (r1, c1, r2, c2) in grid.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-    for (r, c), cell in grid.cells.items():
-        target = ws.cell(row=r, column=c)
-        if cell.text:
-            target.value = cell.text
-            target.data_type = "s"  # never a formula, whatever the text begins with
-            if cell.text[0] in "=+-@":
-                target.quotePrefix = True
-        target.number_format = "@"
-        target.font = styles.fonts[cell.kind]
-        if cell.kind == "data":
-            target.alignment = styles.data_aligns[cell.column]
-            target.border = styles.box
-            if cell.status in styles.status:
-                target.fill, target.font = styles.status[cell.status]
-        else:
-            target.alignment = styles.aligns[cell.kind]
-        if cell.kind == "header":
-            target.fill = styles.header_fill
-            target.border = styles.box
-        if cell.kind == "fill":
-            target.protection = styles.unlocked
-    for r1, c1, r2, c2 in grid.merges:
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) not in grid.cells:
-                    ws.cell(row=r, column=c).number_format = "@"
-        first = grid.cells[(r1, c1)]
-        if first.kind == "fill":
-            for c in range(c1, c2 + 1):
-                ws.cell(row=r1, column=c).border = styles.underline
-                ws.cell(row=r1, column=c).protection = styles.unlocked
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-    for (r, c), cell in grid.cells.items():
-        if cell.kind == "fill" and (r, c) not in merged_tail:
-            ws.cell(row=r, column=c).border = styles.underline
-    for row, height in grid.heights.items():
-        ws.row_dimensions[row].height = height
-    for col, (_, width, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-
-
-def _set_up_printing(ws: Any, grid: SheetGrid) -> None:
-    """A4 landscape, one page wide, the table header on every page; the sheet protected."""
-    from openpyxl.utils import get_column_letter
-
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(NCOLS)}{grid.last_row}"
-    ws.oddHeader.left.text = grid.header_left
-    ws.oddHeader.right.text = grid.header_right
-    ws.oddFooter.center.text = grid.footer
-    ws.sheet_view.showGridLines = False
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
-    ws.protection.sheet = True
-
-
-def _add_hidden_sheet(wb: Any, envelope: Mapping[str, Any]) -> None:
-    """The envelope, in a sheet no one sees."""
-    hidden = wb.create_sheet(HIDDEN_SHEET)
-    hidden.sheet_state = "veryHidden"
-    parts = chunks(envelope_text(envelope))
-    for i, part in enumerate(parts, start=1):
-        cell = hidden.cell(row=i, column=1, value=part)
-        cell.data_type = "s"
-    for row, value in enumerate((MARKER, MARKER_VERSION, str(len(parts)), str(sum(map(len, parts)))), start=1):
-        cell = hidden.cell(row=row, column=2, value=value)
-        cell.data_type = "s"
-    hidden.protection.sheet = True
+    return zip_parts(render_parts(envelope, app_version))
