@@ -124,6 +124,7 @@ def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
         keywords=[submission_id, payload_hash(payload)],
         lang="zh-CN",
         initialFontName=FONT,
+        invariant=True,  # no time or random document id: the verifier draws the same pages and compares them
     )
     demo = bool(catalog.get("demo"))
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_numbered_canvas(demo))
