@@ -234,7 +234,8 @@ class TimelinessSummary:
             parts.append(f"逾期 {self.late} 个")
         if self.missing:
             parts.append(f"未报 {self.missing} 个")
-        return "，".join(parts) + f"，按时报送率 {rate}%。"
+        later = f"；另有 {self.not_due} 个尚未报送，未到截止日" if self.not_due else ""
+        return "，".join(parts) + f"，按时报送率 {rate}%{later}。"
 
 
 def summarize_timeliness(items: Iterable[Punctuality]) -> TimelinessSummary:

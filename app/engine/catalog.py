@@ -132,7 +132,7 @@ class CatalogSpec:
     indicators: list[IndicatorSpec]
     targets: dict[tuple[str, str, str], TargetSpec]
     rules: list[RuleSpec]
-    cap_pacing: CapPacing = field(default_factory=CapPacing)
+    cap_pacing: CapPacing | None = None  # None: the template leaves the defaults
     calendar: dict[str, Window] = field(default_factory=dict)
     _baselines: dict[str, dict[str, Decimal | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False

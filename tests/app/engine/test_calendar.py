@@ -115,7 +115,10 @@ def test_on_time_rate_counts_only_units_whose_submission_was_due() -> None:
     ]
     summary = summarize_timeliness(items)
     assert (summary.expected, summary.on_time_rate) == (4, Decimal("50.0"))
-    assert summary.sentence == "应报 4 个单位，按时 2 个，逾期 1 个，未报 1 个，按时报送率 50.0%。"
+    assert (
+        summary.sentence
+        == "应报 4 个单位，按时 2 个，逾期 1 个，未报 1 个，按时报送率 50.0%；另有 1 个尚未报送，未到截止日。"
+    )
     assert summarize_timeliness([Punctuality(Timeliness.NOT_DUE)]).on_time_rate is None
 
 
