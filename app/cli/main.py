@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli import checks, city, keys, submission, templates, values
+from app.cli import calendar, checks, city, keys, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError
 from app.storage.db import DatabaseError
 from app.trust.keys import KeysError
 
 # The order of the commands in --help.
-COMMAND_MODULES = (templates, values, checks, keys, submission, city)
+COMMAND_MODULES = (templates, values, checks, keys, submission, city, calendar)
 
 
 def build_parser() -> argparse.ArgumentParser:

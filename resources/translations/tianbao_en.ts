@@ -1631,81 +1631,86 @@ Status: %4</translation>
     </message>
     <message>
         <location filename="../../ui/texts.py" line="18"/>
+        <source>预警</source>
+        <translation>Ahead of pace</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="19"/>
         <source>超标</source>
         <translation>Over cap</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="25"/>
+        <location filename="../../ui/texts.py" line="26"/>
         <source>总体指标</source>
         <translation>Headline</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="26"/>
+        <location filename="../../ui/texts.py" line="27"/>
         <source>绿色生产</source>
         <translation>Green production</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="27"/>
+        <location filename="../../ui/texts.py" line="28"/>
         <source>绿色消费</source>
         <translation>Green consumption</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="28"/>
+        <location filename="../../ui/texts.py" line="29"/>
         <source>绿色生活</source>
         <translation>Green living</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="29"/>
+        <location filename="../../ui/texts.py" line="30"/>
         <source>绿色文明</source>
         <translation>Green civility</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="30"/>
+        <location filename="../../ui/texts.py" line="31"/>
         <source>能耗双控</source>
         <translation>Energy control</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="31"/>
+        <location filename="../../ui/texts.py" line="32"/>
         <source>项目支撑</source>
         <translation>Key projects</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="32"/>
+        <location filename="../../ui/texts.py" line="33"/>
         <source>基础数据</source>
         <translation>Input data</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="40"/>
+        <location filename="../../ui/texts.py" line="41"/>
         <source>全年</source>
         <translation>Year</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="42"/>
+        <location filename="../../ui/texts.py" line="43"/>
         <source>第一季度</source>
         <translation>Q1</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="43"/>
+        <location filename="../../ui/texts.py" line="44"/>
         <source>第二季度</source>
         <translation>Q2</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="44"/>
+        <location filename="../../ui/texts.py" line="45"/>
         <source>第三季度</source>
         <translation>Q3</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="45"/>
+        <location filename="../../ui/texts.py" line="46"/>
         <source>第四季度</source>
         <translation>Q4</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="51"/>
+        <location filename="../../ui/texts.py" line="52"/>
         <source>%1年度</source>
         <translation>%1 (year)</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="52"/>
+        <location filename="../../ui/texts.py" line="53"/>
         <source>%1年%2</source>
         <translation>%1 %2</translation>
     </message>
