@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.engine.progress import Status
 from app.submissions.payload import check_payload, parse_json, schema
 from app.submissions.signing import VerificationError
 
@@ -47,7 +48,7 @@ def genuine() -> dict[str, Any]:
                 "explanation": "说明",
             }
         ],
-        "counts": {k: 0 for k in ("exceeded", "completed", "on_track", "behind", "missing", "within_cap", "over_cap")},
+        "counts": {s.value: 0 for s in Status},
         "summary": "1项需关注",
     }
     return payload
