@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -15,7 +14,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QScrollArea,
     QToolBar,
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult
 from app.storage.db import Database
@@ -33,6 +30,7 @@ from ui.check_panel import CheckPanel
 from ui.form_model import Col, FormModel
 from ui.form_view import FormView
 from ui.history_panel import HistoryPanel
+from ui.menus import build_menus
 from ui.progress_chart import ProgressChart
 from ui.summary_bar import SummaryBar
 from ui.texts import period_label, quarter_label
@@ -40,18 +38,6 @@ from ui.texts import period_label, quarter_label
 log = logging.getLogger(__name__)
 
 ROLE_DISTRICT, ROLE_CITY = "district", "city"
-
-
-def _open_import(window: MainWindow) -> None:
-    from ui.import_dialog import open_import
-
-    open_import(window)
-
-
-def _open_matrix(window: MainWindow) -> None:
-    from ui.matrix_view import open_matrix
-
-    open_matrix(window)
 
 
 class MainWindow(QMainWindow):
@@ -106,7 +92,8 @@ class MainWindow(QMainWindow):
         self.year_box = QComboBox()
         self.period_box = QComboBox()
         self._build_toolbar()
-        self._build_menus()
+        self.city_menu = build_menus(self)
+        self._show_city_menu()
         self.statusBar().showMessage(self.tr("就绪"))
 
         self._fill_selectors()
@@ -148,63 +135,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.redo_action)
         self.addToolBar(bar)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
-        import_template = QAction(self.tr("导入指标模板…"), self)
-        import_template.triggered.connect(self.import_template)
-        file_menu.addAction(import_template)
-        from ui import values_actions
-
-        self._add_action(file_menu, self.tr("导出数值表（Excel / CSV）…"), values_actions.export_values)
-        self._add_action(file_menu, self.tr("导入数值（CSV / Excel）…"), values_actions.import_values)
-        file_menu.addSeparator()
-        quit_action = QAction(self.tr("退出"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        report_menu = self.menuBar().addMenu(self.tr("报送(&R)"))
-        from ui import city_actions
-        from ui import submission_actions as actions
-
-        for text, handler in (
-            (self.tr("签名并锁定…"), actions.sign_current),
-            (self.tr("导出已签名的 Excel 和 PDF…"), actions.export_signed),
-            (self.tr("打印预览…"), actions.print_signed),
-            (self.tr("核验报送文件…"), actions.verify_files),
-            (self.tr("版本对比…"), city_actions.compare_revisions),
-            (self.tr("导入市级退回通知…"), city_actions.import_return_notice),
-            (self.tr("密钥与证书…"), actions.open_keys),
-        ):
-            self._add_action(report_menu, text, handler)
-        # The city officer's side: shown in the 市级汇总 role.
-        self.city_menu = self.menuBar().addMenu(self.tr("汇总(&C)"))
-        for text, handler in (
-            (self.tr("导入区县报送文件…"), _open_import),
-            (self.tr("完成情况矩阵…"), _open_matrix),
-            (self.tr("退回当前单位的报送…"), city_actions.return_current),
-            (self.tr("导出全市汇总报告…"), city_actions.city_report),
-        ):
-            self._add_action(self.city_menu, text, handler)
-        self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
-        edit_menu = self.menuBar().addMenu(self.tr("编辑(&E)"))
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        view_menu = self.menuBar().addMenu(self.tr("视图(&V)"))
-        for dock in (self.check_dock, self.history_dock, self.chart_dock):
-            view_menu.addAction(dock.toggleViewAction())
-        settings_menu = self.menuBar().addMenu(self.tr("设置(&S)"))
-        prefs = QAction(self.tr("语言和角色…"), self)
-        prefs.triggered.connect(self.open_settings)
-        settings_menu.addAction(prefs)
-        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于填报通"), self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
-
-    def _add_action(self, menu: QMenu, text: str, handler: Callable[[MainWindow], object]) -> None:
-        action = QAction(text, self)
-        action.triggered.connect(lambda _checked=False, h=handler: h(self))
-        menu.addAction(action)
+    def panel_toggles(self) -> list[QAction]:
+        return [dock.toggleViewAction() for dock in (self.check_dock, self.history_dock, self.chart_dock)]
 
     # ------------------------------------------------------------------ files dropped on the window
 
@@ -399,29 +331,30 @@ class MainWindow(QMainWindow):
         message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
         self.show_message(message.replace("%1", f"{done.name} {done.year}"))
 
+    def _show_city_menu(self) -> None:
+        self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
+
     def reload_form(self) -> None:
         """Open the current form again from the database (after signing, importing …)."""
         if self.form is not None:
             self.open_form(self.form.unit.code, self.form.period)
+
+    def refresh_form(self) -> None:
+        """Show the open form's figures again after they changed outside the grid; its undo history is dropped."""
+        if self.form is None or self.model is None:
+            return
+        self.undo_stack.clear()  # the change is one audited step outside the undo history
+        self.model.refresh(self.form.reload())
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.db, self.settings, self)
         if dialog.exec():
-            self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
+            self._show_city_menu()
             self._fill_units()
             self._selection_changed()
             self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("关于填报通"),
-            self.tr("填报通 Tianbao %1\n指标离线填报、自查与汇总。\n数据库：%2")
-            .replace("%1", __version__)
-            .replace("%2", str(self.db.path)),
-        )
 
     # ------------------------------------------------------------------ layout memory
 
