@@ -162,7 +162,8 @@ def first_run(db: Database, settings: QSettings, smoke: bool) -> bool:
 
 
 def save_screenshot(app: QApplication, window: QWidget, path: Path) -> None:
-    # A fixed size, so pictures for the documentation do not depend on the last session's window.
+    # A fixed size, so pictures for the documentation depend neither on the last session's window nor on the screen.
+    window.showNormal()
     window.resize(1600, 900)
     app.processEvents()
     window.grab().save(str(path))

@@ -27,6 +27,7 @@ from app.trust.keys import KeysError
 from ui.keys_dialog import ask_passphrase
 from ui.submission_actions import keystore
 from ui.window_api import WindowApi
+from ui.window_fit import resize_within_screen
 
 
 def return_current(host: WindowApi) -> None:
@@ -136,7 +137,7 @@ class DiffDialog(QDialog):
     def __init__(self, title: str, changes: list[Difference], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(820, 420)
+        resize_within_screen(self, 820, 420)
         names = {
             "value": self.tr("本期值"),
             "numerator": self.tr("分子"),

@@ -46,6 +46,7 @@ from app.trust.keys import KeyStore, default_keys_dir
 from ui.tasks import PROGRESS_DELAY_MS, Job, Progress, Task, TaskRunner
 from ui.texts import period_label
 from ui.window_api import WindowApi, task_runner
+from ui.window_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class ImportDialog(QDialog):
         self.results: list[FileResult] = []
         self.setWindowTitle(self.tr("导入区县报送文件"))
         self.setAcceptDrops(True)
-        self.resize(1000, 520)
+        resize_within_screen(self, 1000, 520)
 
         self.pick_files = QPushButton(self.tr("选择文件…"))
         self.pick_files.clicked.connect(self.choose_files)

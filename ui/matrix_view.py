@@ -44,6 +44,7 @@ from app.storage.db import Database
 from ui import style
 from ui.texts import field_label, period_label, status_label
 from ui.window_api import WindowApi
+from ui.window_fit import resize_within_screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -388,7 +389,7 @@ class ContributionDialog(QDialog):
         self.figure = matrix.city_figure(code)
         ind = self.figure.indicator
         self.setWindowTitle(self.tr("全市数构成：%1").replace("%1", ind.name))
-        self.resize(720, 520)
+        resize_within_screen(self, 720, 520)
         heading = QLabel(
             self.tr("%1（%2，%3）· %4")
             .replace("%1", ind.name)
@@ -498,7 +499,7 @@ class MatrixDialog(QDialog):
         self.matrix = completeness(db, period, unit)
         self.contribution: ContributionDialog | None = None
         self.setWindowTitle(self.tr("完成情况矩阵"))
-        self.resize(1400, 700)
+        resize_within_screen(self, 1400, 700)
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size:12pt;font-weight:bold;")
