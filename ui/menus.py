@@ -62,6 +62,12 @@ def _open_matrix(host: WindowApi) -> None:
     open_matrix(host)
 
 
+def _open_user_guide(host: WindowApi) -> None:
+    from ui.user_guide import open_user_guide
+
+    open_user_guide(host)
+
+
 def about(host: WindowApi) -> None:
     QMessageBox.about(
         host.window(),
@@ -135,5 +141,7 @@ def build_menus(host: MenuHost) -> QMenu:
     settings_menu = bar.addMenu(translate("MainWindow", "设置(&S)"))
     _add(settings_menu, host, translate("MainWindow", "语言和角色…"), lambda _host: host.open_settings())
     help_menu = bar.addMenu(translate("MainWindow", "帮助(&H)"))
+    guide = _add(help_menu, host, translate("MainWindow", "用户手册"), _open_user_guide)
+    guide.setShortcut(QKeySequence.StandardKey.HelpContents)
     _add(help_menu, host, translate("MainWindow", "关于填报通"), about)
     return city_menu

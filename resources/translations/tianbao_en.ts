@@ -590,6 +590,14 @@ Correct it and sign again.</translation>
     </message>
 </context>
 <context>
+    <name>GuideWindow</name>
+    <message>
+        <location filename="../../ui/user_guide.py" line="28"/>
+        <source>填报通 用户手册</source>
+        <translation>Tianbao user guide</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
         <location filename="../../ui/history_panel.py" line="43"/>
@@ -1114,123 +1122,128 @@ Public key fingerprint (tell the city by phone): %2</translation>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="88"/>
+        <location filename="../../ui/menus.py" line="94"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="89"/>
+        <location filename="../../ui/menus.py" line="95"/>
         <source>导入指标模板…</source>
         <translation>Import indicator template…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="90"/>
+        <location filename="../../ui/menus.py" line="96"/>
         <source>导出数值表（Excel / CSV）…</source>
         <translation>Export a values sheet (Excel / CSV)…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="91"/>
+        <location filename="../../ui/menus.py" line="97"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="93"/>
+        <location filename="../../ui/menus.py" line="99"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="98"/>
+        <location filename="../../ui/menus.py" line="104"/>
         <source>报送(&amp;R)</source>
         <translation>&amp;Report</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="100"/>
+        <location filename="../../ui/menus.py" line="106"/>
         <source>签名并锁定…</source>
         <translation>Sign and lock…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="101"/>
+        <location filename="../../ui/menus.py" line="107"/>
         <source>导出已签名的 Excel 和 PDF…</source>
         <translation>Export the signed Excel and PDF…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="102"/>
+        <location filename="../../ui/menus.py" line="108"/>
         <source>打印预览…</source>
         <translation>Print preview…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="103"/>
+        <location filename="../../ui/menus.py" line="109"/>
         <source>核验报送文件…</source>
         <translation>Verify submission files…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="104"/>
+        <location filename="../../ui/menus.py" line="110"/>
         <source>版本对比…</source>
         <translation>Compare revisions…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="105"/>
+        <location filename="../../ui/menus.py" line="111"/>
         <source>导入市级退回通知…</source>
         <translation>Import the city&apos;s return notice…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="106"/>
+        <location filename="../../ui/menus.py" line="112"/>
         <source>密钥与证书…</source>
         <translation>Keys and certificates…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="112"/>
+        <location filename="../../ui/menus.py" line="118"/>
         <source>汇总(&amp;C)</source>
         <translation>&amp;City</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="114"/>
+        <location filename="../../ui/menus.py" line="120"/>
         <source>导入区县报送文件…</source>
         <translation>Import district submissions…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="115"/>
+        <location filename="../../ui/menus.py" line="121"/>
         <source>完成情况矩阵…</source>
         <translation>Completeness matrix…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="116"/>
+        <location filename="../../ui/menus.py" line="122"/>
         <source>退回当前单位的报送…</source>
         <translation>Return this unit&apos;s submission…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="117"/>
+        <location filename="../../ui/menus.py" line="123"/>
         <source>导出全市汇总报告…</source>
         <translation>Export the city report…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="129"/>
+        <location filename="../../ui/menus.py" line="135"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="132"/>
+        <location filename="../../ui/menus.py" line="138"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="135"/>
+        <location filename="../../ui/menus.py" line="141"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="136"/>
+        <location filename="../../ui/menus.py" line="142"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="137"/>
+        <location filename="../../ui/menus.py" line="143"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="68"/>
-        <location filename="../../ui/menus.py" line="138"/>
+        <location filename="../../ui/menus.py" line="144"/>
+        <source>用户手册</source>
+        <translation>User guide</translation>
+    </message>
+    <message>
+        <location filename="../../ui/menus.py" line="74"/>
+        <location filename="../../ui/menus.py" line="146"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
@@ -1307,7 +1320,7 @@ Public key fingerprint (tell the city by phone): %2</translation>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="69"/>
+        <location filename="../../ui/menus.py" line="75"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
@@ -1712,6 +1725,23 @@ Status: %4</translation>
         <location filename="../../ui/texts.py" line="52"/>
         <source>%1年%2</source>
         <translation>%1 %2</translation>
+    </message>
+</context>
+<context>
+    <name>UserGuide</name>
+    <message>
+        <location filename="../../ui/user_guide.py" line="96"/>
+        <source>用户手册</source>
+        <translation>User guide</translation>
+    </message>
+    <message>
+        <location filename="../../ui/user_guide.py" line="97"/>
+        <source>找不到用户手册文件：
+%1
+请重新安装填报通。</source>
+        <translation>The user guide file was not found:
+%1
+Please reinstall Tianbao.</translation>
     </message>
 </context>
 <context>
