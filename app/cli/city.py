@@ -9,7 +9,6 @@ from typing import Any
 
 from app.cli.common import UsageError, add_unit_period, keystore, open_db, parse_period, passphrase
 from app.cli.submission import write_files
-from app.engine.periods import Period
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -94,6 +93,7 @@ def _return(args: argparse.Namespace) -> int:
     from app.city.extensions import ExtensionError, import_extension
     from app.city.notices import notice_format
     from app.city.returns import ReturnError, import_notice, return_submission
+    from app.engine.periods import Period
 
     keys = keystore(args)
     db = open_db(args)

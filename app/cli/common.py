@@ -9,11 +9,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from app.engine.periods import Period, PeriodError
-from app.storage.db import Database, default_db_path
-from app.trust.keys import KeyStore, default_keys_dir
+if TYPE_CHECKING:
+    from app.engine.periods import Period
+    from app.storage.db import Database
+    from app.trust.keys import KeyStore
+
+# What a command needs (the database, keys, the engine) is imported when it runs: every command registers itself
+# at start, and a light one must not pay for what the others use.
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -38,14 +42,20 @@ def add_unit_period(parser: argparse.ArgumentParser) -> None:
 
 def open_db(args: argparse.Namespace) -> Database:
     """The database of ``--db``, or the default one in the user's data folder."""
+    from app.storage.db import Database
+
     return Database(db_path(args))
 
 
 def db_path(args: argparse.Namespace) -> Path:
+    from app.storage.db import default_db_path
+
     return Path(args.db) if args.db is not None else default_db_path()
 
 
 def parse_period(text: str) -> Period:
+    from app.engine.periods import Period, PeriodError
+
     try:
         return Period.parse(text)
     except PeriodError as exc:
@@ -57,6 +67,8 @@ def print_json(data: dict[str, Any]) -> None:
 
 
 def keystore(args: argparse.Namespace) -> KeyStore:
+    from app.trust.keys import KeyStore, default_keys_dir
+
     return KeyStore(Path(args.keys) if getattr(args, "keys", None) else default_keys_dir(db_path(args)))
 
 

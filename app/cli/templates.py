@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_OK, UsageError, keystore, open_db, passphrase
-from app.storage.db import Database, default_db_path
+from app.cli.common import EXIT_OK, UsageError, db_path, keystore, open_db, passphrase
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -36,6 +35,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from app.demo import create_demo
+    from app.storage.db import default_db_path
 
     path = args.db if args.db is not None else default_db_path()
     if path.exists() and not args.force:
@@ -74,6 +74,7 @@ def _real_catalogs(path: Path) -> list[str]:
     """Names of the non-demo templates held in the database at ``path``."""
     from sqlalchemy import select
 
+    from app.storage.db import Database
     from app.storage.models import Catalog
 
     db = Database(path)
@@ -85,20 +86,10 @@ def _real_catalogs(path: Path) -> list[str]:
 
 
 def _units(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from app.storage.lookups import units
 
-    from app.storage.models import Unit
-
-    db = open_db(args)
-    try:
-        with db.session() as session:
-            rows = list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
-            names = {u.id: u.code for u in rows}
-            for u in rows:
-                parent = names.get(u.parent_id) if u.parent_id else None
-                print(f"{u.code}\t{u.name}\t{'上级 ' + parent if parent else '（市级）'}")
-    finally:
-        db.close()
+    for u in units(db_path(args)):
+        print(f"{u.code}\t{u.name}\t{'上级 ' + u.parent_code if u.parent_code else '（市级）'}")
     return EXIT_OK
 
 

@@ -10,11 +10,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+# SQLAlchemy is imported where a database is opened, not with this module: a command that only reads a little
+# (``units``) or needs no database at all (``verify``) starts without it (``read_connection``).
 
 APP_NAME = "Tianbao"
 # The newest migration; checked against the scripts by a test. Knowing it here lets an up-to-date
@@ -53,12 +56,16 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(f"sqlite:///{path}", future=True)
     event.listen(engine, "connect", _on_connect)
     return engine
 
 
 def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
         if not exists:
@@ -68,6 +75,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _has_tables(engine: Engine) -> bool:
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1")).first() is not None
 
@@ -100,6 +109,8 @@ class Database:
     """An open database file with its migrated schema."""
 
     def __init__(self, path: Path | str) -> None:
+        from sqlalchemy.orm import sessionmaker
+
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,11 +140,33 @@ class Database:
             yield session
 
     def integrity_check(self) -> str:
+        from sqlalchemy import text
+
         with self.engine.connect() as conn:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar())
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def read_connection(path: Path) -> sqlite3.Connection | None:
+    """A read-only SQLite connection to an existing, up-to-date database, without loading SQLAlchemy; ``None``
+    when the file is missing, not this program's or of an older schema (or cannot be opened so) — then open it
+    with :class:`Database`, which creates, migrates or refuses it with the right message."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        row = None
+    if row is None or row[0] != SCHEMA_HEAD:
+        conn.close()
+        return None
+    return conn
 
 
 def open_database(path: Path | str | None = None) -> Database:
