@@ -83,6 +83,8 @@ class Catalog(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    # The signed template document as imported (JSON), when its city signature was checked; added by 0005.
+    signed_document: Mapped[str | None] = mapped_column(Text)
 
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="catalog", order_by="Indicator.sort_order", cascade="all, delete-orphan"
