@@ -159,6 +159,7 @@ def test_a_unit_reads_its_status_and_the_notices_the_city_gives(served: Served, 
         assert notice == accepted and notice.reason == "数据已核对"
         assert client.status("520102", me)["periods"][0]["state"] == "accepted"
         assert client.notices("520102", me, since=fresh[-1]["sequence"]) == []
+        assert client.notices("520102", me, since=10**17) == []
 
 
 def test_a_return_reaches_the_unit_as_a_notice(served: Served, files: Files) -> None:
