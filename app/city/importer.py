@@ -225,8 +225,10 @@ def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None)
 
     try:
         ca = x509.load_pem_x509_certificate(ca_pem)
-        envelope = verified_envelope(Path(path), ca, None if trusted is None else trusted.at)
-        if trusted is not None:
+        if trusted is None:
+            envelope = verified_envelope(Path(path), ca)
+        else:
+            envelope = verified_envelope(Path(path), ca, trusted.at)
             check_trusted_time(envelope.get("payload"), trusted)
         return (True, envelope)
     except VerificationError as exc:
