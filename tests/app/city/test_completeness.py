@@ -256,9 +256,13 @@ def test_the_matrix_workbook_holds_every_figure_with_its_status_colour(demo: Dat
     assert "2023年第二季度" in sheet["A1"].value and "演示数据" in sheet["A1"].value
     assert sheet["A2"].value == SEED_SENTENCE
     assert "填报通 9.9.9" in sheet["A3"].value
-    header_row, first_row = 6, 8
+    # The demo's calendar dates 2023Q2: row 8 holds each unit's timeliness, under its submission state.
+    header_row, timeliness_row, first_row = 6, 8, 9
     units = [sheet.cell(row=header_row, column=FIRST_UNIT_COLUMN + j).value for j in range(len(matrix.rows))]
     assert units == [r.name for r in matrix.rows] and units[0] == "贵阳市"
+    judged = [sheet.cell(row=timeliness_row, column=FIRST_UNIT_COLUMN + j).value for j in range(len(matrix.rows))]
+    assert judged[1:] == [matrix.timeliness[r.code].label for r in matrix.unit_rows]
+    assert judged[1:].count("按时") == 6 and judged[0] == "按时报送率 100.0%"
     codes = [sheet.cell(row=first_row + i, column=1).value for i in range(len(matrix.indicators))]
     assert codes == [ind.code for ind in matrix.indicators]
     for i, ind in enumerate(matrix.indicators):
@@ -274,7 +278,7 @@ def test_the_matrix_workbook_holds_every_figure_with_its_status_colour(demo: Dat
                 assert cell.fill.fgColor.rgb == "FF" + STATUS_COLORS[status][0].lstrip("#").upper()
     # Printing: A4 landscape, one page wide, titles repeated.
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.print_title_rows == "$6:$7"
+    assert sheet.print_title_rows == "$6:$8"
 
 
 def test_a_unit_that_sent_nothing_is_marked_in_the_workbook(fresh_demo: Database, tmp_path: Path) -> None:
