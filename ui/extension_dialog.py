@@ -66,7 +66,7 @@ class ExtensionDialog(QDialog):
         super().__init__(parent)
         period = window.period
         self.setWindowTitle(self.tr("延期 / 重新开放"))
-        resize_within_screen(self, 520, 380)
+        resize_within_screen(self, 560, 340)
         today = beijing_date(reference_time(spec))
         closed = deadline_state(window, reference_time(spec)).state is Deadline.CLOSED
         heading = QLabel(
