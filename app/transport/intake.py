@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -121,7 +122,7 @@ class IntakeService:
             return UploadRefused(
                 409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）"
             )
-        result = store_envelope(session, envelope, source)
+        result = store_envelope(session, Path(source), envelope)
         if result.status == "conflict":
             return UploadRefused(409, "conflict", result.message)
         if not result.ok:
