@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -29,7 +30,7 @@ from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit,
 from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
-from app.submissions.verify import verdict_data, verify_submission
+from app.submissions.verify import TrustedTime, verdict_data, verify_submission
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
@@ -50,6 +51,8 @@ LABELS = {
     "malformed": "报送数据不合规",
     "not_tianbao": "不是报送文件",
     "unreadable": "无法读取",
+    "receipt_mismatch": "回执与文件不符",
+    "receipt_invalid": "回执无效",
     "cancelled": "已取消",
 }
 STORED = frozenset({"accepted", "superseded", "duplicate"})
@@ -109,12 +112,40 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def verified_envelope(path: Path, city_ca: Any) -> dict[str, Any]:
-    """The envelope of a valid submission file, else :class:`VerificationError` with the reason."""
-    verdict = verify_submission(Path(path), city_ca)
+def verified_envelope(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
+    """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with ``trusted``
+    (the city's receipt for the file) the unit certificate is judged at the receipt's time."""
+    verdict = verify_submission(Path(path), city_ca, trusted=trusted)
     if verdict.envelope is None:
         raise VerificationError(verdict.reason or "unreadable", verdict.message)
     return verdict.envelope
+
+
+def verified_upload(data: bytes, suffix: str, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
+    """The envelope of an uploaded submission file (its bytes, ``.xlsx`` or ``.pdf``), verified exactly as
+    :func:`import_submissions` verifies a file; :class:`VerificationError` with the same reasons otherwise.
+
+    The one place the intake service's uploads are verified.
+    """
+    if suffix not in SUFFIXES:
+        raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+    verdict = verify_submission(data, city_ca, name=f"upload{suffix}", at=at)
+    if verdict.envelope is None:
+        raise VerificationError(verdict.reason or "unreadable", verdict.message)
+    return verdict.envelope
+
+
+def upload_envelope(data: bytes, suffix: str) -> dict[str, Any]:
+    """The envelope a submission file's bytes carry, not verified (what a sender knows it is sending)."""
+    if suffix == ".xlsx":
+        from app.submissions.verify_xlsx import read_envelope_xlsx_bytes
+
+        return read_envelope_xlsx_bytes(data)
+    if suffix == ".pdf":
+        from app.submissions.verify_pdf import read_envelope_pdf_bytes
+
+        return read_envelope_pdf_bytes(data)
+    raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
 
 
 # Files stored per commit: each commit is a durable write (synchronous=FULL), which is a large part of a file's
@@ -129,11 +160,13 @@ def import_submissions(
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    receipts: dict[Path, TrustedTime] | None = None,
 ) -> list[FileResult]:
     """Verify and store each submission file; one result per file, in order.
 
     Verification (most of the cost) runs in ``workers`` processes side by side — by default one per CPU for
     more than a handful of files; storing stays in this process, one file after another, in file order.
+    A file with a city receipt in ``receipts`` has its unit certificate judged at the receipt's time.
     Results are final once this returns: everything stored is committed by then.
     """
     files = collect_files(paths)
@@ -143,6 +176,7 @@ def import_submissions(
     results: list[FileResult] = []
     with contextlib.ExitStack() as stack:
         paths_text = [str(p) for p in files]
+        times = [(receipts or {}).get(p) for p in files]
         verdicts: Iterator[Verdict]
         if count > 1 and len(files) >= PARALLEL_FROM:
             # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
@@ -150,9 +184,9 @@ def import_submissions(
             # Cancelling drops the verifications not yet started instead of waiting for all of them.
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             # Workers verify ahead while this process stores, in file order.
-            verdicts = iter(pool.map(verdict_data, paths_text, [ca_pem] * len(files), chunksize=4))
+            verdicts = iter(pool.map(verdict_data, paths_text, [ca_pem] * len(files), times, chunksize=4))
         else:
-            verdicts = (_verify_worker(p, ca_pem) for p in paths_text)
+            verdicts = (_verify_worker(p, ca_pem, t) for p, t in zip(paths_text, times, strict=True))
         batch = _Batch(stack.enter_context(db.session()))
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
@@ -174,12 +208,13 @@ Verdict = tuple[Any, ...]
 PARALLEL_FROM = 40
 
 
-def _verify_worker(path: str, ca_pem: bytes) -> Verdict:
+def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None) -> Verdict:
     """Verify one file (in a worker process, or here); never raises."""
     from cryptography import x509
 
     try:
-        return (True, verified_envelope(Path(path), x509.load_pem_x509_certificate(ca_pem)))
+        ca = x509.load_pem_x509_certificate(ca_pem)
+        return (True, verified_envelope(Path(path), ca, trusted))
     except VerificationError as exc:
         return (False, exc.reason, str(exc))
     except Exception as exc:  # one file's failure is that file's refusal; the run goes on

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_OK, UsageError, db_path, keystore, open_db, passphrase
+from app.cli.common import EXIT_OK, UsageError, db_location, keystore, open_db, passphrase
+from app.storage.db import Database, default_db_path, is_url
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -35,8 +36,9 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from app.demo import create_demo
-    from app.storage.db import default_db_path
 
+    if args.db is not None and is_url(args.db):
+        raise UsageError("演示数据库只能建在数据库文件中，不能建在数据库服务器上")
     path = args.db if args.db is not None else default_db_path()
     if path.exists() and not args.force:
         real = _real_catalogs(path)
@@ -74,7 +76,6 @@ def _real_catalogs(path: Path) -> list[str]:
     """Names of the non-demo templates held in the database at ``path``."""
     from sqlalchemy import select
 
-    from app.storage.db import Database
     from app.storage.models import Catalog
 
     db = Database(path)
@@ -88,7 +89,7 @@ def _real_catalogs(path: Path) -> list[str]:
 def _units(args: argparse.Namespace) -> int:
     from app.storage.lookups import units
 
-    for u in units(db_path(args)):
+    for u in units(db_location(args)):
         print(f"{u.code}\t{u.name}\t{'上级 ' + u.parent_code if u.parent_code else '（市级）'}")
     return EXIT_OK
 
@@ -142,8 +143,11 @@ def _template_export(args: argparse.Namespace) -> int:
             catalog = None if year is None else catalog_for_year(session, year)
             if catalog is None:
                 raise UsageError("没有可导出的模板" + (f"（{year} 年度）" if year else ""))
-            signature = json.loads(catalog.signature) if catalog.signature else None
-            doc = document_from_spec(load_spec(session, catalog), signature)
+            if catalog.signed_document is not None:
+                doc = json.loads(catalog.signed_document)  # as the city signed it, so the signature still holds
+            else:
+                signature = json.loads(catalog.signature) if catalog.signature else None
+                doc = document_from_spec(load_spec(session, catalog), signature)
     finally:
         db.close()
     try:

@@ -4,12 +4,16 @@
 an intake service calls for every upload: it never raises and never prints. A refusal carries a stable reason
 code and a Chinese message; an unexpected error inside a checker is that file's refusal (``unreadable``), with
 the traceback in the log only.
+
+A file accompanied by the city's receipt for it is judged at the receipt's time (:class:`TrustedTime`): the unit
+certificate must have been valid when the city received the submission, not now.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,27 @@ class Verdict:
         return payload
 
 
+@dataclass(frozen=True)
+class TrustedTime:
+    """The time a city receipt says a submission was received, with what the receipt names (to match the file)."""
+
+    at: datetime
+    submission_id: str
+    payload_hash: str
+
+
+def check_trusted_time(payload: Any, trusted: TrustedTime) -> None:
+    """Refuse a receipt that is not the one of this payload (another submission, or other content)."""
+    from app.submissions.signing import VerificationError, payload_hash
+
+    payload = payload if isinstance(payload, dict) else {}
+    if payload.get("submission_id") != trusted.submission_id or payload_hash(payload) != trusted.payload_hash:
+        raise VerificationError(
+            "receipt_mismatch",
+            f"所附回执属于报送 {trusted.submission_id}，与此文件（{payload.get('submission_id')}）的内容不符",
+        )
+
+
 def refused(reason: str, message: str, kind: str | None = None) -> Verdict:
     return Verdict(False, reason, message, None, kind)
 
@@ -60,10 +85,17 @@ def kind_of(data: bytes, name: str = "") -> str | None:
     return None
 
 
-def verify_submission(source: bytes | Path, city_ca: Any, name: str = "") -> Verdict:
+def verify_submission(
+    source: bytes | Path,
+    city_ca: Any,
+    name: str = "",
+    trusted: TrustedTime | None = None,
+    at: datetime | None = None,
+) -> Verdict:
     """Verify one submission file completely: container, envelope signature, payload schema, and that what the
     file shows is exactly what its payload renders to. ``source`` is the file's bytes (an upload, with ``name``
-    if it has one) or a path."""
+    if it has one) or a path. With ``trusted`` (a receipt for the file) the certificate is judged at its time and
+    the receipt must name this very submission; else it is judged at ``at`` (default: now)."""
     from app.submissions.signing import VerificationError
 
     kind: str | None = None
@@ -80,7 +112,9 @@ def verify_submission(source: bytes | Path, city_ca: Any, name: str = "") -> Ver
             kind = kind_of(data, name)
             if kind is None:
                 return refused("not_tianbao", "不是报送文件（只接受 .xlsx 和 .pdf）")
-        envelope = _check(data, kind, city_ca)
+        envelope = _check(data, kind, city_ca, at if trusted is None else trusted.at)
+        if trusted is not None:
+            check_trusted_time(envelope.get("payload"), trusted)
     except VerificationError as exc:
         return refused(exc.reason, str(exc), kind)
     except Exception as exc:  # a checker's own failure on a hostile file is that file's refusal, nothing more
@@ -92,13 +126,13 @@ def verify_submission(source: bytes | Path, city_ca: Any, name: str = "") -> Ver
     )
 
 
-def verdict_data(path: str, city_ca_pem: bytes) -> tuple[Any, ...]:
+def verdict_data(path: str, city_ca_pem: bytes, trusted: TrustedTime | None = None) -> tuple[Any, ...]:
     """:func:`verify_submission` of the file at ``path`` as plain data that crosses process boundaries:
     ``(True, envelope)`` or ``(False, reason, message)``. What the city import's worker processes run: they load
     the verifier and nothing else (no database, no ORM)."""
     from cryptography import x509
 
-    verdict = verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem))
+    verdict = verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem), trusted=trusted)
     if verdict.envelope is not None:
         return (True, verdict.envelope)
     return (False, verdict.reason or "unreadable", verdict.message)
@@ -114,19 +148,19 @@ def _read(path: Path, kind: str) -> bytes:
     return read_pdf_bytes(path)
 
 
-def _check(data: bytes, kind: str, city_ca: Any) -> dict[str, Any]:
+def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> dict[str, Any]:
     if kind == XLSX:
         from app.submissions.verify_xlsx import verified_envelope_xlsx_bytes
 
-        return verified_envelope_xlsx_bytes(data, city_ca)
+        return verified_envelope_xlsx_bytes(data, city_ca, at)
     from app.submissions.verify_pdf import verified_envelope_pdf_bytes
 
-    return verified_envelope_pdf_bytes(data, city_ca)
+    return verified_envelope_pdf_bytes(data, city_ca, at)
 
 
-def verify_file(path: Path, city_ca: Any) -> dict[str, Any]:
-    """One file's verification result, as ``verify --json`` prints it."""
-    verdict = verify_submission(Path(path), city_ca)
+def verify_file(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
+    """One file's verification result, as ``verify --json`` prints it; judged at ``trusted.at`` when given."""
+    verdict = verify_submission(Path(path), city_ca, trusted=trusted)
     if not verdict.valid:
         return {"file": str(path), "valid": False, "reason": verdict.reason, "message": verdict.message}
     payload = verdict.payload
@@ -139,4 +173,5 @@ def verify_file(path: Path, city_ca: Any) -> dict[str, Any]:
         "period": payload["period"],
         "revision": payload["revision"],
         "signed_at": payload["signed_at"],
+        **({} if trusted is None else {"judged_at": trusted.at.isoformat()}),
     }

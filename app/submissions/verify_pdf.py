@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,24 +110,32 @@ def _envelope(reader: Any) -> dict[str, Any]:
 
 def read_envelope_pdf(path: Path) -> dict[str, Any]:
     """The envelope attached to a submission PDF, without checking any signature."""
+    return read_envelope_pdf_bytes(read_pdf_bytes(path))
+
+
+def read_envelope_pdf_bytes(data: bytes) -> dict[str, Any]:
+    """The envelope attached to a submission PDF's bytes, without checking any signature."""
+    if len(data) > MAX_PDF_BYTES or b"%PDF-" not in data[:1024]:
+        raise _unreadable()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _envelope(_reader(read_pdf_bytes(path)))
+        return _envelope(_reader(data))
 
 
-def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verify_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The payload of a valid submission PDF, or :class:`VerificationError` with the reason."""
-    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca)["payload"]
+    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca, at)["payload"]
     return payload
 
 
-def verified_envelope_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verified_envelope_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of a valid submission PDF (for storing it), or :class:`VerificationError` with the reason."""
-    return verified_envelope_pdf_bytes(read_pdf_bytes(path), city_ca)
+    return verified_envelope_pdf_bytes(read_pdf_bytes(path), city_ca, at)
 
 
-def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
-    """:func:`verified_envelope_pdf` of a file's bytes."""
+def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+    """:func:`verified_envelope_pdf` of a file's bytes; the signing certificate judged at ``at`` (default: now),
+    the time of the city's receipt for it."""
     if len(data) > MAX_PDF_BYTES:
         raise _unreadable("文件过大")
     if b"%PDF-" not in data[:1024]:
@@ -134,7 +143,7 @@ def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate) -> dict[
     _check_bounds(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours
-        return _verify(data, city_ca)
+        return _verify(data, city_ca, at)
 
 
 _XREF_ENTRY = re.compile(rb"[0-9]{10} [0-9]{5} [nf]")
@@ -155,7 +164,7 @@ def _check_bounds(data: bytes) -> None:
         raise _unreadable("含有压缩对象流，不是填报通的报送文件")
 
 
-def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
+def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -176,7 +185,7 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     try:
         status = validate_pdf_signature(
             embedded,
-            ValidationContext(trust_roots=[ca], allow_fetching=False),
+            ValidationContext(trust_roots=[ca], allow_fetching=False, moment=at),
             skip_diff=True,  # only a signature over the entire file is accepted, so there is no diff to judge
         )
     except Exception as exc:
@@ -198,12 +207,12 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     except Exception as exc:
         raise VerificationError("signature_invalid", "PDF 签名证书已损坏") from exc
     try:
-        check_issued_by(signer, city_ca)
+        check_issued_by(signer, city_ca, at)
     except KeysError as exc:
         raise VerificationError("unknown_certificate", f"PDF 签名证书无效：{exc}") from exc
     if not status.trusted:
         raise VerificationError("unknown_certificate", "PDF 签名证书不是本市 CA 签发的，或已失效")
-    payload = verify_envelope(envelope, city_ca)
+    payload = verify_envelope(envelope, city_ca, at)
     envelope_cert = x509.load_pem_x509_certificate(str(envelope["certificate"]).encode("ascii"))
     if signer != envelope_cert:
         raise VerificationError(

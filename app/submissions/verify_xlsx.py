@@ -14,6 +14,7 @@ entity tricks, odd member names, broken archives) are refused as ``unreadable``,
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,12 @@ def _envelope_of(book: Workbook) -> dict[str, Any]:
 
 def read_envelope_xlsx(path: Path) -> dict[str, Any]:
     """The envelope carried in a submission workbook, not yet verified (the printable sheet must be readable)."""
-    book = Workbook(read_bytes(path))
+    return read_envelope_xlsx_bytes(read_bytes(path))
+
+
+def read_envelope_xlsx_bytes(data: bytes) -> dict[str, Any]:
+    """The envelope carried in a workbook's bytes, not yet verified (the printable sheet must be readable)."""
+    book = Workbook(data)
     envelope = _envelope_of(book)
     book.cells(SHEET)
     return envelope
@@ -230,22 +236,23 @@ def check_layout(book: Workbook, envelope: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------------- all of it
 
 
-def verify_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verify_xlsx(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The signed payload of a submission workbook that is authentic and untouched, else VerificationError."""
-    payload: dict[str, Any] = verified_envelope_xlsx(path, city_ca)["payload"]
+    payload: dict[str, Any] = verified_envelope_xlsx(path, city_ca, at)["payload"]
     return payload
 
 
-def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of an authentic, untouched submission workbook (for storing it), else VerificationError."""
-    return verified_envelope_xlsx_bytes(read_bytes(path), city_ca)
+    return verified_envelope_xlsx_bytes(read_bytes(path), city_ca, at)
 
 
-def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
-    """:func:`verified_envelope_xlsx` of a file's bytes."""
+def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+    """:func:`verified_envelope_xlsx` of a file's bytes; the unit certificate judged at ``at`` (default: now), the
+    time of the city's receipt for it."""
     book = Workbook(data)
     envelope = _envelope_of(book)
-    payload = verify_envelope(envelope, city_ca)
+    payload = verify_envelope(envelope, city_ca, at)
     if not _same_parts(book, envelope):
         check_cells(book, payload)  # a changed cell is named first: the clearest reason
         check_layout(book, envelope)
