@@ -84,6 +84,8 @@ EDGES: list[Any] = [
     {},
     {"C12": 1},
     {"c": True},
+    {"9x": 1},  # a name the contributors' propertyNames refuse
+    {"C12": 1, "exceeded": 0, "completed": 0, "on_track": 0},
 ]
 KEYS = ["code", "name", "value", "status", "kind", "decimals", "report", "extra", "contributors", "kind2"]
 
