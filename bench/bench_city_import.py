@@ -8,8 +8,8 @@ Generation (timed and printed, not part of the measured figure): the demo databa
 each round changes one explanation ("修订 n"), which opens the next revision after the locked one, then signs and
 locks it. Every tenth file is the signed PDF, the others the submission workbook, so both kinds are verified.
 Generating takes a minute or more, so the files (with the districts' database and keys) are kept in a cache folder
-named after the number of files, the program version and the demo template (``--cache``; ``--fresh`` makes them
-again). Files made by a program that writes other bytes would be refused by the import: the outcomes say so.
+named after the number of files, the program version, the demo template and the schema (``--cache``; ``--fresh``
+makes them again). Files made by a program that writes other bytes would be refused by the import: the outcomes say so.
 
 The city (measured): a fresh city database; the demo template signed by the city and imported; then
 ``import_submissions`` over the folder of files, with a progress callback that stamps the time of each file (the
@@ -142,11 +142,14 @@ def generate(tmp: Path, n: int) -> tuple[Any, Path, Any]:
 
 
 def cache_folder(n: int) -> Path:
-    """The default cache of generated files: one per number of files, program version and demo template."""
+    """The default cache of generated files: one per number of files, program version, demo template and database
+    schema (the districts' database is kept with the files)."""
     from app import __version__
     from app.demo import TEMPLATE
+    from app.storage.db import MIGRATIONS_DIR
 
-    digest = hashlib.sha256(TEMPLATE.read_bytes()).hexdigest()[:12]
+    schema = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
+    digest = hashlib.sha256(TEMPLATE.read_bytes() + repr(schema).encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"tianbao-bench-city-import-{n}-{__version__}-{digest}"
 
 
