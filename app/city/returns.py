@@ -117,6 +117,11 @@ def read_notice(path: Path, keys: KeyStore) -> Notice:
         raw = path.read_bytes()
     except OSError as exc:
         raise ReturnError(f"无法读取 {path}：{exc.strerror or exc}") from exc
+    return notice_from_bytes(raw, keys, str(path))
+
+
+def notice_from_bytes(raw: bytes, keys: KeyStore, path: str) -> Notice:
+    """A notice file's content (``path`` names it in messages), checked as :func:`read_notice` checks a file."""
     if len(raw) > MAX_NOTICE_BYTES:
         raise ReturnError(f"{path} 不是退回通知（文件过大）")
     try:
@@ -152,7 +157,11 @@ def read_notice(path: Path, keys: KeyStore) -> Notice:
 
 def import_notice(db: Database, keys: KeyStore, path: Path) -> Notice:
     """(District) Mark the returned revision as returned, with the city's reason."""
-    notice = read_notice(path, keys)
+    return apply_notice(db, read_notice(path, keys))
+
+
+def apply_notice(db: Database, notice: Notice) -> Notice:
+    """(District) Mark the revision a checked notice names as returned, with the city's reason."""
     with db.transaction() as session:
         sub = _find(session, notice.unit, Period.parse(notice.period), notice.revision, None)
         if sub.status == "returned":

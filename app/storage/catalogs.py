@@ -66,6 +66,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         indicators=indicators,
         targets=targets,
         rules=rules,
+        intake_url=catalog.intake_url,
     )
 
 
