@@ -119,6 +119,8 @@ class CatalogSpec:
     indicators: list[IndicatorSpec]
     targets: dict[tuple[str, str, str], TargetSpec]
     rules: list[RuleSpec]
+    # The city's intake service the districts upload to; None: submissions travel as files only.
+    intake_url: str | None = None
     _baselines: dict[str, dict[str, Decimal | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -63,6 +63,8 @@ def document_from_spec(spec: CatalogSpec, signature: Any = None) -> dict[str, An
     }
     if spec.description:
         catalog["description"] = spec.description
+    if spec.intake_url:
+        catalog["intake_url"] = spec.intake_url
     return {
         "format": FORMAT,
         "format_version": 1,

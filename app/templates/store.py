@@ -57,6 +57,7 @@ def store_spec(
         description=spec.description,
         content_hash=digest,
         signature=signature_text,
+        intake_url=spec.intake_url,
     )
     session.add(catalog)
     rows = {ind.code: _indicator_row(ind, order) for order, ind in enumerate(spec.indicators)}
