@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from app.storage.db import Database
 from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value
 from app.storage.store import LOCKED
 from app.submissions.signing import VerificationError, payload_hash
+from app.submissions.verify import TrustedTime, check_trusted_time
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
@@ -45,6 +47,8 @@ LABELS = {
     "wrong_unit": "单位不在本市",
     "not_tianbao": "不是报送文件",
     "unreadable": "无法读取",
+    "receipt_mismatch": "回执与文件不符",
+    "receipt_invalid": "回执无效",
     "cancelled": "已取消",
 }
 STORED = frozenset({"accepted", "superseded", "duplicate"})
@@ -104,17 +108,55 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def verified_envelope(path: Path, city_ca: Any) -> dict[str, Any]:
+def verified_envelope(path: Path, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
+    """The envelope of a valid submission file; the unit certificate judged at ``at`` (default: now)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from app.submissions.verify_xlsx import verified_envelope_xlsx
 
-        return verified_envelope_xlsx(path, city_ca)
+        return verified_envelope_xlsx(path, city_ca, at)
     if suffix == ".pdf":
         from app.submissions.verify_pdf import verified_envelope_pdf
 
-        return verified_envelope_pdf(path, city_ca)
+        return verified_envelope_pdf(path, city_ca, at)
     raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+
+
+def verified_upload(data: bytes, suffix: str, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
+    """The envelope of an uploaded submission file (its bytes, ``.xlsx`` or ``.pdf``), verified exactly as
+    :func:`import_submissions` verifies a file; :class:`VerificationError` with the same reasons otherwise.
+
+    The one place the intake service's uploads are verified.
+    """
+    if suffix == ".xlsx":
+        from app.submissions.verify_xlsx import verified_envelope_xlsx_data
+
+        return verified_envelope_xlsx_data(data, city_ca, at)
+    if suffix == ".pdf":
+        from app.submissions.verify_pdf import verified_envelope_pdf_data
+
+        return verified_envelope_pdf_data(data, city_ca, at)
+    raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+
+
+def upload_envelope(data: bytes, suffix: str) -> dict[str, Any]:
+    """The envelope a submission file's bytes carry, not verified (what a sender knows it is sending)."""
+    if suffix == ".xlsx":
+        from app.submissions.verify_xlsx import read_envelope_xlsx_data
+
+        return read_envelope_xlsx_data(data)
+    if suffix == ".pdf":
+        from app.submissions.verify_pdf import read_envelope_pdf_data
+
+        return read_envelope_pdf_data(data)
+    raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+
+
+def store_envelope(session: Session, envelope: dict[str, Any], source: str) -> FileResult:
+    """Store a verified envelope in the caller's session, exactly as an imported file's (``source`` names it in
+    the audit log): accepted, superseded, duplicate, or refused with the import's reason; a refusal adds nothing.
+    """
+    return _store_verdict(session, Path(source), (True, envelope))
 
 
 # Files stored per commit: each commit is a durable write (synchronous=FULL), which is a large part of a file's
@@ -129,11 +171,13 @@ def import_submissions(
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    receipts: dict[Path, TrustedTime] | None = None,
 ) -> list[FileResult]:
     """Verify and store each submission file; one result per file, in order.
 
     Verification (most of the cost) runs in ``workers`` processes side by side — by default one per CPU for
     more than a handful of files; storing stays in this process, one file after another, in file order.
+    A file with a city receipt in ``receipts`` has its unit certificate judged at the receipt's time.
     Results are final once this returns: everything stored is committed by then.
     """
     files = collect_files(paths)
@@ -143,6 +187,7 @@ def import_submissions(
     results: list[FileResult] = []
     with contextlib.ExitStack() as stack:
         paths_text = [str(p) for p in files]
+        times = [(receipts or {}).get(p) for p in files]
         verdicts: Iterator[Verdict]
         if count > 1 and len(files) >= PARALLEL_FROM:
             # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
@@ -150,9 +195,9 @@ def import_submissions(
             # Cancelling drops the verifications not yet started instead of waiting for all of them.
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             # Workers verify ahead while this process stores, in file order.
-            verdicts = iter(pool.map(_verify_worker, paths_text, [ca_pem] * len(files), chunksize=4))
+            verdicts = iter(pool.map(_verify_worker, paths_text, [ca_pem] * len(files), times, chunksize=4))
         else:
-            verdicts = (_verify_worker(p, ca_pem) for p in paths_text)
+            verdicts = (_verify_worker(p, ca_pem, t) for p, t in zip(paths_text, times, strict=True))
         session = stack.enter_context(db.session())
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
@@ -174,12 +219,16 @@ Verdict = tuple[Any, ...]
 PARALLEL_FROM = 40
 
 
-def _verify_worker(path: str, ca_pem: bytes) -> Verdict:
+def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None) -> Verdict:
     """Verify one file (in a worker process, or here)."""
     from cryptography import x509
 
     try:
-        return (True, verified_envelope(Path(path), x509.load_pem_x509_certificate(ca_pem)))
+        ca = x509.load_pem_x509_certificate(ca_pem)
+        envelope = verified_envelope(Path(path), ca, None if trusted is None else trusted.at)
+        if trusted is not None:
+            check_trusted_time(envelope.get("payload"), trusted)
+        return (True, envelope)
     except VerificationError as exc:
         return (False, exc.reason, str(exc))
 

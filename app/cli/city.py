@@ -16,6 +16,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     imp.add_argument("files", type=Path, nargs="+", help="报送文件（.xlsx / .pdf）或文件夹")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=_import)
+    imp.epilog = "文件旁若有市级回执（文件名加 .receipt.json），按回执上的接收时间核验单位证书。"
 
     report = sub.add_parser("report", help="（市级）导出签名的全市汇总报告（Excel / PDF）")
     report.add_argument("--period", required=True)
@@ -24,14 +25,22 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     report.add_argument("--passphrase-file", type=Path)
     report.set_defaults(handler=_report)
 
-    ret = sub.add_parser("return", help="（市级）退回报送，写出签名的退回通知")
+    ret = sub.add_parser("return", help="（市级）退回报送：签名的退回通知由上报服务送达区县，也可写成文件")
     add_unit_period(ret)
     ret.add_argument("--reason", required=True, help="退回原因")
-    ret.add_argument("--out", type=Path, required=True, help="退回通知文件（交区县导入）")
+    ret.add_argument("--out", type=Path, help="另把退回通知写成文件（交不联网的区县导入）")
     ret.add_argument("--passphrase-file", type=Path)
     ret.set_defaults(handler=_return)
 
-    notice = sub.add_parser("notice", help="（区县）导入市级的退回通知")
+    accept = sub.add_parser("accept", help="（市级）审核通过报送：签名的审核通过通知由上报服务送达区县，也可写成文件")
+    add_unit_period(accept)
+    accept.add_argument("--revision", type=int, help="版本（默认：最新一版）")
+    accept.add_argument("--comment", default="", help="审核意见（可不填）")
+    accept.add_argument("--out", type=Path, help="另把通知写成文件（交不联网的区县导入）")
+    accept.add_argument("--passphrase-file", type=Path)
+    accept.set_defaults(handler=_return)
+
+    notice = sub.add_parser("notice", help="（区县）导入市级的退回或审核通过通知")
     notice.add_argument("file", type=Path)
     notice.set_defaults(handler=_return)
 
@@ -54,11 +63,14 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError(f"找不到：{'、'.join(missing)}")
     if not collect_files(args.files):
         raise UsageError("没有找到报送文件（.xlsx / .pdf）")
+    receipts, unusable = receipts_beside(collect_files(args.files), keys.city_certificate())
     db = open_db(args)
     try:
-        results = import_submissions(db, keys, args.files)
+        files = [p for p in collect_files(args.files) if p not in unusable]
+        results = import_submissions(db, keys, files, receipts=receipts)
     finally:
         db.close()
+    results = [*unusable.values(), *results]
     if args.json:
         print(json.dumps({"results": [r.as_dict() for r in results]}, ensure_ascii=False, indent=1))
     else:
@@ -89,26 +101,55 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _return(args: argparse.Namespace) -> int:
-    from app.city.returns import ReturnError, import_notice, return_submission
+    from app.city.returns import ReturnError, accept_submission, import_notice, return_submission
 
     keys = keystore(args)
     db = open_db(args)
     try:
+        where = f"；通知文件：{args.out}" if getattr(args, "out", None) else "；区县联网时由上报服务取得通知"
         if args.command == "return":
             period = parse_period(args.period)
             notice = return_submission(
                 db, keys, args.unit, period, args.reason, passphrase(args, "市级 CA 私钥口令："), args.out
             )
-            print(f"已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版；退回通知：{args.out}")
+            print(f"已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版{where}")
+        elif args.command == "accept":
+            period = parse_period(args.period)
+            secret = passphrase(args, "市级 CA 私钥口令：")
+            notice = accept_submission(db, keys, args.unit, period, secret, args.comment, args.out, args.revision)
+            print(f"已审核通过 {notice.unit_name} {notice.period} 第 {notice.revision} 版{where}")
         else:
             notice = import_notice(db, keys, args.file)
-            print(f"市级已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版：{notice.reason}")
-            print("  修改后重新签名报送，新版本将取代被退回的版本")
+            if notice.kind == "accepted":
+                comment = f"：{notice.reason}" if notice.reason else ""
+                print(f"市级已审核通过 {notice.unit_name} {notice.period} 第 {notice.revision} 版{comment}")
+            else:
+                print(f"市级已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版：{notice.reason}")
+                print("  修改后重新签名报送，新版本将取代被退回的版本")
     except ReturnError as exc:
         raise UsageError(str(exc)) from exc
     finally:
         db.close()
     return 0
+
+
+def receipts_beside(files: list[Path], city_ca: Any) -> tuple[dict[Path, Any], dict[Path, Any]]:
+    """The city receipts kept beside submission files (name + .receipt.json), as the times to judge them at; and
+    the files whose receipt is there but not valid, with their refusal."""
+    from app.city.importer import FileResult
+    from app.transport.receipts import ReceiptError, read_receipt_file, receipt_beside
+
+    times: dict[Path, Any] = {}
+    refused: dict[Path, Any] = {}
+    for path in files:
+        beside = receipt_beside(path)
+        if not beside.is_file():
+            continue
+        try:
+            times[path] = read_receipt_file(beside, city_ca).trusted_time()
+        except ReceiptError as exc:
+            refused[path] = FileResult(str(path), "receipt_invalid", f"所附回执无效：{exc}")
+    return times, refused
 
 
 def _history(args: argparse.Namespace) -> int:

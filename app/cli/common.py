@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app.engine.periods import Period, PeriodError
-from app.storage.db import Database, default_db_path
+from app.storage.db import Database, default_db_location, default_db_path, is_url
 from app.trust.keys import KeyStore, default_keys_dir
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -36,13 +36,20 @@ def add_unit_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", required=True, help="报告期，如 2023Q2 或 2023")
 
 
+def database_location(text: str) -> Path | str:
+    """``--db``: a database file, or a server URL (``postgresql+psycopg://…``) kept as written."""
+    return text if is_url(text) else Path(text)
+
+
 def open_db(args: argparse.Namespace) -> Database:
-    """The database of ``--db``, or the default one in the user's data folder."""
-    return Database(db_path(args))
+    """The database of ``--db`` (a file or a server URL), or the default one in the user's data folder."""
+    location: Path | str = args.db if args.db is not None else default_db_location()
+    return Database(location)
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db is not None else default_db_path()
+    """The database file of ``--db``; for a server database, the default file's place (its keys live beside)."""
+    return Path(args.db) if args.db is not None and not is_url(args.db) else default_db_path()
 
 
 def parse_period(text: str) -> Period:
@@ -60,19 +67,29 @@ def keystore(args: argparse.Namespace) -> KeyStore:
     return KeyStore(Path(args.keys) if getattr(args, "keys", None) else default_keys_dir(db_path(args)))
 
 
-def passphrase(args: argparse.Namespace, prompt: str, confirm: bool = False) -> str:
-    """The passphrase from --passphrase-file, TIANBAO_PASSPHRASE, or a prompt (never from the command line)."""
-    path: Path | None = getattr(args, "passphrase_file", None)
+def passphrase(
+    args: argparse.Namespace,
+    prompt: str,
+    confirm: bool = False,
+    option: str = "passphrase_file",
+    variable: str = "TIANBAO_PASSPHRASE",
+) -> str:
+    """The passphrase from --passphrase-file, TIANBAO_PASSPHRASE, or a prompt (never from the command line).
+
+    ``option`` and ``variable`` name another file option and environment variable (the intake server's keys have
+    their own passphrase)."""
+    path: Path | None = getattr(args, option, None)
     if path is not None:
         try:
             return path.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
             raise UsageError(f"无法读取口令文件 {path}：{exc.strerror or exc}") from exc
-    env = os.environ.get("TIANBAO_PASSPHRASE")
+    env = os.environ.get(variable)
     if env:
         return env
     if sys.stdin is None or not sys.stdin.isatty():  # None: the windowed Windows program has no console
-        raise UsageError("需要口令：请在终端中运行，或用 --passphrase-file / TIANBAO_PASSPHRASE 提供")
+        flag = "--" + option.replace("_", "-")
+        raise UsageError(f"需要口令：请在终端中运行，或用 {flag} / {variable} 提供")
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("再输入一次：") != first:
         raise UsageError("两次输入的口令不一致")

@@ -23,7 +23,17 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     imp.add_argument("certificate", type=Path)
     imp.add_argument("--unit", required=True)
     ksub.add_parser("show", help="列出本机的证书和指纹")
-    for p in (init, request, issue):
+    server = ksub.add_parser(
+        "server-cert", help="（市级）为上报服务签发 TLS 证书和回执签名证书（写入一个文件夹，交给上报服务器）"
+    )
+    server.add_argument("--host", required=True, help="上报服务器的主机名或 IP 地址（区县连接时使用的名称）")
+    server.add_argument("--out", type=Path, help="写入的文件夹（默认：密钥文件夹中的 server-主机名）")
+    server.add_argument(
+        "--server-passphrase-file",
+        type=Path,
+        help="从文件读取服务器私钥的新口令（默认：TIANBAO_SERVER_PASSPHRASE 或提示输入）",
+    )
+    for p in (init, request, issue, server):
         p.add_argument("--passphrase-file", type=Path, help="从文件读取口令（无人值守时用）")
     keys.set_defaults(handler=_keys)
 
@@ -44,12 +54,34 @@ def _keys(args: argparse.Namespace) -> int:
         cert, path = keys.issue(args.request, passphrase(args, "市级 CA 私钥口令："))
         print(f"已签发证书：{path}")
         print(f"  证书指纹：{fingerprint(cert)}")
+    elif action == "server-cert":
+        _server_cert(args, keys)
     elif action == "import":
         cert = keys.import_certificate(args.certificate, args.unit)
         print(f"已导入证书：单位 {args.unit}，指纹 {fingerprint(cert)}")
     else:
         _show(keys)
     return 0
+
+
+def _server_cert(args: argparse.Namespace, keys: KeyStore) -> None:
+    from app.trust.certificates import check_host_name
+
+    host = check_host_name(args.host)
+    out = args.out if args.out is not None else keys.folder / f"server-{host}"
+    ca_secret = passphrase(args, "市级 CA 私钥口令：")
+    server_secret = passphrase(
+        args,
+        "为上报服务器的私钥设置口令：",
+        confirm=True,
+        option="server_passphrase_file",
+        variable="TIANBAO_SERVER_PASSPHRASE",
+    )
+    tls, receipt = keys.issue_server(host, ca_secret, server_secret, out)
+    print(f"已为上报服务器 {host} 签发证书：{out}")
+    print(f"  TLS 证书指纹：{fingerprint(tls)}")
+    print(f"  回执签名证书指纹：{fingerprint(receipt)}")
+    print("  把这个文件夹复制到上报服务器上（市级 CA 私钥不在其中），用 serve --keys 指向它")
 
 
 def _show(keys: KeyStore) -> None:

@@ -12,18 +12,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli import checks, city, keys, submission, templates, values
-from app.cli.common import EXIT_USAGE, CommandParser, UsageError
+from app.cli import checks, city, intake, keys, submission, templates, values
+from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
 from app.storage.db import DatabaseError
 from app.trust.keys import KeysError
 
 # The order of the commands in --help.
-COMMAND_MODULES = (templates, values, checks, keys, submission, city)
+COMMAND_MODULES = (templates, values, checks, keys, submission, city, intake)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = CommandParser(prog="tianbao", description="填报通 Tianbao — 指标填报、自查与汇总")
-    parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据文件夹中的 tianbao.db，或 TIANBAO_DB）")
+    parser.add_argument(
+        "--db",
+        type=database_location,
+        help="数据库文件或 postgresql+psycopg:// 地址（默认：用户数据文件夹中的 tianbao.db，或 TIANBAO_DB）",
+    )
     parser.add_argument("--version", action="version", version=f"填报通 Tianbao {__version__}")
     parser.add_argument("--keys", type=Path, help="密钥文件夹（默认：数据库旁的 keys 文件夹，或 TIANBAO_KEYS）")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="把主窗口画到 PNG 文件后退出")

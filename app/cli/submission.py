@@ -28,6 +28,11 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     verify = sub.add_parser("verify", help="核验报送文件：是否为市级签发证书签名、签名后是否被改动")
     verify.add_argument("files", type=Path, nargs="+")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--receipt",
+        type=Path,
+        help="市级回执（只核验一个文件时）：按回执上的接收时间核验单位证书；文件旁的“文件名.receipt.json”自动使用",
+    )
     verify.set_defaults(handler=_verify)
 
 
@@ -91,9 +96,26 @@ def _verify(args: argparse.Namespace) -> int:
     if not keys.has_city_certificate():
         raise UsageError(f"{keys.folder} 中没有市级 CA 证书，无法核验（区县在导入市级签名的模板时记下它）")
     ca = keys.city_certificate()
+    from app.cli.city import receipts_beside
     from app.submissions.verify import verify_file
+    from app.transport.receipts import ReceiptError, read_receipt_file
 
-    results = [verify_file(path, ca) for path in args.files]
+    if args.receipt is not None:
+        if len(args.files) != 1:
+            raise UsageError("--receipt 只能与一个文件一起使用；多个文件请把回执放在各自文件旁（文件名.receipt.json）")
+        try:
+            times = {args.files[0]: read_receipt_file(args.receipt, ca).trusted_time()}
+        except ReceiptError as exc:
+            raise UsageError(str(exc)) from exc
+        refused: dict[Path, Any] = {}
+    else:
+        times, refused = receipts_beside(list(args.files), ca)
+    results = [
+        {"file": str(path), "valid": False, "reason": "receipt_invalid", "message": refused[path].message}
+        if path in refused
+        else verify_file(path, ca, times.get(path))
+        for path in args.files
+    ]
     if args.json:
         print(json.dumps({"results": results}, ensure_ascii=False, indent=1))
     else:

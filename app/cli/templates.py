@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import EXIT_OK, UsageError, keystore, open_db, passphrase
-from app.storage.db import Database, default_db_path
+from app.storage.db import Database, default_db_path, is_url
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -37,6 +37,8 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from app.demo import create_demo
 
+    if args.db is not None and is_url(args.db):
+        raise UsageError("演示数据库只能建在数据库文件中，不能建在数据库服务器上")
     path = args.db if args.db is not None else default_db_path()
     if path.exists() and not args.force:
         real = _real_catalogs(path)

@@ -293,3 +293,54 @@ class TransportState(Base):
 
 # Added by migration 0002: the history panel looks up one cell's changes.
 Index("ix_audit_log_cell", AuditEntry.unit_code, AuditEntry.period, AuditEntry.indicator_code)
+
+
+class Receipt(Base):
+    """A signed receipt (回执) the intake service gave for an upload, exactly as it was sent.
+
+    The id is the receipt's sequence number: never reused (SQLite AUTOINCREMENT, a PostgreSQL sequence), so it
+    grows with every receipt the database ever holds. Added by migration 0005.
+    """
+
+    __tablename__ = "receipts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # The stored revision it acknowledges; kept even if that row ever goes.
+    submission_row_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int]
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A signed notice the city gave a unit (退回, 审核通过), kept for the unit to fetch from the intake service.
+
+    The id is the notice's sequence number, which a unit's ``since`` counts from. Added by migration 0005.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    document: Mapped[str] = mapped_column(Text)
+
+
+class RequestNonce(Base):
+    """A signed request's nonce, kept while its time is inside the accepted window, so it cannot be replayed."""
+
+    __tablename__ = "request_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40))
+    seen_at: Mapped[str] = mapped_column(String(40), index=True)
+
+
+# Added by migration 0005: a unit's notices are read by unit, from a sequence number on.
+Index("ix_notices_unit", Notice.unit_id, Notice.id)

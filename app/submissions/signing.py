@@ -129,8 +129,12 @@ def sign_payload(payload: dict[str, Any], key: ec.EllipticCurvePrivateKey, cert:
     }
 
 
-def verify_envelope(envelope: Any, city_ca: x509.Certificate) -> dict[str, Any]:
-    """The payload of a valid envelope, or :class:`VerificationError` with the reason."""
+def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | None = None) -> dict[str, Any]:
+    """The payload of a valid envelope, or :class:`VerificationError` with the reason.
+
+    The unit certificate is judged at ``at`` (default: now) — the time of a receipt the city gave for it, so a
+    submission received while its certificate was valid stays verifiable after the certificate expires.
+    """
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise VerificationError("not_tianbao", "不是填报通的签名报送数据")
     payload = envelope.get("payload")
@@ -144,7 +148,7 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate) -> dict[str, Any]:
     except (ValueError, UnicodeEncodeError) as exc:
         raise VerificationError("signature_invalid", "签名或证书数据已损坏") from exc
     try:
-        check_issued_by(cert, city_ca)
+        check_issued_by(cert, city_ca, at)
     except KeysError as exc:
         raise VerificationError("unknown_certificate", f"证书无效：{exc}") from exc
     unit = payload.get("unit")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,11 @@ def _read_bytes(path: Path) -> bytes:
             data = handle.read(MAX_PDF_BYTES + 1)
     except OSError as exc:
         raise _unreadable(str(exc)) from exc
+    return _checked(data)
+
+
+def _checked(data: bytes) -> bytes:
+    """The bytes of what may be a PDF: not too large, with a PDF header."""
     if len(data) > MAX_PDF_BYTES:
         raise _unreadable("文件过大")
     if b"%PDF-" not in data[:1024]:
@@ -107,21 +113,34 @@ def read_envelope_pdf(path: Path) -> dict[str, Any]:
         return _envelope(_reader(_read_bytes(path)))
 
 
-def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def read_envelope_pdf_data(data: bytes) -> dict[str, Any]:
+    """The envelope attached to a submission PDF's bytes, without checking any signature."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _envelope(_reader(_checked(data)))
+
+
+def verify_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The payload of a valid submission PDF, or :class:`VerificationError` with the reason."""
-    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca)["payload"]
+    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca, at)["payload"]
     return payload
 
 
-def verified_envelope_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verified_envelope_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of a valid submission PDF (for storing it), or :class:`VerificationError` with the reason."""
-    data = _read_bytes(path)
+    return verified_envelope_pdf_data(_read_bytes(path), city_ca, at)
+
+
+def verified_envelope_pdf_data(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+    """As :func:`verified_envelope_pdf`, for a PDF's bytes (an upload); the signing certificate judged at ``at``
+    (default: now)."""
+    data = _checked(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours
-        return _verify(data, city_ca)
+        return _verify(data, city_ca, at)
 
 
-def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
+def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -142,7 +161,7 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     try:
         status = validate_pdf_signature(
             embedded,
-            ValidationContext(trust_roots=[ca], allow_fetching=False),
+            ValidationContext(trust_roots=[ca], allow_fetching=False, moment=at),
             skip_diff=True,  # only a signature over the entire file is accepted, so there is no diff to judge
         )
     except Exception as exc:
@@ -164,12 +183,12 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     except Exception as exc:
         raise VerificationError("signature_invalid", "PDF 签名证书已损坏") from exc
     try:
-        check_issued_by(signer, city_ca)
+        check_issued_by(signer, city_ca, at)
     except KeysError as exc:
         raise VerificationError("unknown_certificate", f"PDF 签名证书无效：{exc}") from exc
     if not status.trusted:
         raise VerificationError("unknown_certificate", "PDF 签名证书不是本市 CA 签发的，或已失效")
-    payload = verify_envelope(envelope, city_ca)
+    payload = verify_envelope(envelope, city_ca, at)
     envelope_cert = x509.load_pem_x509_certificate(str(envelope["certificate"]).encode("ascii"))
     if signer != envelope_cert:
         raise VerificationError(

@@ -16,6 +16,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -337,21 +338,40 @@ def check_sheet(workbook: Any, payload: dict[str, Any], names: list[str]) -> Non
 # ---------------------------------------------------------------------------------------------- all of it
 
 
-def verify_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verify_xlsx(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The signed payload of a submission workbook that is authentic and untouched, else VerificationError."""
-    payload: dict[str, Any] = verified_envelope_xlsx(path, city_ca)["payload"]
+    payload: dict[str, Any] = verified_envelope_xlsx(path, city_ca, at)["payload"]
     return payload
 
 
-def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of an authentic, untouched submission workbook (for storing it), else VerificationError."""
-    data = read_bytes(path)
+    return verified_envelope_xlsx_data(read_bytes(path), city_ca, at)
+
+
+def verified_envelope_xlsx_data(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+    """As :func:`verified_envelope_xlsx`, for a workbook's bytes (an upload); the unit certificate judged at
+    ``at`` (default: now)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _unreadable(f"文件过大（超过 {MAX_FILE_BYTES // (1024 * 1024)} MB），不是填报通的报送文件")
     names = check_archive(data)
     workbook = _load(data)
     try:
         envelope = _envelope_of(workbook)
-        payload = verify_envelope(envelope, city_ca)
+        payload = verify_envelope(envelope, city_ca, at)
         check_sheet(workbook, payload, names)
         return envelope
+    finally:
+        workbook.close()
+
+
+def read_envelope_xlsx_data(data: bytes) -> dict[str, Any]:
+    """The envelope carried in a workbook's bytes, not yet verified."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _unreadable(f"文件过大（超过 {MAX_FILE_BYTES // (1024 * 1024)} MB），不是填报通的报送文件")
+    check_archive(data)
+    workbook = _load(data)
+    try:
+        return _envelope_of(workbook)
     finally:
         workbook.close()

@@ -1,20 +1,23 @@
 """Certificates of the city's trust chain, built and checked without touching files: the city CA, unit
-certificates and their requests, fingerprints to read out over the phone.
+certificates and their requests, the intake server's TLS and receipt-signing certificates, fingerprints to read
+out over the phone.
 
-ECDSA P-256 throughout; every certificate may sign (digital signature and non-repudiation), only the CA may
-issue.
+ECDSA P-256 throughout; unit and receipt certificates may sign (digital signature and non-repudiation), only the
+CA may issue. The two server certificates carry an extended key usage that says what they are for (TLS server;
+time stamping — a receipt is the trusted time of a submission), which a unit certificate never has.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_YEARS = 10
 UNIT_DAYS = 3 * 366
@@ -140,3 +143,112 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     if not (usage.digital_signature and usage.content_commitment):
         raise KeysError("证书不允许用于签名")
+
+
+# The purpose only receipt-signing certificates carry: a receipt is the trusted time of a submission.
+RECEIPT_PURPOSE = ExtendedKeyUsageOID.TIME_STAMPING
+
+
+def _host_name(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
+def check_host_name(host: str) -> str:
+    """A host name or IP address a server certificate can name; :class:`KeysError` otherwise."""
+    host = host.strip().lower()
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if (
+        not host
+        or len(host) > 253
+        or not all(
+            0 < len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii() and not label.startswith("-")
+            for label in labels
+        )
+    ):
+        raise KeysError(f"“{host}”不是有效的主机名或 IP 地址")
+    return host
+
+
+def _server_subject(ca_cert: x509.Certificate, common_name: str) -> x509.Name:
+    organisation = ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organisation:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, str(organisation[0].value)))
+    return x509.Name(attributes)
+
+
+def server_tls_certificate(
+    host: str,
+    public_key: ec.EllipticCurvePublicKey,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    days: int = UNIT_DAYS,
+) -> x509.Certificate:
+    """The intake server's TLS certificate for ``host`` (in its subjectAltName), issued by the city CA."""
+    host = check_host_name(host)
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    return (
+        issued_certificate(_server_subject(ca_cert, host), public_key, ca_cert, ca_key, days)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=True)
+        .add_extension(x509.SubjectAlternativeName([_host_name(host)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def receipt_certificate(
+    host: str,
+    public_key: ec.EllipticCurvePublicKey,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    days: int = UNIT_DAYS,
+) -> x509.Certificate:
+    """The certificate the intake server at ``host`` signs receipts with, issued by the city CA; it names the
+    server (subjectAltName) and carries the receipt purpose."""
+    host = check_host_name(host)
+    return (
+        issued_certificate(_server_subject(ca_cert, f"{host} 回执签名"), public_key, ca_cert, ca_key, days)
+        .add_extension(signing_usage(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([RECEIPT_PURPOSE]), critical=True)
+        .add_extension(x509.SubjectAlternativeName([_host_name(host)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def has_receipt_purpose(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` was issued for signing receipts (never true of a unit certificate)."""
+    try:
+        purposes = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return RECEIPT_PURPOSE in purposes
+
+
+def server_name_of(cert: x509.Certificate) -> str | None:
+    """The host a server certificate names (its first subjectAltName)."""
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    for name in names:
+        if isinstance(name, x509.DNSName | x509.IPAddress):
+            return str(name.value)
+    return None

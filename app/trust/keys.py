@@ -27,6 +27,8 @@ from app.trust.certificates import (
     group,
     issued_certificate,
     key_fingerprint,
+    receipt_certificate,
+    server_tls_certificate,
     signing_usage,
     unit_code_of,
     unit_request,
@@ -37,6 +39,10 @@ __all__ = [
     "CITY_CERT",
     "CITY_KEY",
     "MIN_PASSPHRASE",
+    "RECEIPT_CERT",
+    "RECEIPT_KEY",
+    "TLS_CERT",
+    "TLS_KEY",
     "UNIT_DAYS",
     "KeyStore",
     "KeysError",
@@ -51,6 +57,11 @@ __all__ = [
 CITY_CERT = "city-ca.crt.pem"
 CITY_KEY = "city-ca.key.pem"
 MIN_PASSPHRASE = 8
+# The intake server's own key folder: what `keys server-cert` writes and `serve` reads (with the CA certificate).
+TLS_CERT = "tls.crt.pem"
+TLS_KEY = "tls.key.pem"
+RECEIPT_CERT = "receipt.crt.pem"
+RECEIPT_KEY = "receipt.key.pem"
 
 
 def default_keys_dir(db_path: Path) -> Path:
@@ -151,6 +162,56 @@ class KeyStore:
         out = self.path(f"unit-{code}.crt.pem")
         write_atomic(out, cert.public_bytes(serialization.Encoding.PEM))
         return cert, out
+
+    def issue_server(
+        self, host: str, ca_passphrase: str, server_passphrase: str, out: Path, days: int = UNIT_DAYS
+    ) -> tuple[x509.Certificate, x509.Certificate]:
+        """(City) Make the intake server's two key pairs and issue their certificates: TLS for ``host``, and
+        receipt signing. Written to the folder ``out`` with the city CA certificate — everything the server gets;
+        the CA key stays here. The server keys are encrypted with ``server_passphrase``. Returns (TLS, receipt).
+        """
+        out = Path(out)
+        held = [name for name in (TLS_KEY, RECEIPT_KEY) if (out / name).exists()]
+        if held:
+            raise KeysError(f"{out} 中已有服务器密钥（{held[0]}）；重新签发请换一个文件夹，或先移走旧文件")
+        ca_cert, ca_key = self.city_certificate(), self.city_key(ca_passphrase)
+        tls_key = ec.generate_private_key(ec.SECP256R1())
+        receipt_key = ec.generate_private_key(ec.SECP256R1())
+        tls = server_tls_certificate(host, tls_key.public_key(), ca_cert, ca_key, days)
+        receipt = receipt_certificate(host, receipt_key.public_key(), ca_cert, ca_key, days)
+        pem = serialization.Encoding.PEM
+        write_atomic(out / TLS_KEY, _encrypt(tls_key, server_passphrase), private=True)
+        write_atomic(out / RECEIPT_KEY, _encrypt(receipt_key, server_passphrase), private=True)
+        write_atomic(out / TLS_CERT, tls.public_bytes(pem))
+        write_atomic(out / RECEIPT_CERT, receipt.public_bytes(pem))
+        write_atomic(out / CITY_CERT, ca_cert.public_bytes(pem))
+        return tls, receipt
+
+    def receipt_signing(
+        self, passphrase: str, cert_path: Path | None = None, key_path: Path | None = None
+    ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """(Server) The receipt key and certificate, from this folder unless paths are given; the certificate
+        must be issued by this folder's city CA and the key must be its own."""
+        cert_file = Path(cert_path) if cert_path is not None else self.path(RECEIPT_CERT)
+        key_file = Path(key_path) if key_path is not None else self.path(RECEIPT_KEY)
+        try:
+            cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到回执签名证书（{cert_file}）；请用 keys server-cert 签发") from exc
+        except ValueError as exc:
+            raise KeysError(f"回执签名证书文件 {cert_file} 已损坏") from exc
+        try:
+            key = serialization.load_pem_private_key(key_file.read_bytes(), passphrase.encode("utf-8"))
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到回执签名私钥（{key_file}）") from exc
+        except (ValueError, TypeError) as exc:
+            raise KeysError(f"口令不正确，或回执签名私钥文件 {key_file} 已损坏") from exc
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise KeysError("回执签名私钥不是 ECDSA 密钥")
+        if key_fingerprint(key.public_key()) != key_fingerprint(cert.public_key()):  # type: ignore[arg-type]
+            raise KeysError("回执签名私钥与证书不配对")
+        check_issued_by(cert, self.city_certificate())
+        return key, cert
 
     # ------------------------------------------------------------------ a unit
 

@@ -1,0 +1,1 @@
+"""The intake service (the city) and its client (the districts): uploads, receipts, notices over HTTP."""
