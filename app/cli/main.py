@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli import checks, city, intake, keys, submission, templates, values
+from app.cli import checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
 from app.storage.db import DatabaseError
 from app.trust.keys import KeysError
 
 # The order of the commands in --help.
-COMMAND_MODULES = (templates, values, checks, keys, submission, city, intake)
+COMMAND_MODULES = (templates, values, checks, keys, submission, city, intake, outbox)
 
 
 def build_parser() -> argparse.ArgumentParser:
