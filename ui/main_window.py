@@ -54,6 +54,12 @@ def _open_matrix(window: MainWindow) -> None:
     open_matrix(window)
 
 
+def _open_outbox(window: MainWindow) -> None:
+    from ui.outbox_view import open_outbox
+
+    open_outbox(window)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, db: Database, settings: QSettings) -> None:
         super().__init__()
@@ -108,6 +114,9 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self.statusBar().showMessage(self.tr("就绪"))
+        from ui.outbox_status import install_outbox
+
+        self.outbox = install_outbox(self, db, settings)
 
         self._fill_selectors()
         self.unit_box.currentIndexChanged.connect(self._selection_changed)
@@ -174,6 +183,7 @@ class MainWindow(QMainWindow):
             (self.tr("版本对比…"), city_actions.compare_revisions),
             (self.tr("导入市级退回通知…"), city_actions.import_return_notice),
             (self.tr("密钥与证书…"), actions.open_keys),
+            (self.tr("报送记录…"), _open_outbox),
         ):
             self._add_action(report_menu, text, handler)
         # The city officer's side: shown in the 市级汇总 role.
@@ -389,15 +399,21 @@ class MainWindow(QMainWindow):
                 self.tr("市级证书"),
                 self.tr("已记下签发模板的市级证书。请与市级电话核对指纹：\n%1").replace("%1", done.fingerprint or ""),
             )
+        self.settings.setValue("form/year", done.year)
+        self.settings.remove("form/period")
+        self.refresh_years()
+        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
+        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+
+    def refresh_years(self) -> None:
+        """List the years again (a template was imported), open the selected form, and look again whether a
+        template names the city's intake service."""
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.blockSignals(False)
-        self.settings.setValue("form/year", done.year)
-        self.settings.remove("form/period")
         self._fill_selectors()
         self._selection_changed()
-        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
-        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+        self.outbox.reconsider()
 
     def reload_form(self) -> None:
         """Open the current form again from the database (after signing, importing …)."""
@@ -412,6 +428,7 @@ class MainWindow(QMainWindow):
             self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
             self._fill_units()
             self._selection_changed()
+            self.outbox.reconsider()
             self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
 
     def about(self) -> None:

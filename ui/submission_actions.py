@@ -47,6 +47,9 @@ def sign_current(window: MainWindow) -> None:
     window.show_message(
         QCoreApplication.translate("Submission", "已签名并锁定第 %1 版").replace("%1", str(signed.revision))
     )
+    from ui.outbox_monitor import after_signing
+
+    after_signing(window, form.unit.code, secret)
     export_files(window, signed.envelope, secret)
 
 

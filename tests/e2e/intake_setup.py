@@ -28,7 +28,7 @@ from app.storage.models import Catalog
 from app.storage.store import Change, apply_changes
 from app.submissions.signing import Signed, sign_and_lock
 from app.templates.signing import import_signed_template_file, sign_template
-from app.trust.keys import KeyStore
+from app.trust.keys import KeyStore, default_keys_dir
 from tests.app.sample_templates import CITY, D1, D2, document, indicator
 from tests.app.signing_helpers import PASSPHRASE
 
@@ -69,7 +69,9 @@ def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None
     port = port or free_port()
     secret = root / "passphrase.txt"
     secret.write_text(PASSPHRASE, encoding="utf-8")
-    city = KeyStore(root / "city-keys")
+    # Each database with its key folder beside it, where the window and the commands look by default.
+    city_db, district_db = root / "city" / "city.db", root / "district" / "district.db"
+    city = KeyStore(default_keys_dir(city_db))
     city.city_init("测试市生态环境局", PASSPHRASE)
     city.issue_server("127.0.0.1", PASSPHRASE, PASSPHRASE, root / "server-keys")
     doc = document([indicator("A")])
@@ -77,21 +79,18 @@ def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None
     template = root / "template.json"
     template.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     sign_template(template, city, PASSPHRASE)
-    city_db = Database(root / "city.db")
-    import_signed_template_file(city_db, city, template)
-    city_db.close()
-    district = KeyStore(root / "district-keys")
-    district_db = Database(root / "district.db")
-    import_signed_template_file(district_db, district, template)
-    district_db.close()
+    db = Database(city_db)
+    import_signed_template_file(db, city, template)
+    db.close()
+    district = KeyStore(default_keys_dir(district_db))
+    db = Database(district_db)
+    import_signed_template_file(db, district, template)
+    db.close()
     for unit in units:
         request, _ = district.request(unit, {D1: "甲区", D2: "乙县"}.get(unit, unit), PASSPHRASE)
         _, issued = city.issue(request, PASSPHRASE)
         district.import_certificate(issued, unit)
-    return Setup(
-        root, port, root / "city.db", root / "city-keys", root / "server-keys", root / "district.db",
-        root / "district-keys", secret,
-    )  # fmt: skip
+    return Setup(root, port, city_db, city.folder, root / "server-keys", district_db, district.folder, secret)
 
 
 def sign(setup: Setup, unit: str, period: str, value: str | None = None) -> Signed:

@@ -136,7 +136,8 @@ def test_signed_revisions_are_delivered_with_receipts_and_listed(setup: Setup, s
     assert first["state_label"] == "已送达" and first["verdict"] == "accepted" and first["sequence"] >= 1
     assert listed["last_contact"]
     # Nothing pending: the next upload sends nothing again and says so.
-    assert upload(setup) == (0, f"全部已送达（{setup.url}）\n")
+    code, text = upload(setup)
+    assert code == 0 and text.endswith(f"全部已送达（{setup.url}）\n") and "已送达  " not in text
     assert_nothing_lost(setup, ids)
 
 
@@ -251,9 +252,8 @@ def test_a_refused_submission_is_kept_with_the_reason_and_the_exit_status_says_s
     other = build(tmp_path / "other", port=setup.port)
     import shutil
 
-    for name in ("district-keys",):
-        shutil.rmtree(other.root / name)
-        shutil.copytree(setup.root / name, other.root / name)
+    shutil.rmtree(other.district_keys)
+    shutil.copytree(setup.district_keys, other.district_keys)
     theirs = sign(other, D1, "2023Q2", "60")
     ours = sign(setup, D1, "2023Q2", "61")
     assert theirs.envelope["payload"]["submission_id"] == ours.envelope["payload"]["submission_id"]
