@@ -77,7 +77,7 @@ def _period(text: str) -> str:
 class OutboxTableModel(QAbstractTableModel):
     """The outbox's submissions, newest first."""
 
-    HEADERS = ("状态", "单位", "报告期", "版本", "签名时间", "送达时间（北京时间）", "序号", "回执 / 原因", "报送编号")
+    HEADERS = ("状态", "单位", "报告期", "版本", "签名时间", "送达时间（北京时间）", "序号", "报送编号", "回执 / 原因")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,7 +108,7 @@ class OutboxTableModel(QAbstractTableModel):
             return self._text(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QBrush(QColor(STATE_COLOURS.get(item.state, "#000000")))
-        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 7):
+        if role == Qt.ItemDataRole.ToolTipRole and column in (0, 8):
             return self._detail(item) or None
         return None
 
@@ -128,8 +128,8 @@ class OutboxTableModel(QAbstractTableModel):
         if column == 6:
             return "" if item.sequence is None else str(item.sequence)
         if column == 7:
-            return self._detail(item)
-        return item.submission_id
+            return item.submission_id
+        return self._detail(item)
 
     @staticmethod
     def _detail(item: OutboxItem) -> str:

@@ -189,7 +189,8 @@ def _upload(args: argparse.Namespace) -> int:
         print(f"有 {len(refused)} 份报送被拒收（outbox 列出原因）")
         return 2
     if waiting:
-        print(f"无法连接上报服务 {address}：{done.error or '未完成'}；{len(waiting)} 份报送仍待上报，稍后再试")
+        why = done.error or f"无法连接上报服务 {address}"
+        print(f"{why}；{len(waiting)} 份报送仍待上报，稍后再试")
         return EXIT_UNREACHABLE
     print(f"全部已送达（{address}）")
     return 0

@@ -97,7 +97,7 @@ def test_signing_in_the_window_delivers_in_the_background_and_the_view_shows_the
     assert view.model.rowCount() == 1
     row = [view.model.index(0, c).data() for c in range(view.model.columnCount())]
     assert row[0] == "已送达" and row[1] == "甲区" and row[2] == "2023年第二季度" and row[3] == "第 1 版"
-    assert row[5] and row[6] == "1" and row[7] == "已接收"
+    assert row[5] and row[6] == "1" and row[7] == view.model.items[0].submission_id and row[8] == "已接收"
     view.table.selectRow(0)
     assert view.print_button.isEnabled() and view.save_button.isEnabled() and not view.retry_button.isEnabled()
     pdf = tmp_path / "回执单.pdf"
