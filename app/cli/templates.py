@@ -153,8 +153,11 @@ def _template_export(args: argparse.Namespace) -> int:
             catalog = None if year is None else catalog_for_year(session, year)
             if catalog is None:
                 raise UsageError("没有可导出的模板" + (f"（{year} 年度）" if year else ""))
-            signature = json.loads(catalog.signature) if catalog.signature else None
-            doc = document_from_spec(load_spec(session, catalog), signature)
+            if catalog.signed_document is not None:
+                doc = json.loads(catalog.signed_document)  # as the city signed it, so the signature still holds
+            else:
+                signature = json.loads(catalog.signature) if catalog.signature else None
+                doc = document_from_spec(load_spec(session, catalog), signature)
     finally:
         db.close()
     try:

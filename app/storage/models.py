@@ -83,6 +83,8 @@ class Catalog(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    # The signed template document as imported (JSON), when its city signature was checked; added by 0005.
+    signed_document: Mapped[str | None] = mapped_column(Text)
     # The city's intake service as the signed template names it (migration 0006); None: files only.
     intake_url: Mapped[str | None] = mapped_column(String(300))
 

@@ -120,6 +120,10 @@ def import_signed_template_document(
     with db.transaction() as session:
         digest = content_hash(document_from_spec(spec))
         catalog, new = store_spec(session, spec, digest, doc.get("signature"), source)
+        if cert is not None and catalog.signed_document is None:
+            # The document exactly as the city signed it: what the intake service hands the districts, and what
+            # template export writes back (a document rebuilt from the catalog would not match the signature).
+            catalog.signed_document = json.dumps(doc, ensure_ascii=False)
         return ImportedTemplate(
             catalog.name,
             catalog.year,

@@ -192,25 +192,20 @@ class IntakeService:
             return {"unit": {"code": unit.code, "name": unit.name}, "periods": periods}
 
     def templates(self) -> list[dict[str, Any]]:
-        """The signed templates the districts should hold: for each year, the one imported last. Rebuilt only when
-        the city imports another template."""
-        from app.storage.catalogs import load_spec
-        from app.templates.export import document_from_spec
-
+        """The signed templates the districts should hold: for each year, the one imported last, as the city signed
+        it. (A template imported before the program kept signed documents is offered once it is imported again.)"""
         with self.db.session() as session:
             rows = session.execute(
-                select(Catalog.id, Catalog.year, Catalog.content_hash)
-                .where(Catalog.signature.is_not(None))
-                .order_by(Catalog.year, Catalog.id)
+                select(Catalog.id, Catalog.year).where(Catalog.signed_document.is_not(None)).order_by(Catalog.id)
             ).all()
-            current = {year: (id_, digest) for id_, year, digest in rows}
+            current = {year: id_ for id_, year in rows}
             key = tuple(sorted(current.items()))
             if key != self._templates_key:
                 documents = []
-                for year, (id_, _) in sorted(current.items()):
+                for year, id_ in sorted(current.items()):
                     catalog = session.get(Catalog, id_)
-                    assert catalog is not None and catalog.signature is not None
-                    document = document_from_spec(load_spec(session, catalog), json.loads(catalog.signature))
+                    assert catalog is not None and catalog.signed_document is not None
+                    document = json.loads(catalog.signed_document)
                     documents.append({"year": year, "version": catalog.version, "document": document})
                 self._templates, self._templates_key = documents, key
         return self._templates

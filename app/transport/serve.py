@@ -25,6 +25,7 @@ from app.storage.db import Database, is_url
 from app.transport.intake import IntakeService
 from app.transport.receipts import ReceiptSigner
 from app.transport.server import Intake, Limits, create_app
+from app.transport.verifier import follow_parent
 from app.trust.keys import KeysError, KeyStore
 
 log = logging.getLogger("tianbao.intake")
@@ -117,6 +118,7 @@ def build_intake(options: ServeOptions, passphrase: str) -> Intake:
 def app_from_environment() -> Any:
     """The application of one of several uvicorn worker processes (see :func:`run`)."""
     options = ServeOptions.from_json(os.environ[OPTIONS_ENV])
+    follow_parent()  # a worker whose supervisor was killed stops serving instead of lingering on the socket
     configure_logging()
     SlowClientGuard.header_timeout = options.limits.header_timeout
     return create_app(build_intake(options, os.environ.get(PASSPHRASE_ENV, "")))
@@ -150,11 +152,18 @@ class SlowClientGuard(H11Protocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        if self._header_timer is None and self.conn.their_state is h11.IDLE:
-            self._arm()
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
-            self._disarm()
+            self._disarm()  # the headers are in: the request is the application's now
+        elif self.conn.trailing_data[0]:
+            if self._header_timer is None:
+                self._arm()  # part of a request's headers
+        elif self.timeout_keep_alive_task is None and self._header_timer is None and not self.transport.is_closing():
+            # Between requests with nothing pending (the tail of a body the application did not want ends here):
+            # an idle kept-alive connection, closed after uvicorn's keep-alive timeout.
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

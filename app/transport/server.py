@@ -45,6 +45,8 @@ SUFFIXES = {
     "application/pdf": ".pdf",
 }
 MAX_SIGNED_BODY = 64 * 1024
+# Answers given before the request body was read to its end: the connection is closed after them.
+UNREAD_BODY = (400, 408, 413)
 _FILENAME_JUNK = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
@@ -73,6 +75,8 @@ class Answer(Exception):
 
     def response(self) -> JSONResponse:
         headers = {} if self.retry_after is None else {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
+        if self.status in UNREAD_BODY:
+            headers["Connection"] = "close"  # the rest of the body is not wanted: no waiting for it
         return JSONResponse({"error": self.code, "message": self.message}, self.status, headers=headers)
 
 

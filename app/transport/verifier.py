@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -47,6 +50,20 @@ def warm_job() -> int:
     return 0
 
 
+def follow_parent() -> None:
+    """(In a worker process) Exit as soon as the service's process is gone, however it went: a service killed
+    with SIGKILL cannot stop its workers, and they must not linger."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
 class VerifierUnavailable(RuntimeError):
     """The worker processes died (killed, out of memory); a new set is started for the next upload."""
 
@@ -60,7 +77,9 @@ class Verifier:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # "spawn", as on Windows, and as the city import does.
-        return ProcessPoolExecutor(max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=follow_parent
+        )
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()

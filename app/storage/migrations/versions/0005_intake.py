@@ -1,4 +1,5 @@
-"""the intake service: signed receipts given for uploads, notices for units to fetch, request nonces
+"""the intake service: signed receipts given for uploads, notices for units to fetch, request nonces, and each
+signed template as the city signed it
 
 Revision ID: 0005
 Revises: 0004
@@ -14,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("catalogs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("signed_document", sa.Text(), nullable=True))
     op.create_table(
         "receipts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -68,3 +71,5 @@ def downgrade() -> None:
     op.drop_index("ix_notices_unit", table_name="notices")
     op.drop_table("notices")
     op.drop_table("receipts")
+    with op.batch_alter_table("catalogs", schema=None) as batch_op:
+        batch_op.drop_column("signed_document")
