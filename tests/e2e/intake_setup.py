@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -57,14 +58,16 @@ class Setup:
     district_db: Path
     district_keys: Path
     passphrase_file: Path
+    tls: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
 
-def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None) -> Setup:
-    """A city and a district PC under ``root``; the template names the intake service on ``port``."""
+def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None, tls: bool = False) -> Setup:
+    """A city and a district PC under ``root``; the template names the intake service on ``port`` (https with
+    the certificate the city issued the server when ``tls``, else http, which only this machine may use)."""
     root.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     secret = root / "passphrase.txt"
@@ -75,7 +78,7 @@ def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None
     city.city_init("测试市生态环境局", PASSPHRASE)
     city.issue_server("127.0.0.1", PASSPHRASE, PASSPHRASE, root / "server-keys")
     doc = document([indicator("A")])
-    doc["catalog"]["intake_url"] = f"http://127.0.0.1:{port}"
+    doc["catalog"]["intake_url"] = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     template = root / "template.json"
     template.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     sign_template(template, city, PASSPHRASE)
@@ -90,7 +93,8 @@ def build(root: Path, units: tuple[str, ...] = (D1, D2), port: int | None = None
         request, _ = district.request(unit, {D1: "甲区", D2: "乙县"}.get(unit, unit), PASSPHRASE)
         _, issued = city.issue(request, PASSPHRASE)
         district.import_certificate(issued, unit)
-    return Setup(root, port, city_db, city.folder, root / "server-keys", district_db, district.folder, secret)
+    keys = (city.folder, root / "server-keys", district_db, district.folder)
+    return Setup(root, port, city_db, *keys, secret, tls)
 
 
 def sign(setup: Setup, unit: str, period: str, value: str | None = None) -> Signed:
@@ -109,9 +113,12 @@ def sign(setup: Setup, unit: str, period: str, value: str | None = None) -> Sign
         db.close()
 
 
-def _answers(url: str) -> bool:
+def _answers(setup: Setup) -> bool:
+    context = None
+    if setup.tls:
+        context = ssl.create_default_context(cafile=str(setup.server_keys / "city-ca.crt.pem"))
     try:
-        with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as answer:
+        with urllib.request.urlopen(f"{setup.url}/api/v1/health", timeout=2, context=context) as answer:
             return bool(answer.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -132,12 +139,23 @@ class IntakeServer:
             "--host", "127.0.0.1", "--port", str(s.port), "--passphrase-file", str(s.passphrase_file),
             "--verifiers", "1", *self.extra,
         ]  # fmt: skip
+        if s.tls:
+            command += [
+                "--tls-cert",
+                str(s.server_keys / "tls.crt.pem"),
+                "--tls-key",
+                str(s.server_keys / "tls.key.pem"),
+            ]
+        # The service reads its passphrase from the file, never from what a test or a shell left in the environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TIANBAO_")}
         log = (s.root / "serve.log").open("ab")
         # A session of its own: SIGKILL then reaches the verifying processes it starts as well.
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + 60
-        while not _answers(s.url):
+        while not _answers(s):
             if self.process.poll() is not None:
                 raise RuntimeError(f"serve stopped: {(s.root / 'serve.log').read_text(errors='replace')[-2000:]}")
             if time.monotonic() > deadline:

@@ -141,6 +141,19 @@ def test_signed_revisions_are_delivered_with_receipts_and_listed(setup: Setup, s
     assert_nothing_lost(setup, ids)
 
 
+def test_delivery_over_tls_trusts_the_server_certificate_the_city_issued(tmp_path: Path) -> None:
+    setup = build(tmp_path / "tls", tls=True)
+    assert setup.url.startswith("https://")
+    server = IntakeServer(setup).start()
+    try:
+        signed = sign(setup, D1, "2023Q2")
+        code, text = upload(setup)
+    finally:
+        server.stop()
+    assert code == 0, text
+    assert_nothing_lost(setup, [signed.envelope["payload"]["submission_id"]])
+
+
 def test_a_revision_superseded_while_it_waits_is_delivered_before_the_newer_one(
     setup: Setup, server: IntakeServer
 ) -> None:
