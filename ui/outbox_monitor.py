@@ -154,7 +154,9 @@ class OutboxMonitor(QObject):
         """
         self._stopped = True
         self.timer.stop()
-        if not self.runner.shutdown(timeout=CLOSE_WAIT_SECONDS):
+        if self.runner.shutdown(timeout=CLOSE_WAIT_SECONDS):
+            self.uploader.close()
+        else:
             log.info("an upload round was still waiting on the network when the window closed")
 
     # ------------------------------------------------------------------ rounds

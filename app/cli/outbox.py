@@ -158,7 +158,11 @@ def _upload(args: argparse.Namespace) -> int:
             signer = RequestSigner(code, keys.unit_key(code, secret), keys.unit_certificate(code))
         outbox.resume_interrupted(db)
         fetched = Fetched()
-        with IntakeClient(address, ca, timeout=args.timeout) as client:
+        try:
+            client = IntakeClient(address, ca, timeout=args.timeout)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        with client:
             done = deliver_pending(db, client, ca)
             if done.reached:
                 try:

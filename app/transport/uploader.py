@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from app import __version__
 from app.city.importer import CancelToken
@@ -161,6 +162,8 @@ class Uploader:
         self._clock = clock
         self._resumed = False
         self._templates_at: float | None = None
+        self._client: IntakeClient | None = None
+        self._client_key: tuple[str, bytes] | None = None
 
     def add_signer(self, signer: RequestSigner) -> None:
         """Let rounds fetch ``signer``'s unit's notices (the key stays in memory for this program only)."""
@@ -185,11 +188,14 @@ class Uploader:
             except NotReady as exc:
                 return RoundResult(address, False, pending=outbox.pending_count(db), error=str(exc))
             offered = 0
-            with IntakeClient(address, ca, timeout=self.timeout) as client:
-                done = deliver_pending(db, client, ca, cancel)
-                if done.reached and not (cancel is not None and cancel.cancelled):
-                    offered, done.reached, error = self._fetch(db, keys, client, bool(done.delivered or done.refused))
-                    done.error = done.error or error
+            try:
+                client = self._client_for(address, ca)
+            except ValueError as exc:  # an address the client will not use (plain http to another machine)
+                return RoundResult(address, False, pending=outbox.pending_count(db), error=str(exc))
+            done = deliver_pending(db, client, ca, cancel)
+            if done.reached and not (cancel is not None and cancel.cancelled):
+                offered, done.reached, error = self._fetch(db, keys, client, bool(done.delivered or done.refused))
+                done.error = done.error or error
             if done.reached:
                 outbox.record_contact(db)
             return RoundResult(
@@ -203,6 +209,22 @@ class Uploader:
             )
         finally:
             db.close()
+
+    def _client_for(self, address: str, ca: x509.Certificate) -> IntakeClient:
+        """The client of the last round when the address and the city CA are the same: making one loads TLS
+        settings, which would be most of what an idle round costs."""
+        key = (address, ca.fingerprint(hashes.SHA256()))
+        if self._client is None or self._client_key != key:
+            self.close()
+            self._client = IntakeClient(address, ca, timeout=self.timeout)
+            self._client_key = key
+        return self._client
+
+    def close(self) -> None:
+        """Close the connection kept between rounds."""
+        if self._client is not None:
+            self._client.close()
+            self._client, self._client_key = None, None
 
     def _fetch(
         self, db: Database, keys: KeyStore, client: IntakeClient, answered: bool
