@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_submission.py
 	$(PY) bench/bench_city_import.py
 	$(PY) bench/bench_bundle.py
+	$(PY) bench/bench_hostile.py
 
 # The one-folder desktop bundle in pyi-dist/Tianbao/ (PyInstaller's work folder: pyi-work/; both git-ignored).
 bundle: $(VENV)/.dev-installed

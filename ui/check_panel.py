@@ -1,4 +1,5 @@
-"""The self-check panel: errors, warnings, behind-target items and missing explanations; each jumps to its cell."""
+"""The self-check panel: whether the form can be signed, the summary sentence, then errors, warnings, behind-target
+items and missing explanations; each jumps to its cell."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ class CheckPanel(QWidget):
         super().__init__(parent)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
+        # The official-style sentence of the self-check, selectable to copy into a report.
+        self.sentence = QLabel()
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sentence.setStyleSheet("color:#1d4f91;")
         self.list = QListWidget()
         self.list.setWordWrap(True)
         # Lay out long lists in batches while idle, so an edit does not wait for hundreds of wrapped lines.
@@ -41,7 +47,8 @@ class CheckPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.list)
+        layout.addWidget(self.sentence)
+        layout.addWidget(self.list, 1)
 
     def show_result(self, result: CheckResult) -> None:
         """Show ``result``: each indicator's errors, warnings and missing explanation, in form order, then the
@@ -69,6 +76,7 @@ class CheckPanel(QWidget):
         self._replace(position, self.list.count() - position, rules, self._rule_lines)
         self._rule_lines = rules
         self._heading(result)
+        self.sentence.setText(result.summary)
 
     def _indicator_lines(self, ic: IndicatorCheck, needs_explanation: bool) -> list[Line]:
         name = ic.spec.name

@@ -253,12 +253,20 @@ class FormModel(QAbstractTableModel):
                 ind.kind
             ]
             extra = ind.formula or "" if ind.kind == "derived" else ""
-            return f"{ind.code} · {kind}{extra}\n{ind.description}".strip()
+            # The name first: on a narrow window the column shows it shortened.
+            return f"{ind.name}\n{ind.code} · {kind}{extra}\n{ind.description}".strip()
         if col == Col.NUMERATOR and ind.numerator:
             return f"{ind.numerator.name}（{ind.numerator.unit}）"
         if col == Col.DENOMINATOR and ind.denominator:
             return f"{ind.denominator.name}（{ind.denominator.unit}）"
-        if col in (Col.VALUE, Col.STATUS) and ic.messages:
+        if col == Col.STATUS:
+            # The progress columns a narrow window hides, then what the check says.
+            lines = [
+                f"{self._headers[c]}：{self._text(self.rows[self.row_of[ind.code]], ic, c, False) or '—'}"
+                for c in (Col.TARGET, Col.EXPECTED, Col.COMPLETION, Col.PREVIOUS)
+            ]
+            return "\n".join(lines + [m.text for m in ic.messages])
+        if col == Col.VALUE and ic.messages:
             return "\n".join(m.text for m in ic.messages)
         return None
 

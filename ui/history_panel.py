@@ -48,6 +48,11 @@ class HistoryPanel(QWidget):
                 self.tr("退回原因"),
             ]
         )
+        # The reason of a return, readable however narrow the panel (the table's last column may be out of sight).
+        self.returned = QLabel()
+        self.returned.setWordWrap(True)
+        self.returned.setStyleSheet("color:#a11d1d;")
+        self.returned.hide()
         self.cell_label = QLabel()
         self.audit = _table(
             [self.tr("时间"), self.tr("操作人"), self.tr("版本"), self.tr("栏目"), self.tr("原值"), self.tr("新值")]
@@ -56,6 +61,7 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(QLabel(self.tr("本期填报版本")))
         layout.addWidget(self.revisions, 1)
+        layout.addWidget(self.returned)
         layout.addWidget(self.cell_label)
         layout.addWidget(self.audit, 2)
 
@@ -74,6 +80,15 @@ class HistoryPanel(QWidget):
             ]
             for col, text in enumerate(cells):
                 self.revisions.setItem(row, col, QTableWidgetItem(text))
+        returned = [r for r in items if r.status == "returned"]
+        if returned:
+            last = returned[-1]
+            self.returned.setText(
+                self.tr("第 %1 版被退回：%2")
+                .replace("%1", str(last.revision))
+                .replace("%2", last.returned_reason or "")
+            )
+        self.returned.setVisible(bool(returned))
 
     def _field_name(self, field: str) -> str:
         names = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -43,9 +43,8 @@ from app.engine.progress import Status
 from app.storage.db import Database
 from ui import style
 from ui.texts import field_label, period_label, status_label
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+from ui.window_api import WindowApi
+from ui.window_fit import resize_within_screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -390,7 +389,7 @@ class ContributionDialog(QDialog):
         self.figure = matrix.city_figure(code)
         ind = self.figure.indicator
         self.setWindowTitle(self.tr("全市数构成：%1").replace("%1", ind.name))
-        self.resize(720, 520)
+        resize_within_screen(self, 720, 520)
         heading = QLabel(
             self.tr("%1（%2，%3）· %4")
             .replace("%1", ind.name)
@@ -500,7 +499,7 @@ class MatrixDialog(QDialog):
         self.matrix = completeness(db, period, unit)
         self.contribution: ContributionDialog | None = None
         self.setWindowTitle(self.tr("完成情况矩阵"))
-        self.resize(1400, 700)
+        resize_within_screen(self, 1400, 700)
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size:12pt;font-weight:bold;")
@@ -689,17 +688,17 @@ class MatrixDialog(QDialog):
         return dialog
 
 
-def open_matrix(window: MainWindow) -> MatrixDialog | None:
+def open_matrix(host: WindowApi) -> MatrixDialog | None:
     """Open the matrix for the window's current period (the open unit's, when it aggregates units, else the
     city's); nothing without an open form."""
-    form = window.form
+    form = host.form
     if form is None:
         return None
     unit = form.unit.code if form.aggregated else None
     try:
-        dialog = MatrixDialog(window.db, form.period, unit, window)
+        dialog = MatrixDialog(host.db, form.period, unit, host.window())
     except CompletenessError as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("MatrixDialog", "完成情况矩阵"), str(exc))
+        QMessageBox.warning(host.window(), QCoreApplication.translate("MatrixDialog", "完成情况矩阵"), str(exc))
         return None
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

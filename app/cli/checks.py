@@ -6,10 +6,12 @@ import argparse
 from typing import Any
 
 from app.cli.common import EXIT_OK, UsageError, add_unit_period, open_db, parse_period, print_json
+from app.engine.calendar import DeadlineState
 from app.engine.numbers import fmt, to_text
 from app.engine.periods import Period
 from app.engine.progress import Status
 from app.engine.selfcheck import CheckResult
+from app.storage.calendar import deadline_for
 from app.storage.checks import check_unit
 from app.storage.db import Database
 
@@ -47,11 +49,34 @@ def checked(args: argparse.Namespace) -> CheckResult:
 
 def _check(args: argparse.Namespace) -> int:
     result = checked(args)
+    db = open_db(args)
+    try:
+        with db.session() as session:
+            deadline = deadline_for(session, result.catalog, result.unit.code, result.period)
+    finally:
+        db.close()
     if args.json:
-        print_json(check_json(result))
+        print_json({**check_json(result), "deadline": deadline_json(deadline)})
     else:
         print_check(result)
+        if deadline is not None:
+            print(f"填报期：{deadline.label}")
     return EXIT_OK
+
+
+def deadline_json(deadline: DeadlineState | None) -> dict[str, Any] | None:
+    """Where the period stands by this PC's clock, for ``check --json``."""
+    if deadline is None:
+        return None
+    w = deadline.window
+    return {
+        "state": deadline.state.value,
+        "days": deadline.days,
+        "label": deadline.label,
+        "opens": w.opens.isoformat(),
+        "due": w.due.isoformat(),
+        "closes": w.closes.isoformat(),
+    }
 
 
 def check_json(result: CheckResult) -> dict[str, Any]:

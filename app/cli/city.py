@@ -9,6 +9,7 @@ from typing import Any
 
 from app.cli.common import UsageError, add_unit_period, keystore, open_db, parse_period, passphrase
 from app.cli.submission import write_files
+from app.engine.periods import Period
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -40,7 +41,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     accept.add_argument("--passphrase-file", type=Path)
     accept.set_defaults(handler=_return)
 
-    notice = sub.add_parser("notice", help="（区县）导入市级的退回或审核通过通知")
+    notice = sub.add_parser("notice", help="（区县）导入市级的退回、审核通过或延期通知")
     notice.add_argument("file", type=Path)
     notice.set_defaults(handler=_return)
 
@@ -101,6 +102,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _return(args: argparse.Namespace) -> int:
+    from app.city.extensions import FORMAT as EXTENSION_FORMAT
+    from app.city.extensions import ExtensionError, import_extension
+    from app.city.notices import notice_format
     from app.city.returns import ReturnError, accept_submission, import_notice, return_submission
 
     keys = keystore(args)
@@ -118,6 +122,10 @@ def _return(args: argparse.Namespace) -> int:
             secret = passphrase(args, "市级 CA 私钥口令：")
             notice = accept_submission(db, keys, args.unit, period, secret, args.comment, args.out, args.revision)
             print(f"已审核通过 {notice.unit_name} {notice.period} 第 {notice.revision} 版{where}")
+        elif notice_format(args.file) == EXTENSION_FORMAT:
+            extension = import_extension(db, keys, args.file)
+            label = Period.parse(extension.period).label
+            print(f"市级已为 {extension.unit_name} {label} 延期：{extension.summary}（{extension.reason}）")
         else:
             notice = import_notice(db, keys, args.file)
             if notice.kind == "accepted":
@@ -126,7 +134,7 @@ def _return(args: argparse.Namespace) -> int:
             else:
                 print(f"市级已退回 {notice.unit_name} {notice.period} 第 {notice.revision} 版：{notice.reason}")
                 print("  修改后重新签名报送，新版本将取代被退回的版本")
-    except ReturnError as exc:
+    except (ReturnError, ExtensionError) as exc:
         raise UsageError(str(exc)) from exc
     finally:
         db.close()

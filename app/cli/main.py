@@ -7,18 +7,20 @@ Each module of this package registers its commands; a command's handler is set o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli import checks, city, intake, keys, outbox, submission, templates, values
+from app.cli import calendar, checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
-from app.storage.db import DatabaseError
+from app.logsetup import configure as configure_logging
+from app.storage.db import DatabaseError, data_dir
 from app.trust.keys import KeysError
 
 # The order of the commands in --help.
-COMMAND_MODULES = (templates, values, checks, keys, submission, city, intake, outbox)
+COMMAND_MODULES = (templates, values, checks, keys, submission, city, calendar, intake, outbox)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +52,10 @@ def run_command(args: argparse.Namespace) -> int:
         # Redirected output (check --json > out.json) is UTF-8 on every system, not the Windows code page,
         # which cannot hold every character and would garble the file for other programs.
         sys.stdout.reconfigure(encoding="utf-8")
+    # Refusals keep their details (a library's traceback) in the log file, not on the console; a profile that
+    # cannot be written leaves the command running without a log.
+    with contextlib.suppress(OSError):
+        configure_logging(data_dir() / "logs")
     try:
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
-from app.storage.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
+from app.engine.calendar import Window
+from app.engine.catalog import CapPacing, CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
+from app.engine.periods import Period
+from app.storage.models import Catalog, CatalogPeriod, CatalogUnit, Indicator, Target, Unit, ValidationRule
 
 
 def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
@@ -53,6 +57,15 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
             select(ValidationRule).where(ValidationRule.catalog_id == catalog.id).order_by(ValidationRule.sort_order)
         )
     ]
+    windows = [
+        Window(Period.parse(w.period), *(dt.date.fromisoformat(d) for d in (w.opens, w.due, w.closes)))
+        for w in session.scalars(
+            select(CatalogPeriod).where(CatalogPeriod.catalog_id == catalog.id).order_by(CatalogPeriod.sort_order)
+        )
+    ]
+    pacing = None
+    if catalog.cap_warning_margin is not None:
+        pacing = CapPacing(catalog.cap_warning_margin, catalog.cap_alarm_margin)
     return CatalogSpec(
         code=catalog.code,
         name=catalog.name,
@@ -67,6 +80,8 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         targets=targets,
         rules=rules,
         intake_url=catalog.intake_url,
+        cap_pacing=pacing,
+        calendar={str(w.period): w for w in windows},
     )
 
 

@@ -7,14 +7,17 @@ periods' figures, which the checks compare against, are loaded once and kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.engine.calendar import DeadlineState
 from app.engine.catalog import FIELD_ORDER, CatalogSpec, IndicatorSpec, UnitSpec
 from app.engine.compute import EMPTY, Entry
 from app.engine.numbers import NumberError
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult, Figures, run_check
+from app.storage.calendar import deadline_for
 from app.storage.catalogs import load_spec
 from app.storage.db import Database
 from app.storage.store import (
@@ -76,6 +79,11 @@ class FormService:
         self.aggregated = bool(self.spec.children_of(unit_code))
         self._figures = Figures(self.spec, self._load)
         self.result: CheckResult = run_check(self._figures, unit_code, period)
+
+    def deadline(self, now: dt.datetime | None = None) -> DeadlineState | None:
+        """Where the period stands by this PC's clock (距截止还有 N 天 …), or None without a calendar."""
+        with self.db.session() as session:
+            return deadline_for(session, self.spec, self.unit.code, self.period, now)
 
     def _load(self, unit: str, period: Period) -> dict[str, Entry]:
         with self.db.session() as session:

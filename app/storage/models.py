@@ -87,10 +87,44 @@ class Catalog(Base):
     signed_document: Mapped[str | None] = mapped_column(Text)
     # The city's intake service as the signed template names it (migration 0006); None: files only.
     intake_url: Mapped[str | None] = mapped_column(String(300))
+    # Added by migration 0007: the template's pacing of ceilings (NULL: the template left the defaults).
+    cap_warning_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
+    cap_alarm_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
 
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="catalog", order_by="Indicator.sort_order", cascade="all, delete-orphan"
     )
+
+
+class CatalogPeriod(Base):
+    """The reporting window of one period as the template's calendar gives it (Beijing dates, inclusive)."""
+
+    __tablename__ = "catalog_periods"
+    __table_args__ = (UniqueConstraint("catalog_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalog_id: Mapped[int] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    opens: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(10))
+    closes: Mapped[str] = mapped_column(String(10))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class PeriodExtension(Base):
+    """A later due date or a reopened period the city granted one unit by a signed notice.
+
+    Kept on both sides: the city records what it granted, the district what it imported. The latest grant counts.
+    """
+
+    __tablename__ = "period_extensions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str] = mapped_column(String(8))
+    due: Mapped[str | None] = mapped_column(String(10))
+    closes: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    granted_at: Mapped[str] = mapped_column(String(40))
+    notice: Mapped[str] = mapped_column(Text)
 
 
 class CatalogUnit(Base):

@@ -31,6 +31,7 @@ from app.trust.keys import KeysError, KeyStore, check_issued_by, fingerprint, un
 PAYLOAD_FORMAT = "tianbao-submission"
 ENVELOPE_FORMAT = "tianbao-envelope"
 ALGORITHM = "ECDSA-P256-SHA256"
+ENVELOPE_KEYS = frozenset({"format", "format_version", "algorithm", "payload", "signature", "certificate"})
 
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -140,11 +141,16 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | 
     payload = envelope.get("payload")
     if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
         raise VerificationError("not_tianbao", "报送数据缺少内容")
+    if set(envelope) != ENVELOPE_KEYS or envelope.get("format_version") != 1:
+        raise VerificationError("malformed", "签名报送数据的格式不合规：外层字段不对")
     if envelope.get("algorithm") != ALGORITHM:
         raise VerificationError("signature_invalid", f"不支持的签名算法 {envelope.get('algorithm')}")
     try:
-        cert = x509.load_pem_x509_certificate(str(envelope.get("certificate", "")).encode("ascii"))
-        signature = base64.b64decode(str(envelope.get("signature", "")), validate=True)
+        pem, encoded = envelope.get("certificate"), envelope.get("signature")
+        if not (isinstance(pem, str) and isinstance(encoded, str) and len(pem) < 8192 and len(encoded) < 512):
+            raise ValueError("not a certificate and a signature")
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+        signature = base64.b64decode(encoded, validate=True)
     except (ValueError, UnicodeEncodeError) as exc:
         raise VerificationError("signature_invalid", "签名或证书数据已损坏") from exc
     try:
@@ -162,7 +168,9 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | 
         public_key.verify(signature, canonical(payload), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise VerificationError("altered", "签名不符：报送内容在签名后被改动过") from exc
-    return payload
+    from app.submissions.payload import check_payload
+
+    return check_payload(payload)
 
 
 @dataclass(frozen=True)

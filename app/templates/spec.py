@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from app.engine.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
+from app.engine.calendar import CalendarError, Window
+from app.engine.catalog import CapPacing, CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
 from app.engine.formula import FormulaError, parse
 from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
@@ -50,6 +52,8 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
 
     rules = _rules(doc["rules"], by_code.keys(), problems)
 
+    calendar = _calendar(doc.get("calendar", []), year, problems)
+    pacing = _cap_pacing(cat.get("cap_pacing"), problems)
     if cat["baseline_year"] >= year:
         problems.append("catalog.baseline_year：基期年份应早于报告年份")
     if problems:
@@ -68,6 +72,8 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
         targets=targets,
         rules=rules,
         intake_url=cat.get("intake_url"),
+        cap_pacing=pacing,
+        calendar=calendar,
     )
 
 
@@ -122,6 +128,52 @@ def _rules(raws: list[dict[str, Any]], codes: Collection[str], problems: list[st
                 problems.append(f"{where}.{side}：引用了不存在的指标 {', '.join(missing)}")
         rules.append(RuleSpec(raw["code"], raw["left"], raw["op"], raw["right"], raw["level"], raw["message"]))
     return rules
+
+
+def _calendar(raws: list[dict[str, Any]], year: int, problems: list[str]) -> dict[str, Window]:
+    """The reporting windows: real dates in order, one per period of the template's year, due after it ends."""
+    windows: dict[str, Window] = {}
+    for i, raw in enumerate(raws):
+        where = f"calendar[{i}]（{raw['period']}）"
+        try:
+            period = Period.parse(raw["period"])
+        except PeriodError as exc:
+            problems.append(f"{where}：{exc}")
+            continue
+        if period.year != year:
+            problems.append(f"{where}：报告期不属于 {year} 年度")
+            continue
+        if str(period) in windows:
+            problems.append(f"{where}：同一报告期的填报期重复")
+            continue
+        dates = {}
+        for key in ("opens", "due", "closes"):
+            try:
+                dates[key] = dt.date.fromisoformat(raw[key])
+            except ValueError:
+                problems.append(f"{where}.{key}：“{raw[key]}”不是有效日期")
+        if len(dates) < 3:
+            continue
+        try:
+            window = Window(period, dates["opens"], dates["due"], dates["closes"])
+        except CalendarError as exc:
+            problems.append(f"{where}：{exc}")
+            continue
+        if window.due < period.last_day:
+            problems.append(f"{where}.due：截止日期早于报告期结束（{period.last_day.isoformat()}）")
+            continue
+        windows[str(period)] = window
+    return windows
+
+
+def _cap_pacing(raw: dict[str, Any] | None, problems: list[str]) -> CapPacing | None:
+    if raw is None:
+        return None
+    warning = Decimal(raw["warning_margin"])
+    alarm = None if raw.get("alarm_margin") is None else Decimal(raw["alarm_margin"])
+    if alarm is not None and alarm <= warning:
+        problems.append("catalog.cap_pacing.alarm_margin：应大于 warning_margin")
+    return CapPacing(warning, alarm)
 
 
 def _check_units(units: list[UnitSpec]) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.catalog import CatalogSpec, IndicatorSpec, UnitSpec
-from app.storage.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
+from app.storage.models import Catalog, CatalogPeriod, CatalogUnit, Indicator, Target, Unit, ValidationRule
 from app.templates.document import TemplateError, content_hash, read_document
 from app.templates.export import document_from_spec
 from app.templates.spec import spec_from_document
@@ -58,6 +58,8 @@ def store_spec(
         content_hash=digest,
         signature=signature_text,
         intake_url=spec.intake_url,
+        cap_warning_margin=spec.cap_pacing.warning_margin if spec.cap_pacing else None,
+        cap_alarm_margin=spec.cap_pacing.alarm_margin if spec.cap_pacing else None,
     )
     session.add(catalog)
     rows = {ind.code: _indicator_row(ind, order) for order, ind in enumerate(spec.indicators)}
@@ -84,6 +86,16 @@ def store_spec(
                 milestone_q1=t.milestones.get(1),
                 milestone_q2=t.milestones.get(2),
                 milestone_q3=t.milestones.get(3),
+            )
+        )
+    for order, window in enumerate(spec.calendar.values()):
+        dates = {"opens": window.opens, "due": window.due, "closes": window.closes}
+        session.add(
+            CatalogPeriod(
+                catalog_id=catalog.id,
+                period=str(window.period),
+                sort_order=order,
+                **{key: day.isoformat() for key, day in dates.items()},
             )
         )
     for order, rule in enumerate(spec.rules):

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -103,7 +104,7 @@ class IntakeService:
                     "conflict",
                     f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）",
                 )
-            result = store_envelope(session, envelope, source)
+            result = store_envelope(session, Path(source), envelope)
             if result.status == "conflict":
                 raise UploadRefused(409, "conflict", result.message)
             if not result.ok:

@@ -1,0 +1,225 @@
+"""The pictures of the user guide (docs/guide/) and the README (docs/screenshot-*.png), drawn by the program.
+
+Each picture is made in a process of its own, offscreen, on the screen it shows (a 1366 × 768 laptop at 125 %, a
+full-HD screen at 150 %, or a 1920 × 1080 monitor at 100 % for the README), from a fresh demo database:
+
+    .venv/bin/python docs/pictures.py            # every picture
+    .venv/bin/python docs/pictures.py 进度图      # the pictures whose names contain 进度图
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+sys.path.insert(0, str(REPO))
+
+DISTRICT, CITY = "520103", "520100"  # 云岩区 and 贵阳市 of the demo catalog
+PERIOD = "2023Q2"
+
+
+# ---------------------------------------------------------------- scenes (run in the child process)
+
+
+def _window(work: Path, role: str = "district", unit: str = DISTRICT, language: str = "zh_CN") -> Any:
+    """The main window on a fresh demo database, opened as the program opens it."""
+    from PySide6.QtTest import QTest
+
+    from app.demo import create_demo
+    from ui.application import make_application
+    from ui.main_window import MainWindow
+
+    _, settings = make_application(language)
+    settings.setValue("role", role)
+    settings.setValue("unit", unit)
+    settings.setValue("form/unit", unit)
+    settings.setValue("form/period", PERIOD)
+    db = create_demo(work / "demo.db")
+    window = MainWindow(db, settings)
+    window.show()
+    QTest.qWait(500)  # the layout settles (see MainWindow.showEvent)
+    return window
+
+
+def _settle(ms: int = 200) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.qWait(ms)
+
+
+def main_window(work: Path) -> Any:
+    return _window(work)
+
+
+def refused_entry(work: Path) -> Any:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.form_model import Col
+
+    window = _window(work)
+    view = window.view
+    index = window.model.index_of("C08", Col.VALUE)  # 绿色餐厅, whole numbers
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.indexWidget(index)
+    assert isinstance(editor, QLineEdit)
+    editor.setText("12.5")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    _settle()
+    return window
+
+
+def behind(work: Path) -> Any:
+    from ui.form_model import Col
+
+    window = _window(work)
+    model = window.model
+    assert model.setData(model.index_of("C08", Col.VALUE), "8")  # 绿色餐厅 8 of 15, 12 expected by mid-year
+    window.view.setCurrentIndex(model.index_of("C08", Col.EXPLANATION))
+    _settle()
+    return window
+
+
+def chart(work: Path) -> Any:
+    window = _window(work)
+    window.chart_dock.raise_()
+    _settle()
+    return window
+
+
+def returned(work: Path) -> Any:
+    from app.city.returns import return_submission
+    from app.demo import DEMO_PASSPHRASE
+    from app.engine.periods import Period
+    from app.submissions.signing import sign_and_lock
+    from app.trust.keys import KeyStore
+    from ui.form_model import Col
+
+    window = _window(work)
+    keys = KeyStore(work / "keys")
+    period = Period.parse(PERIOD)
+    sign_and_lock(window.db, keys, DISTRICT, period, DEMO_PASSPHRASE, "王芳")
+    reason = "绿色建筑占比的分母应为新建建筑面积，请核实后重报。"
+    return_submission(window.db, keys, DISTRICT, period, reason, DEMO_PASSPHRASE, work / "退回通知.json")
+    window.reload_form()
+    window.history_dock.raise_()
+    window.view.setCurrentIndex(window.model.index_of("C12", Col.VALUE))
+    _settle()
+    return window
+
+
+def city_import(work: Path) -> Any:
+    from tests.ui.test_import_dialog import alter_a_value, make_city, make_districts
+    from ui.application import make_application
+    from ui.import_dialog import ImportDialog
+
+    _, settings = make_application("zh_CN")
+    districts = make_districts(work, count=4)
+    city = make_city(work / "city", districts)
+    incoming = work / "收件箱"
+    incoming.mkdir()
+    for path in districts.files:
+        shutil.copy(path, incoming / path.name)
+    alter_a_value(districts.files[0], incoming / "南明区-改过的.xlsx")
+    dialog = ImportDialog(city, settings)
+    dialog.show()
+    task = dialog.start([incoming])
+    assert task is not None
+    dialog.wait()
+    _settle()
+    return dialog
+
+
+def city_matrix(work: Path) -> Any:
+    from app.engine.periods import Period
+    from ui.matrix_view import MatrixDialog
+
+    window = _window(work, role="city", unit=CITY)
+    dialog = MatrixDialog(window.db, Period.parse(PERIOD), CITY, window)
+    dialog.show()
+    _settle()
+    return dialog
+
+
+def readme(work: Path, role: str = "district", unit: str = "", language: str = "zh_CN") -> Any:
+    window = _window(work, role=role, unit=unit or DISTRICT, language=language)
+    window.showNormal()
+    window.resize(1600, 900)  # as `main.py --screenshot` draws it
+    _settle()
+    return window
+
+
+# name → (screen, scene); the screens are those of tests/ui/screens.py.
+SCENES: dict[str, tuple[str, Callable[[Path], Any]]] = {
+    "guide/主窗口-1366x768.png": ("LAPTOP", main_window),
+    "guide/主窗口-1920x1080.png": ("FULL_HD", main_window),
+    "guide/填报-数值被拒绝.png": ("LAPTOP", refused_entry),
+    "guide/自查-滞后待说明.png": ("LAPTOP", behind),
+    "guide/进度图.png": ("LAPTOP", chart),
+    "guide/历史-退回.png": ("LAPTOP", returned),
+    "guide/汇总-导入报送文件.png": ("LAPTOP", city_import),
+    "guide/汇总-完成情况矩阵.png": ("LAPTOP", city_matrix),
+    "screenshot-zh_CN.png": ("MONITOR", readme),
+    "screenshot-en.png": ("MONITOR", lambda work: readme(work, language="en")),
+    "screenshot-city.png": ("MONITOR", lambda work: readme(work, role="city", unit=CITY)),
+}
+
+
+def child(name: str, work: Path) -> None:
+    _, scene = SCENES[name]
+    widget = scene(work)
+    target = DOCS / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(target)), target
+    print(target.relative_to(REPO))
+
+
+# ---------------------------------------------------------------- the parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="only the pictures whose names contain one of these")
+    parser.add_argument("--scene", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scene:
+        child(args.scene, args.work)
+        return 0
+
+    from tests.ui import screens
+
+    monitors = {"LAPTOP": screens.LAPTOP, "FULL_HD": screens.FULL_HD, "MONITOR": screens.Screen(1920, 1080, 1.0)}
+    failed = 0
+    for name, (screen, _) in SCENES.items():
+        if args.names and not any(part in name for part in args.names):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            env = screens.screen_env(monitors[screen], work / "user")
+            env["PYTHONPATH"] = str(REPO)
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--scene", name, "--work", str(work)],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        print(done.stdout.strip() or f"{name}: failed\n{done.stderr}")
+        failed += done.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
