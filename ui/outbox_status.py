@@ -17,16 +17,13 @@ from app.storage.db import Database
 from ui.outbox_monitor import OutboxMonitor, OutboxSummary
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Outbox", text)
+translate = QCoreApplication.translate
 
 
 def contact_label(when: str | None, now: dt.datetime | None = None) -> str:
     """The last contact as the clerk reads it: the time today, else the date and time (Beijing time)."""
     if not when:
-        return _tr("从未联系")
+        return translate("Outbox", "从未联系")
     try:
         moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
     except ValueError:
@@ -39,14 +36,14 @@ def contact_label(when: str | None, now: dt.datetime | None = None) -> str:
 
 
 def indicator_text(summary: OutboxSummary) -> str:
-    parts = [_tr("待上报 %1").replace("%1", str(summary.pending))]
+    parts = [translate("Outbox", "待上报 %1").replace("%1", str(summary.pending))]
     if summary.refused:
-        parts.append(_tr("被拒收 %1").replace("%1", str(summary.refused)))
+        parts.append(translate("Outbox", "被拒收 %1").replace("%1", str(summary.refused)))
     if summary.offered:
-        parts.append(_tr("市级通知 %1").replace("%1", str(summary.offered)))
+        parts.append(translate("Outbox", "市级通知 %1").replace("%1", str(summary.offered)))
     if summary.reachable is False:
-        parts.append(_tr("无法连接"))
-    parts.append(_tr("最后联系 %1").replace("%1", contact_label(summary.last_contact)))
+        parts.append(translate("Outbox", "无法连接"))
+    parts.append(translate("Outbox", "最后联系 %1").replace("%1", contact_label(summary.last_contact)))
     return " · ".join(parts)
 
 
@@ -70,12 +67,12 @@ class OutboxIndicator(QLabel):
         self.setText(indicator_text(summary))
         warn = summary.refused or summary.offered or summary.reachable is False
         self.setStyleSheet("color:#8a1c1c;" if warn else "")
-        tip = [_tr("上报地址：%1").replace("%1", summary.address)]
+        tip = [translate("Outbox", "上报地址：%1").replace("%1", summary.address)]
         if summary.error:
             tip.append(summary.error)
         if summary.next_try_seconds is not None and summary.pending:
-            tip.append(_tr("约 %1 秒后再试").replace("%1", str(round(summary.next_try_seconds))))
-        tip.append(_tr("点击查看报送记录"))
+            tip.append(translate("Outbox", "约 %1 秒后再试").replace("%1", str(round(summary.next_try_seconds))))
+        tip.append(translate("Outbox", "点击查看报送记录"))
         self.setToolTip("\n".join(tip))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -45,10 +45,39 @@ STATE_COLOURS = {
     outbox.RETURNED: "#a11d1d",
 }
 AnyIndex = QModelIndex | QPersistentModelIndex
+translate = QCoreApplication.translate
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Outbox", text)
+def state_text(item: OutboxItem) -> str:
+    """The entry's state as the clerk reads it (待上报 … 已退回)."""
+    if item.state == outbox.DELIVERED and item.accepted_at:
+        return translate("Outbox", "已送达（审核通过）")
+    return {
+        outbox.PENDING: translate("Outbox", "待上报"),
+        outbox.SENDING: translate("Outbox", "上报中"),
+        outbox.DELIVERED: translate("Outbox", "已送达"),
+        outbox.REFUSED: translate("Outbox", "被拒收"),
+        outbox.RETURNED: translate("Outbox", "已退回"),
+    }.get(item.state, item.state)
+
+
+def verdict_text(verdict: str | None) -> str:
+    """The receipt's verdict (accepted / superseded / duplicate)."""
+    return {
+        "accepted": translate("Outbox", "已接收"),
+        "superseded": translate("Outbox", "已接收（市级已有更新的版本）"),
+        "duplicate": translate("Outbox", "重复报送（此前已接收）"),
+    }.get(verdict or "", verdict or "")
+
+
+def kind_text(kind: str) -> str:
+    """What the city sent back: a return, an acceptance, an extension or a template."""
+    return {
+        "returned": translate("Outbox", "退回通知"),
+        "accepted": translate("Outbox", "审核通过"),
+        "extension": translate("Outbox", "延期通知"),
+        "template": translate("Outbox", "新模板"),
+    }.get(kind, kind)
 
 
 def beijing(when: str | None) -> str:
@@ -77,11 +106,20 @@ def _period(text: str) -> str:
 class OutboxTableModel(QAbstractTableModel):
     """The outbox's submissions, newest first."""
 
-    HEADERS = ("状态", "单位", "报告期", "版本", "签名时间", "送达时间（北京时间）", "序号", "报送编号", "回执 / 原因")
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[OutboxItem] = []
+        self.headers = [
+            translate("Outbox", "状态"),
+            translate("Outbox", "单位"),
+            translate("Outbox", "报告期"),
+            translate("Outbox", "版本"),
+            translate("Outbox", "签名时间"),
+            translate("Outbox", "送达时间（北京时间）"),
+            translate("Outbox", "序号"),
+            translate("Outbox", "报送编号"),
+            translate("Outbox", "回执 / 原因"),
+        ]
 
     def set_items(self, items: list[OutboxItem]) -> None:
         self.beginResetModel()
@@ -92,11 +130,11 @@ class OutboxTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.items)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _tr(self.HEADERS[section]) if 0 <= section < len(self.HEADERS) else None
+            return self.headers[section] if 0 <= section < len(self.headers) else None
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -114,13 +152,13 @@ class OutboxTableModel(QAbstractTableModel):
 
     def _text(self, item: OutboxItem, column: int) -> str:
         if column == 0:
-            return _tr(item.state_label)
+            return state_text(item)
         if column == 1:
             return item.unit_name
         if column == 2:
             return _period(item.period)
         if column == 3:
-            return _tr("第 %1 版").replace("%1", str(item.revision))
+            return translate("Outbox", "第 %1 版").replace("%1", str(item.revision))
         if column == 4:
             return beijing(item.queued_at)
         if column == 5:
@@ -134,24 +172,27 @@ class OutboxTableModel(QAbstractTableModel):
     @staticmethod
     def _detail(item: OutboxItem) -> str:
         if item.state == outbox.RETURNED:
-            return _tr("退回原因：%1").replace("%1", item.returned_reason or "")
+            return translate("Outbox", "退回原因：%1").replace("%1", item.returned_reason or "")
         if item.state == outbox.REFUSED:
             return item.reason or ""
         if item.has_receipt:
-            return item.verdict_label
+            return verdict_text(item.verdict)
         if item.last_error:
-            return _tr("上次尝试：%1").replace("%1", item.last_error)
+            return translate("Outbox", "上次尝试：%1").replace("%1", item.last_error)
         return ""
 
 
 class InboxTableModel(QAbstractTableModel):
     """What the city sent back and the clerk has not decided on yet."""
 
-    HEADERS = ("类型", "内容", "收到时间（北京时间）")
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[InboxItem] = []
+        self.headers = [
+            translate("Outbox", "类型"),
+            translate("Outbox", "内容"),
+            translate("Outbox", "收到时间（北京时间）"),
+        ]
 
     def set_items(self, items: list[InboxItem]) -> None:
         self.beginResetModel()
@@ -162,11 +203,11 @@ class InboxTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.items)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _tr(self.HEADERS[section]) if 0 <= section < len(self.HEADERS) else None
+            return self.headers[section] if 0 <= section < len(self.headers) else None
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -174,7 +215,7 @@ class InboxTableModel(QAbstractTableModel):
             return None
         item = self.items[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (_tr(item.kind_label), item.summary, beijing(item.fetched_at))[index.column()]
+            return (kind_text(item.kind), item.summary, beijing(item.fetched_at))[index.column()]
         return None
 
 
@@ -185,13 +226,13 @@ class OutboxView(QDialog):
         super().__init__(parent)
         self.setObjectName("OutboxView")
         self.monitor = monitor
-        self.setWindowTitle(_tr("报送记录"))
+        self.setWindowTitle(translate("Outbox", "报送记录"))
         self.resize(1180, 560)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.send_button = QPushButton(_tr("立即上报"))
+        self.send_button = QPushButton(translate("Outbox", "立即上报"))
         self.send_button.clicked.connect(self.send_now)
-        self.notices_button = QPushButton(_tr("接收市级通知…"))
+        self.notices_button = QPushButton(translate("Outbox", "接收市级通知…"))
         self.notices_button.clicked.connect(self.receive_notices)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
@@ -202,11 +243,11 @@ class OutboxView(QDialog):
         self.table = self._table(self.model)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.print_receipt())
-        self.print_button = QPushButton(_tr("查看 / 打印回执…"))
+        self.print_button = QPushButton(translate("Outbox", "查看 / 打印回执…"))
         self.print_button.clicked.connect(self.print_receipt)
-        self.save_button = QPushButton(_tr("保存回执单 PDF…"))
+        self.save_button = QPushButton(translate("Outbox", "保存回执单 PDF…"))
         self.save_button.clicked.connect(self.save_receipt)
-        self.retry_button = QPushButton(_tr("重新上报"))
+        self.retry_button = QPushButton(translate("Outbox", "重新上报"))
         self.retry_button.clicked.connect(self.retry)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -217,10 +258,10 @@ class OutboxView(QDialog):
         self.offer_table = self._table(self.offers)
         self.offer_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.offer_table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.offer_label = QLabel(_tr("市级发来、待确认的通知和模板（确认后才会生效）："))
-        self.apply_button = QPushButton(_tr("应用"))
+        self.offer_label = QLabel(translate("Outbox", "市级发来、待确认的通知和模板（确认后才会生效）："))
+        self.apply_button = QPushButton(translate("Outbox", "应用"))
         self.apply_button.clicked.connect(self.apply_offer)
-        self.dismiss_button = QPushButton(_tr("不应用"))
+        self.dismiss_button = QPushButton(translate("Outbox", "不应用"))
         self.dismiss_button.clicked.connect(self.dismiss_offer)
         offer_row = QHBoxLayout()
         offer_row.addStretch(1)
@@ -262,16 +303,16 @@ class OutboxView(QDialog):
                     self.table.selectRow(row)
         summary = self.monitor.summary
         if summary.address is None:
-            text = _tr("未设置上报地址：报送以文件方式进行（导出已签名的 Excel 和 PDF 交市级）。")
+            text = translate("Outbox", "未设置上报地址：报送以文件方式进行（导出已签名的 Excel 和 PDF 交市级）。")
         else:
             text = (
-                _tr("上报地址：%1 · 待上报 %2 · 最后联系 %3")
+                translate("Outbox", "上报地址：%1 · 待上报 %2 · 最后联系 %3")
                 .replace("%1", summary.address)
                 .replace("%2", str(summary.pending))
                 .replace("%3", contact_label(summary.last_contact))
             )
             if summary.reachable is False and summary.error:
-                text += "\n" + _tr("无法连接：%1").replace("%1", summary.error)
+                text += "\n" + translate("Outbox", "无法连接：%1").replace("%1", summary.error)
         self.status.setText(text)
         self.send_button.setEnabled(summary.address is not None)
         self.notices_button.setEnabled(summary.address is not None)
@@ -306,21 +347,27 @@ class OutboxView(QDialog):
 
     def send_now(self) -> None:
         self.monitor.run_now()
-        self.status.setText(_tr("正在上报…"))
+        self.status.setText(translate("Outbox", "正在上报…"))
 
     def receive_notices(self) -> None:
         """Unlock the unit's key (once per run) so that the rounds fetch its notices, and fetch now."""
         unit = self._notice_unit()
         if unit is None:
-            QMessageBox.information(self, _tr("接收市级通知"), _tr("还没有可接收通知的单位（先签名报送一次）。"))
+            QMessageBox.information(
+                self,
+                translate("Outbox", "接收市级通知"),
+                translate("Outbox", "还没有可接收通知的单位（先签名报送一次）。"),
+            )
             return
         if not self.monitor.has_key(unit):
-            secret = ask_passphrase(self, _tr("本单位私钥口令（用于向市级证明身份）"))
+            secret = ask_passphrase(self, translate("Outbox", "本单位私钥口令（用于向市级证明身份）"))
             if secret is None:
                 return
             if not self.monitor.remember_key(unit, secret):
                 QMessageBox.warning(
-                    self, _tr("接收市级通知"), _tr("口令不对，或本机没有单位 %1 的密钥。").replace("%1", unit)
+                    self,
+                    translate("Outbox", "接收市级通知"),
+                    translate("Outbox", "口令不对，或本机没有单位 %1 的密钥。").replace("%1", unit),
                 )
                 return
         self.monitor.run_now()
@@ -343,7 +390,7 @@ class OutboxView(QDialog):
         try:
             receipt = outbox.stored_receipt(self.monitor.db, item.id, keys.city_certificate())
         except (ReceiptError, OSError, ValueError) as exc:
-            QMessageBox.warning(self, _tr("回执无法核验"), str(exc))
+            QMessageBox.warning(self, translate("Outbox", "回执无法核验"), str(exc))
             return None
         if receipt is None:
             return None
@@ -365,7 +412,9 @@ class OutboxView(QDialog):
             return
         start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"回执单_{item.unit_name}_{item.period}_第{item.revision}版.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, _tr("保存回执单"), str(Path(start) / name), _tr("PDF 文件 (*.pdf)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, translate("Outbox", "保存回执单"), str(Path(start) / name), translate("Outbox", "PDF 文件 (*.pdf)")
+        )
         if path:
             self.save_receipt_to(item, Path(path))
 
@@ -376,9 +425,9 @@ class OutboxView(QDialog):
         try:
             write_atomic(path, pdf)
         except OSError as exc:
-            QMessageBox.warning(self, _tr("回执单未保存"), str(exc.strerror or exc))
+            QMessageBox.warning(self, translate("Outbox", "回执单未保存"), str(exc.strerror or exc))
             return False
-        self.status.setText(_tr("已保存回执单：%1").replace("%1", str(path)))
+        self.status.setText(translate("Outbox", "已保存回执单：%1").replace("%1", str(path)))
         return True
 
     def retry(self) -> None:
@@ -391,18 +440,19 @@ class OutboxView(QDialog):
         offer = self.selected_offer()
         if offer is None:
             return
-        question = _tr("应用这项%1？\n%2").replace("%1", _tr(offer.kind_label)).replace("%2", offer.summary)
-        answer = QMessageBox.question(self, _tr("市级通知"), question)
+        question = translate("Outbox", "应用这项%1？\n%2").replace("%1", kind_text(offer.kind))
+        question = question.replace("%2", offer.summary)
+        answer = QMessageBox.question(self, translate("Outbox", "市级通知"), question)
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             message = inbox.apply(self.monitor.db, self._keys(), offer.id)
         except inbox.InboxError as exc:
-            QMessageBox.warning(self, _tr("未能应用"), str(exc))
+            QMessageBox.warning(self, translate("Outbox", "未能应用"), str(exc))
             return
         self.monitor.refresh()
         self.monitor.applied.emit(offer.kind)
-        QMessageBox.information(self, _tr("市级通知"), message)
+        QMessageBox.information(self, translate("Outbox", "市级通知"), message)
 
     def dismiss_offer(self) -> None:
         offer = self.selected_offer()
