@@ -5,24 +5,22 @@ and name the unit it was asked for; a template must be signed by that certificat
 Kept documents wait (``new``) until the clerk applies or dismisses them; a return notice is then applied exactly
 as ``notice FILE`` applies a file, a template imported exactly as ``template import``. An acceptance (审核通过)
 changes no figure and is recorded at once (in the revision's history and on its outbox entry). A deadline extension
-(延期) is shown for the clerk to take note of; this program version does not change a deadline from it.
+(延期) is applied as ``notice FILE`` applies its file: entry and the banner follow its dates.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
+from app.city.extensions import FORMAT as EXTENSION_FORMAT
+from app.city.extensions import import_extension_bytes
+from app.city.notices import NoticeError, signed_notice_body
 from app.city.returns import Notice, ReturnError, apply_notice, check_notice_document, import_notice_document
 from app.storage.db import Database
 from app.storage.models import Catalog, InboxDocument, OutboxEntry, TransportState, utcnow
@@ -31,7 +29,7 @@ from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
 from app.templates.spec import spec_from_document
 from app.transport.client import IntakeClient, RequestSigner
-from app.trust.keys import KeysError, KeyStore, fingerprint
+from app.trust.keys import KeysError, KeyStore
 
 log = logging.getLogger(__name__)
 
@@ -76,29 +74,6 @@ def _canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def verify_city_document(document: Any, keys: KeyStore) -> dict[str, Any]:
-    """The body of a notice signed with the pinned city certificate (as app.city.returns signs), or InboxError."""
-    if not isinstance(document, dict) or not isinstance(document.get("signature"), dict):
-        raise InboxError("通知没有市级签名")
-    body = {k: v for k, v in document.items() if k != "signature"}
-    sig = document["signature"]
-    try:
-        cert = x509.load_pem_x509_certificate(str(sig.get("certificate", "")).encode("ascii"))
-        value = base64.b64decode(str(sig.get("value", "")), validate=True)
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise InboxError("通知的签名数据已损坏") from exc
-    if not keys.has_city_certificate() or fingerprint(cert) != fingerprint(keys.city_certificate()):
-        raise InboxError("通知不是本机已确认的市级证书签发的")
-    public_key = cert.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise InboxError("通知的证书密钥不是 ECDSA")
-    try:
-        public_key.verify(value, _canonical(body), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature as exc:
-        raise InboxError("通知的签名不符（内容被改动过）") from exc
-    return body
-
-
 def _cursor_key(unit_code: str) -> str:
     return f"notices_since/{unit_code}"
 
@@ -118,8 +93,20 @@ def _summary(notice: Notice) -> str:
 
 def _extension_summary(body: dict[str, Any]) -> str:
     unit = str(body.get("unit_name") or body.get("unit") or "")
-    until = body.get("until") or body.get("closes") or body.get("due") or ""
-    return f"{unit} {body.get('period', '')} 报送期限延长" + (f"至 {until}" if until else "")
+    parts = []
+    if body.get("due"):
+        parts.append(f"截止日期延至 {body['due']}")
+    if body.get("closes"):
+        parts.append(f"填报开放至 {body['closes']}")
+    what = "，".join(parts) or "报送期限延长"
+    return f"{unit} {body.get('period', '')} {what}" + (f"（{body['reason']}）" if body.get("reason") else "")
+
+
+def _extension_body(raw: bytes, keys: KeyStore) -> dict[str, Any]:
+    try:
+        return signed_notice_body(raw, keys, EXTENSION_FORMAT, "延期通知", SOURCE)
+    except NoticeError as exc:
+        raise InboxError(str(exc)) from exc
 
 
 @dataclass
@@ -182,7 +169,7 @@ def _keep_notice(db: Database, keys: KeyStore, unit: str, sequence: int, kind: s
             raise InboxError(f"通知的种类或单位（{notice.kind}，{notice.unit}）与上报服务所说的不符")
         summary = _summary(notice)
     elif kind == EXTENSION:
-        body = verify_city_document(document, keys)
+        body = _extension_body(raw, keys)
         if body.get("unit") != unit:
             raise InboxError(f"通知是给单位 {body.get('unit')} 的，不是 {unit}")
         summary = _extension_summary(body)
@@ -307,7 +294,8 @@ def apply(db: Database, keys: KeyStore, item_id: int) -> str:
             _accept(db, notice)
             message = _summary(notice)
         else:
-            message = _extension_summary(verify_city_document(json.loads(raw.decode("utf-8")), keys))
+            extension = import_extension_bytes(db, keys, raw, SOURCE)
+            message = f"已记下延期：{extension.unit_name} {extension.period} {extension.summary}"
     except (TemplateError, ValueError, LookupError, KeysError) as exc:
         raise InboxError(str(exc)) from exc
     _decide(db, item_id, APPLIED)
