@@ -33,6 +33,8 @@ from app.transport.receipts import ReceiptSigner, utc_text
 log = logging.getLogger("tianbao.intake")
 
 MAX_SUBMISSION_ID = 200
+# Sequence numbers are 32-bit integers in the database (PostgreSQL refuses a larger number to compare with).
+MAX_SEQUENCE = 2**31 - 1
 # The most notices one answer lists; the unit asks again from the last sequence number.
 NOTICE_PAGE = 500
 # Concurrent writers (several workers on PostgreSQL, or the window beside the service on SQLite) can collide on
@@ -48,6 +50,10 @@ class UploadRefused(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+# A verified envelope and where it came from (for the audit log).
+Upload = tuple[dict[str, Any], str]
 
 
 @dataclass(frozen=True)
@@ -78,69 +84,82 @@ class IntakeService:
 
     def store(self, envelope: dict[str, Any], source: str) -> Delivered:
         """Store a verified envelope and sign its receipt, committed before this returns."""
-        payload = envelope["payload"]
-        submission_id = str(payload["submission_id"])
-        if len(submission_id) > MAX_SUBMISSION_ID:
-            raise UploadRefused(422, "not_tianbao", "报送编号过长，不是填报通的报送")
-        digest = payload_hash(payload)
+        (outcome,) = self.store_many([(envelope, source)])
+        if isinstance(outcome, UploadRefused):
+            raise outcome
+        return outcome
+
+    def store_many(self, uploads: list[Upload]) -> list[Delivered | UploadRefused]:
+        """Store verified envelopes and sign their receipts in one transaction — one durable commit for all of
+        them, made before this returns — and say for each what became of it.
+
+        A refused upload adds nothing to the transaction (the import checks everything before it adds), so it
+        leaves the others alone. When another writer collides (the same submission stored by another worker
+        meanwhile, a lock), the whole transaction is run again: it then finds what the other stored.
+        """
         for attempt in range(ATTEMPTS):
             try:
-                return self._store_once(envelope, source, submission_id, digest)
+                with self.db.transaction() as session:
+                    return [self._store_one(session, envelope, source) for envelope, source in uploads]
             except (IntegrityError, OperationalError) as exc:
                 if attempt == ATTEMPTS - 1:
                     raise
-                log.info("upload %s collided with another writer (%s), trying again", submission_id, type(exc).__name__)
+                log.info(
+                    "%d upload(s) collided with another writer (%s), trying again", len(uploads), type(exc).__name__
+                )
         raise AssertionError("unreachable")
 
-    def _store_once(self, envelope: dict[str, Any], source: str, submission_id: str, digest: str) -> Delivered:
+    def _store_one(self, session: Session, envelope: dict[str, Any], source: str) -> Delivered | UploadRefused:
         payload = envelope["payload"]
-        with self.db.transaction() as session:
-            held = session.scalar(select(ReceiptRow).where(ReceiptRow.submission_id == submission_id))
-            if held is not None:
-                if held.payload_hash == digest:
-                    return Delivered(held.document.encode("utf-8"), False, held.verdict, held.id)
-                raise UploadRefused(
-                    409,
-                    "conflict",
-                    f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）",
-                )
-            result = store_envelope(session, Path(source), envelope)
-            if result.status == "conflict":
-                raise UploadRefused(409, "conflict", result.message)
-            if not result.ok:
-                raise UploadRefused(422, result.status, result.message)
-            row = ReceiptRow(
-                submission_id=submission_id,
-                submission_row_id=_stored_row(session, payload, digest),
-                unit_code=str(payload["unit"]["code"]),
-                period=str(payload["period"]),
-                revision=int(payload["revision"]),
-                payload_hash=digest,
-                verdict=result.status,
-                received_at="",
-                document="",
+        submission_id = str(payload["submission_id"])
+        if len(submission_id) > MAX_SUBMISSION_ID:
+            return UploadRefused(422, "not_tianbao", "报送编号过长，不是填报通的报送")
+        digest = payload_hash(payload)
+        held = session.scalar(select(ReceiptRow).where(ReceiptRow.submission_id == submission_id))
+        if held is not None:
+            if held.payload_hash == digest:
+                return Delivered(held.document.encode("utf-8"), False, held.verdict, held.id)
+            return UploadRefused(
+                409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）"
             )
-            session.add(row)
-            session.flush()  # the id is the receipt's sequence number
-            now = self.clock()
-            raw = self.signer.sign(
-                submission_id=submission_id,
-                unit={"code": str(payload["unit"]["code"]), "name": str(payload["unit"]["name"])},
-                period=str(payload["period"]),
-                revision=int(payload["revision"]),
-                payload_hash=digest,
-                received_at=now,
-                sequence=row.id,
-                verdict=result.status,
-            )
-            row.received_at = utc_text(now)
-            row.document = raw.decode("utf-8")
+        result = store_envelope(session, Path(source), envelope)
+        if result.status == "conflict":
+            return UploadRefused(409, "conflict", result.message)
+        if not result.ok:
+            return UploadRefused(422, result.status, result.message)
+        row = ReceiptRow(
+            submission_id=submission_id,
+            submission_row_id=_stored_row(session, payload, digest),
+            unit_code=str(payload["unit"]["code"]),
+            period=str(payload["period"]),
+            revision=int(payload["revision"]),
+            payload_hash=digest,
+            verdict=result.status,
+            received_at="",
+            document="",
+        )
+        session.add(row)
+        session.flush()  # the id is the receipt's sequence number
+        now = self.clock()
+        raw = self.signer.sign(
+            submission_id=submission_id,
+            unit={"code": str(payload["unit"]["code"]), "name": str(payload["unit"]["name"])},
+            period=str(payload["period"]),
+            revision=int(payload["revision"]),
+            payload_hash=digest,
+            received_at=now,
+            sequence=row.id,
+            verdict=result.status,
+        )
+        row.received_at = utc_text(now)
+        row.document = raw.decode("utf-8")
         return Delivered(raw, True, row.verdict, row.id)
 
     # ------------------------------------------------------------------ what a unit reads
 
     def notices(self, unit_code: str, since: int) -> list[dict[str, Any]]:
         """The unit's notices after sequence number ``since``, oldest first, at most :data:`NOTICE_PAGE`."""
+        since = min(since, MAX_SEQUENCE)
         with self.db.session() as session:
             rows = session.execute(
                 select(NoticeRow.id, NoticeRow.kind, NoticeRow.document)

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.transport.auth import AuthError, SignedRequest, check_signed_request
-from app.transport.intake import IntakeService, UploadRefused
+from app.transport.intake import Delivered, IntakeService, UploadRefused
 from app.transport.limits import ByteBudget, RateLimiter
 from app.transport.verifier import Verifier, VerifierUnavailable
 
@@ -80,6 +80,42 @@ class Answer(Exception):
         return JSONResponse({"error": self.code, "message": self.message}, self.status, headers=headers)
 
 
+class StoreQueue:
+    """Verified uploads waiting to be stored. The database thread takes all that are waiting, up to
+    :data:`MAX_BATCH`, in one transaction: under load many uploads share one durable commit (group commit), and
+    each is answered only after that commit."""
+
+    MAX_BATCH = 32
+
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+        self.waiting: list[tuple[dict[str, Any], str, asyncio.Future[Delivered]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def store(self, envelope: dict[str, Any], source: str) -> Delivered:
+        future: asyncio.Future[Delivered] = asyncio.get_running_loop().create_future()
+        self.waiting.append((envelope, source, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[: self.MAX_BATCH], self.waiting[self.MAX_BATCH :]
+            try:
+                outcomes = await self.intake.in_db(self.intake.service.store_many, [(e, s) for e, s, _ in batch])
+            except Exception as exc:  # the transaction failed: nothing of this batch is stored
+                log.exception("storing %d upload(s) failed", len(batch))
+                outcomes = [exc] * len(batch)  # type: ignore[list-item]
+            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the client went away
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+
 class Intake:
     """The running service: the database work, the verifier, the limits, and the city CA uploads are checked with."""
 
@@ -95,6 +131,7 @@ class Intake:
         self.by_unit = RateLimiter(limits.unit_rate)
         self.budget = ByteBudget(limits.max_buffered)
         self.inflight = 0
+        self.uploads = StoreQueue(self)
 
     async def in_db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_threads, fn, *args)
@@ -175,7 +212,7 @@ async def upload(request: Request) -> Response:
         if wait:
             raise Answer(429, "rate_limited", f"单位 {unit} 上报过于频繁，请稍后重试", retry_after=wait)
         try:
-            delivered = await intake.in_db(intake.service.store, envelope, f"上报：{name}")
+            delivered = await intake.uploads.store(envelope, f"上报：{name}")
         except UploadRefused as exc:
             raise Answer(exc.status, exc.code, exc.message) from exc
         request.state.detail = f"{delivered.verdict} seq={delivered.sequence}{'' if delivered.new else ' again'}"

@@ -10,12 +10,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from app.transport.client import IntakeClient, Refused, Unreachable
 from tests.app.transport.conftest import Files
-from tests.app.transport.helpers import HOST, free_port
+from tests.app.transport.helpers import HOST, Server, city_database, free_port
 
 Answer = tuple[int, str, bytes]
 
@@ -126,15 +127,10 @@ def test_a_file_that_is_no_submission_is_refused_before_sending(files: Files) ->
 
 
 @pytest.fixture(scope="module")
-def served_receipt(files: Files, keys_dir: object, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def served_receipt(files: Files, keys_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A genuine receipt of the city's service for 520102's first submission."""
-    from pathlib import Path
-
-    from tests.app.transport.helpers import Server, city_database
-
     folder = tmp_path_factory.mktemp("receipt-source")
     city_database(folder / "city.db", files.district, folder)
-    assert isinstance(keys_dir, Path)
     server = Server(folder / "city.db", keys_dir, folder / "serve.log", tls=False, extra=["--verifiers", "0"])
     server.start()
     try:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.storage.models import Receipt as ReceiptRow
 from app.storage.models import RequestNonce, Submission
 from tests.app.transport.conftest import City, Files, make_city
-from tests.app.transport.helpers import CONTENT_TYPES, Server, raw_request, status_of
+from tests.app.transport.helpers import CONTENT_TYPES, Server, city_database, raw_request, status_of
 from tests.app.transport.test_serve import signer
 
 LIMITS = ["--max-upload-mb", "1", "--body-timeout", "1", "--header-timeout", "1", "--verifiers", "1"]
@@ -161,8 +161,6 @@ def test_forged_and_replayed_signed_requests_are_401_and_another_units_key_403(
 
 
 def test_rate_limits_per_address_and_per_unit_answer_429(files: Files, keys_dir: Path, tmp_path: Path) -> None:
-    from tests.app.transport.helpers import city_database
-
     city_database(tmp_path / "city.db", files.district, tmp_path)
     limits = ["--rate-per-address", "1", "--rate-per-unit", "0.2", "--verifiers", "0"]
     server = Server(tmp_path / "city.db", keys_dir, tmp_path / "serve.log", limits, tls=False).start()

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.submissions.signing import canonical
 from app.transport.receipts import MAX_RECEIPT_BYTES, ReceiptError, ReceiptSigner, parse_utc, utc_text, verify_receipt
-from app.trust.certificates import KeysError
+from app.trust.certificates import KeysError, unit_request
 from app.trust.keys import RECEIPT_CERT, RECEIPT_KEY, TLS_CERT, TLS_KEY, KeyStore
 
 CA_PASS, SERVER_PASS = "city-ca-pass", "server-pass"
@@ -108,8 +108,6 @@ def test_only_a_receipt_certificate_of_the_pinned_city_can_sign_a_receipt(city: 
         ReceiptSigner(tls_key, tls_cert)
     unit_key = ec.generate_private_key(ec.SECP256R1())
     csr = tmp_path / "unit.csr.pem"
-    from app.trust.certificates import unit_request
-
     csr.write_bytes(unit_request(unit_key, "520102", "南明区").public_bytes(serialization.Encoding.PEM))
     unit_cert, _ = city.issue(csr, CA_PASS)
     with pytest.raises(ReceiptError, match="回执签名证书"):

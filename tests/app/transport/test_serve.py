@@ -3,6 +3,7 @@ database — SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -23,8 +24,8 @@ from app.templates.signing import import_signed_template_file
 from app.transport.client import IntakeClient, Refused, RequestSigner, Unreachable
 from app.transport.receipts import verify_receipt
 from app.trust.keys import KeyStore
-from tests.app.transport.conftest import Files, Served
-from tests.app.transport.helpers import CONTENT_TYPES, SERVER_PASSPHRASE, demo_district
+from tests.app.transport.conftest import City, Files, Served
+from tests.app.transport.helpers import CONTENT_TYPES, SERVER_PASSPHRASE, Server, city_database, demo_district
 
 Q2 = Period(2023, 2)
 
@@ -159,6 +160,7 @@ def test_a_unit_reads_its_status_and_the_notices_the_city_gives(served: Served, 
         assert notice == accepted and notice.reason == "数据已核对"
         assert client.status("520102", me)["periods"][0]["state"] == "accepted"
         assert client.notices("520102", me, since=fresh[-1]["sequence"]) == []
+        assert client.notices("520102", me, since=10**17) == []
 
 
 def test_a_return_reaches_the_unit_as_a_notice(served: Served, files: Files) -> None:
@@ -190,8 +192,6 @@ def test_another_units_key_gets_403_and_an_unsigned_request_401(served: Served, 
 
 
 def test_a_replayed_or_stale_signed_request_is_401(served: Served, files: Files) -> None:
-    import datetime as dt
-
     me = signer(files, "520102")
     target = "/api/v1/units/520102/status"
     headers = me.headers("GET", target)
@@ -264,9 +264,6 @@ def test_a_receipt_answer_is_the_services_own(served: Served, files: Files) -> N
 
 
 def test_uploads_over_plain_http_only_on_loopback(files: Files, keys_dir: Path, tmp_path: Path) -> None:
-    from tests.app.transport.conftest import City
-    from tests.app.transport.helpers import Server, city_database
-
     city = City(tmp_path / "city.db", tmp_path)
     city_database(city.location, files.district, tmp_path)
     server = Server(city.location, keys_dir, tmp_path / "serve.log", tls=False).start()
