@@ -36,16 +36,23 @@ def keys(db: Database, tmp_path: Path) -> KeyStore:
     return keys
 
 
-# Receipts are judged at their own time, which must lie within the receipt certificate's validity (issued now).
-RECEIVED = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
-BEIJING_TEXT = (RECEIVED + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+def received() -> dt.datetime:
+    """A receipt's time: now, when the test runs. A receipt is judged at its own time, which must lie within the
+    validity of the receipt certificate the test has just issued."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def beijing_text(when: dt.datetime) -> str:
+    return (when + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def receipt_signer(folder: Path) -> ReceiptSigner:
     return ReceiptSigner(*KeyStore(folder).receipt_signing(PASSPHRASE))
 
 
-def receipt_for(signed: Signed, signer: ReceiptSigner, sequence: int = 7, **over: str) -> bytes:
+def receipt_for(
+    signed: Signed, signer: ReceiptSigner, sequence: int = 7, at: dt.datetime | None = None, **over: str
+) -> bytes:
     payload = signed.envelope["payload"]
     fields = {
         "submission_id": payload["submission_id"],
@@ -53,7 +60,7 @@ def receipt_for(signed: Signed, signer: ReceiptSigner, sequence: int = 7, **over
         "period": payload["period"],
         "revision": payload["revision"],
         "payload_hash": signed.payload_hash,
-        "received_at": RECEIVED,
+        "received_at": at or received(),
         "sequence": sequence,
         "verdict": "accepted",
     }
@@ -72,11 +79,12 @@ def test_a_verified_receipt_for_the_entry_makes_it_delivered_and_is_kept_byte_fo
     signed = sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE)
     entry = entry_id(db, signed)
     assert outbox.claim(db, entry) is not None
-    raw = receipt_for(signed, receipt_signer(tmp_path / "server"))
+    when = received()
+    raw = receipt_for(signed, receipt_signer(tmp_path / "server"), at=when)
     outbox.mark_delivered(db, entry, raw, keys.city_certificate())
     item = outbox.list_outbox(db)[0]
     assert (item.state, item.sequence, item.verdict, item.has_receipt) == ("delivered", 7, "accepted", True)
-    assert item.received_at == RECEIVED.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert item.received_at == when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     stored = outbox.stored_receipt(db, entry, keys.city_certificate())
     assert stored is not None and stored.raw == raw
     # A second receipt for the same entry (another program sent it too) leaves the first in place.
@@ -161,10 +169,11 @@ def test_the_receipt_pdf_is_one_page_with_the_facts_in_beijing_time(
     import pypdfium2 as pdfium
 
     signed = sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE)
-    receipt = verify_receipt(receipt_for(signed, receipt_signer(tmp_path / "server")), keys.city_certificate())
+    when = received()
+    receipt = verify_receipt(receipt_for(signed, receipt_signer(tmp_path / "server"), at=when), keys.city_certificate())
     facts = dict(receipt_facts(receipt))
     assert facts["报送编号"] == signed.envelope["payload"]["submission_id"]
-    assert facts["接收时间"] == f"{BEIJING_TEXT}（北京时间）"
+    assert facts["接收时间"] == f"{beijing_text(when)}（北京时间）"
     assert facts["报告期"] == "2023年第二季度" and facts["版本"] == "第 1 版" and facts["接收序号"] == "7"
     assert facts["结论"] == "已接收" and facts["接收服务"] == "127.0.0.1"
     pdf = pdfium.PdfDocument(render_receipt_pdf(receipt))
@@ -173,7 +182,7 @@ def test_the_receipt_pdf_is_one_page_with_the_facts_in_beijing_time(
         text = pdf[0].get_textpage().get_text_range()
     finally:
         pdf.close()
-    assert "报送回执单" in text and BEIJING_TEXT in text and signed.envelope["payload"]["submission_id"] in text
+    assert "报送回执单" in text and beijing_text(when) in text and signed.envelope["payload"]["submission_id"] in text
 
 
 @given(st.lists(st.floats(min_value=0, max_value=0.999999), min_size=1, max_size=40))
