@@ -23,6 +23,7 @@ DOCS = REPO / "docs"
 sys.path.insert(0, str(REPO))
 
 DISTRICT, CITY = "520103", "520100"  # 云岩区 and 贵阳市 of the demo catalog
+LATE_DISTRICT = "520123"  # 修文县: sent 2023Q1 three days late
 PERIOD = "2023Q2"
 
 
@@ -242,6 +243,57 @@ def receipt(work: Path) -> Any:
     return label
 
 
+def closed_period(work: Path) -> Any:
+    """修文县 types into 2023Q1, closed since 04-30: refused with the reason."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.form_model import Col
+
+    window = _window(work, unit=LATE_DISTRICT)
+    window.period_box.setCurrentIndex(window.period_box.findData("2023Q1"))
+    view = window.view
+    index = window.model.index_of("C08", Col.VALUE)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.indexWidget(index)
+    assert isinstance(editor, QLineEdit)
+    editor.setText("3")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    _settle()
+    return window
+
+
+def extension(work: Path) -> Any:
+    """The city reopens 2023Q1 for 修文县."""
+    from ui.extension_dialog import ExtensionDialog
+
+    window = _window(work, role="city", unit=LATE_DISTRICT)
+    window.period_box.setCurrentIndex(window.period_box.findData("2023Q1"))
+    form = window.form
+    window_dates = form.spec.window(form.period)
+    dialog = ExtensionDialog(form.spec, window_dates, LATE_DISTRICT, window)
+    dialog.reason.setPlainText("修文县报送系统故障，经核实同意补报第一季度数据。")
+    dialog.resize(640, 360)
+    dialog.show()
+    _settle()
+    return dialog
+
+
+def timeliness_matrix(work: Path) -> Any:
+    """The city's matrix of 2023Q1: every unit's timeliness, 修文县 three days late, 按时报送率 90.9%."""
+    from app.engine.periods import Period
+    from ui.matrix_view import MatrixDialog
+
+    window = _window(work, role="city", unit=CITY)
+    dialog = MatrixDialog(window.db, Period.parse("2023Q1"), CITY, window)
+    dialog.resize(1500, 520)
+    dialog.show()
+    _settle()
+    return dialog
+
+
 def readme(work: Path, role: str = "district", unit: str = "", language: str = "zh_CN") -> Any:
     window = _window(work, role=role, unit=unit or DISTRICT, language=language)
     window.showNormal()
@@ -262,6 +314,9 @@ SCENES: dict[str, tuple[str, Callable[[Path], Any]]] = {
     "guide/汇总-完成情况矩阵.png": ("LAPTOP", city_matrix),
     "guide/报送记录.png": ("MONITOR", outbox_record),
     "guide/回执单.png": ("MONITOR", receipt),
+    "guide/填报-已截止.png": ("LAPTOP", closed_period),
+    "guide/汇总-延期.png": ("LAPTOP", extension),
+    "screenshot-timeliness.png": ("MONITOR", timeliness_matrix),
     "screenshot-zh_CN.png": ("MONITOR", readme),
     "screenshot-en.png": ("MONITOR", lambda work: readme(work, language="en")),
     "screenshot-city.png": ("MONITOR", lambda work: readme(work, role="city", unit=CITY)),

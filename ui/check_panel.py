@@ -7,15 +7,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from app.engine.progress import NEEDS_EXPLANATION, STATUS_COLORS
 from app.engine.selfcheck import CheckResult, IndicatorCheck
 from app.engine.validation import Message
 from ui.form_model import Col
+from ui.texts import status_label
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
 COLUMN_ROLE = Qt.ItemDataRole.UserRole + 1
 
-# One line of the list: text, colour, indicator code, column to jump to.
-Line = tuple[str, str, str | None, int]
+# One line of the list: text, colour, indicator code, column to jump to, background (None: the list's own).
+Line = tuple[str, str, str | None, int, str | None]
 
 
 class CheckPanel(QWidget):
@@ -90,7 +92,13 @@ class CheckPanel(QWidget):
             for m in ic.messages
             if m.level == "warning"
         ]
-        if needs_explanation:
+        if needs_explanation and ic.status in NEEDS_EXPLANATION:
+            # Asked for by the status (滞后, 预警, 超标): said in the status's own colours, as in the grid.
+            background, foreground = STATUS_COLORS[ic.status]
+            text = self.tr("%1，需填写情况说明").replace("%1", status_label(ic.status))
+            line = self._line(self.tr("待说明"), name, text, foreground, ic.spec.code, Col.EXPLANATION)
+            lines.append((*line[:4], background))
+        elif needs_explanation:
             lines.append(
                 self._line(self.tr("待说明"), name, self.tr("需填写情况说明"), "#1d4f91", ic.spec.code, Col.EXPLANATION)
             )
@@ -121,7 +129,7 @@ class CheckPanel(QWidget):
 
     @staticmethod
     def _line(kind: str, name: str, text: str, color: str, code: str | None, column: Col) -> Line:
-        return (f"【{kind}】{name}：{text}" if name else f"【{kind}】{text}", color, code, int(column))
+        return (f"【{kind}】{name}：{text}" if name else f"【{kind}】{text}", color, code, int(column), None)
 
     def _replace(self, position: int, count: int, lines: list[Line], old: list[Line]) -> None:
         """Put ``lines`` in place of the ``count`` items at ``position``, leaving equal items alone (every item
@@ -130,9 +138,11 @@ class CheckPanel(QWidget):
             return
         for _ in range(count):
             self.list.takeItem(position)
-        for offset, (text, color, code, column) in enumerate(lines):
+        for offset, (text, color, code, column, background) in enumerate(lines):
             item = QListWidgetItem(text)
             item.setForeground(QBrush(QColor(color)))
+            if background is not None:
+                item.setBackground(QBrush(QColor(background)))
             item.setData(CODE_ROLE, code)
             item.setData(COLUMN_ROLE, column)
             self.list.insertItem(position + offset, item)
@@ -143,7 +153,10 @@ class CheckPanel(QWidget):
         out = []
         for row in range(self.list.count()):
             item = self.list.item(row)
-            out.append((item.text(), item.foreground().color().name(), item.data(CODE_ROLE), item.data(COLUMN_ROLE)))
+            brush = item.background()
+            background = brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else None
+            colour = item.foreground().color().name()
+            out.append((item.text(), colour, item.data(CODE_ROLE), item.data(COLUMN_ROLE), background))
         return out
 
     def _activated(self, item: QListWidgetItem) -> None:

@@ -75,15 +75,23 @@ def return_current(host: WindowApi) -> None:
     )
 
 
-def import_return_notice(host: WindowApi) -> None:
-    """(District) Take the city's return notice."""
+def import_city_notice(host: WindowApi) -> None:
+    """(District) Take a notice from the city: a return (退回) or an extension of the deadline (延期)."""
+    from app.city.extensions import FORMAT as EXTENSION_FORMAT
+    from app.city.notices import notice_format
+
     path, _ = QFileDialog.getOpenFileName(
         host.window(),
-        QCoreApplication.translate("CityActions", "导入退回通知"),
+        QCoreApplication.translate("CityActions", "导入市级通知"),
         "",
-        QCoreApplication.translate("CityActions", "退回通知 (*.json)"),
+        QCoreApplication.translate("CityActions", "市级通知：退回、延期 (*.json)"),
     )
     if not path:
+        return
+    if notice_format(Path(path)) == EXTENSION_FORMAT:
+        from ui.extension_dialog import take_extension_notice
+
+        take_extension_notice(host, Path(path))
         return
     try:
         notice = import_notice(host.db, keystore(host), Path(path))

@@ -94,6 +94,11 @@ class CellDelegate(QStyledItemDelegate):
                         view.show_problem(view.form_model.index(row, column), problem)
                         return True  # stay in the editor
                     self.commitData.emit(editor)
+                    refused = view.form_model.last_error
+                    if refused:
+                        # Checked, but not saved (the period closed meanwhile, say): said as any refusal is.
+                        view.show_problem(view.form_model.index(row, column), refused)
+                        return True
                     self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
                     view.move_after_edit(key)
                     return True

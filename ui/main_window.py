@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -37,6 +38,7 @@ from app.storage.db import Database
 from app.storage.form import FormError, FormService, available_years, has_submission, unit_choices
 from app.trust.keys import KeyStore
 from ui.check_panel import CheckPanel
+from ui.deadline import DeadlineDisplay
 from ui.form_model import Col, FormModel
 from ui.form_view import FormView
 from ui.history_panel import HistoryPanel
@@ -80,11 +82,19 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet("background:#fff4ce;color:#6b4e00;padding:2px 8px;")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        # Where the period stands in the calendar (距截止还有 N 天 …): left of the banner and in the status bar.
+        self.deadline = DeadlineDisplay(self)
+        self.deadline.day_changed.connect(self._calendar_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
+        strip = QHBoxLayout()
+        strip.setContentsMargins(0, 0, 0, 0)
+        strip.setSpacing(0)
+        strip.addWidget(self.deadline.badge)
+        strip.addWidget(self.banner, 1)
+        layout.addLayout(strip)
         layout.addWidget(self.view, 1)
         self.setCentralWidget(central)
 
@@ -110,6 +120,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self.city_menu = build_menus(self)
         self._show_city_menu()
+        self.statusBar().addPermanentWidget(self.deadline.status)
         self.statusBar().addPermanentWidget(self.summary)
         self.statusBar().showMessage(self.tr("就绪"))
         from ui.outbox_status import install_outbox
@@ -286,9 +297,16 @@ class MainWindow(QMainWindow):
             )
         self.banner.setText(f"{demo}{scope}".strip())
         self.banner.setVisible(bool(self.banner.text()))
+        self.deadline.show_form(form, self.period_box)
         self._on_checked(form.result)
         self.history.show_revisions(form)
         self.history.show_cell(form, None)
+
+    def _calendar_changed(self) -> None:
+        """The day turned: the days left change, and the period may have closed for entry."""
+        if self.form is not None and self.model is not None:
+            self.deadline.show_form(self.form, self.period_box)
+            self.model.check_calendar()
 
     def _on_checked(self, result: CheckResult) -> None:
         self.clear_entry_message()  # a saved change: what was said about a refused entry no longer holds

@@ -62,6 +62,12 @@ def _open_matrix(host: WindowApi) -> None:
     open_matrix(host)
 
 
+def _open_extension(host: WindowApi) -> None:
+    from ui.extension_dialog import extend_deadline
+
+    extend_deadline(host)
+
+
 def _open_user_guide(host: WindowApi) -> None:
     from ui.user_guide import open_user_guide
 
@@ -114,7 +120,7 @@ def _report_menu(bar: QMenuBar, host: MenuHost) -> None:
         (translate("MainWindow", "打印预览…"), actions.print_signed),
         (translate("MainWindow", "核验报送文件…"), actions.verify_files),
         (translate("MainWindow", "版本对比…"), city_actions.compare_revisions),
-        (translate("MainWindow", "导入市级退回通知…"), city_actions.import_return_notice),
+        (translate("MainWindow", "导入市级通知（退回 / 延期）…"), city_actions.import_city_notice),
         (translate("MainWindow", "密钥与证书…"), actions.open_keys),
         (translate("MainWindow", "报送记录…"), _open_outbox),
     ]
@@ -127,6 +133,7 @@ def _city_menu(bar: QMenuBar, host: MenuHost) -> QMenu:
         (translate("MainWindow", "导入区县报送文件…"), _open_import),
         (translate("MainWindow", "完成情况矩阵…"), _open_matrix),
         (translate("MainWindow", "退回当前单位的报送…"), city_actions.return_current),
+        (translate("MainWindow", "延期 / 重新开放…"), _open_extension),
         (translate("MainWindow", "导出全市汇总报告…"), city_actions.city_report),
     ]
     _add_all(menu, host, entries)

@@ -2,9 +2,9 @@
 
 Indicators run down the sheet and units across it, the city's aggregated figure first, so 39 indicators × 11
 districts fit an A4 landscape page. Each figure is a number cell formatted to its indicator's decimals and filled
-with its status colour (the same colours as the form and the signed files); a legend and each unit's submission
-state head the sheet. This is a working copy for analysis, not a signed document: the city report is the one to
-hand on.
+with its status colour (the same colours as the form and the signed files); a legend, each unit's submission
+state and, when the template dates the period, its 按时 / 逾期 N 天 / 未报 with 按时报送率 head the sheet. This is a
+working copy for analysis, not a signed document: the city report is the one to hand on.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.city.completeness import Matrix, UnitRow
+from app.engine.calendar import TIMELINESS_COLORS
 from app.engine.numbers import quantize
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
@@ -57,8 +58,10 @@ def matrix_xlsx(matrix: Matrix, app_version: str) -> bytes:
     sheet.title = "完成情况"
     header, state = 6, 7
     _head(sheet, matrix, app_version, header, state)
-    last_row = _figures(sheet, matrix, first_row=state + 1)
-    _finish(sheet, matrix, header, state, last_row)
+    # With a calendar for the period, each unit's 按时 / 逾期 N 天 / 未报 under its submission state.
+    heads = _timeliness(sheet, matrix, header, state + 1) if matrix.timeliness else state
+    last_row = _figures(sheet, matrix, first_row=heads + 1)
+    _finish(sheet, matrix, header, heads, last_row)
     workbook.properties.creator = f"填报通 Tianbao {app_version}"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -113,6 +116,28 @@ def _head(sheet: Any, matrix: Matrix, app_version: str, header: int, state: int)
         if row.missing:
             missing = PatternFill("solid", fgColor=_argb(STATUS_COLORS[Status.BEHIND][0]))
             sheet.cell(row=state, column=FIRST_UNIT_COLUMN + j).fill = missing
+
+
+def _timeliness(sheet: Any, matrix: Matrix, header: int, row: int) -> int:
+    """The sentence with 按时报送率 above the table, and the row of each unit's timeliness; that row."""
+    from openpyxl.styles import PatternFill
+
+    summary = matrix.timeliness_summary
+    assert summary is not None
+    _put(sheet, header - 1, 1, f"报送及时情况（以市级收到报送的时间为准）：{summary.sentence}", _font(True, 10))
+    _put(sheet, row, 2, "报送及时", _font(bold=True), _center())
+    for c in (1, 3, 4):
+        _put(sheet, row, c, "", _font(bold=True), _center())
+    for j, unit in enumerate(matrix.rows):
+        judged = matrix.timeliness.get(unit.code)
+        text = f"按时报送率 {summary.on_time_rate}%" if unit.aggregated and summary.on_time_rate is not None else ""
+        if judged is not None:
+            text = judged.label
+        _put(sheet, row, FIRST_UNIT_COLUMN + j, text, _font(), _center())
+        if judged is not None:
+            background = _argb(TIMELINESS_COLORS[judged.timeliness][0])
+            sheet.cell(row=row, column=FIRST_UNIT_COLUMN + j).fill = PatternFill("solid", fgColor=background)
+    return row
 
 
 def _figures(sheet: Any, matrix: Matrix, first_row: int) -> int:

@@ -98,6 +98,9 @@ def _report(args: argparse.Namespace) -> int:
         db.close()
     write_files(args, envelope, keys, lambda: secret)
     print(envelope["payload"]["summary"])
+    timeliness = envelope["payload"]["report"].get("timeliness")
+    if timeliness is not None:
+        print(f"报送及时情况：{timeliness['sentence']}")
     return 0
 
 

@@ -176,6 +176,15 @@ TIMELINESS_LABELS = {
     Timeliness.NOT_DUE: "未报（未到截止日）",
 }
 
+# Background and text colour of each verdict wherever it is shown (the matrix, its workbook, the city report): the
+# colours of 已完成, 预警, 滞后 and 未填报, so that the signed Excel file draws them with the styles it already has.
+TIMELINESS_COLORS: dict[Timeliness, tuple[str, str]] = {
+    Timeliness.ON_TIME: ("#dff3e4", "#1b6e37"),
+    Timeliness.LATE: ("#fdf0c2", "#7a5200"),
+    Timeliness.MISSING: ("#fbdcdc", "#a11d1d"),
+    Timeliness.NOT_DUE: ("#eeeeee", "#666666"),
+}
+
 
 @dataclass(frozen=True)
 class Punctuality:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,6 +61,35 @@ def extension_for(session: Session, unit_code: str, period: Period) -> Extension
         dt.date.fromisoformat(row.due) if row.due else None,
         dt.date.fromisoformat(row.closes) if row.closes else None,
     )
+
+
+@dataclass(frozen=True)
+class Granted:
+    """One extension the city granted a unit for a period, as the history shows it."""
+
+    granted_at: str  # ISO time, UTC
+    due: dt.date | None
+    closes: dt.date | None
+    reason: str
+
+
+def extensions_granted(session: Session, unit_code: str, period: Period) -> list[Granted]:
+    """Every extension recorded for ``unit_code`` and ``period``, oldest first (the latest one counts)."""
+    rows = session.scalars(
+        select(PeriodExtension)
+        .join(Unit, Unit.id == PeriodExtension.unit_id)
+        .where(Unit.code == unit_code, PeriodExtension.period == str(period))
+        .order_by(PeriodExtension.granted_at, PeriodExtension.id)
+    )
+    return [
+        Granted(
+            row.granted_at,
+            dt.date.fromisoformat(row.due) if row.due else None,
+            dt.date.fromisoformat(row.closes) if row.closes else None,
+            row.reason,
+        )
+        for row in rows
+    ]
 
 
 def window_for(session: Session, spec: CatalogSpec, unit_code: str, period: Period) -> Window | None:

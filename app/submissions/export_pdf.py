@@ -22,7 +22,7 @@ from app import RESOURCES_DIR
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
-from app.submissions.rows import IndicatorRow, indicator_rows, unassessed
+from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
 from app.trust.keys import KeyStore
 
@@ -94,7 +94,7 @@ def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
         _heading(payload, app_version, styles),
         Spacer(1, 6),
         _indicator_table(indicators, styles),
-        _closing(payload, indicators, styles),
+        *_closing(payload, indicators, styles),
     ]
 
     def decorate(canvas: Any, doc: Any) -> None:
@@ -299,8 +299,43 @@ def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
     return table
 
 
-def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: _Styles) -> Any:
-    """Summary, counts and the signature block, kept together."""
+TIMELINESS_HEADERS = ["序号", "单位代码", "单位", "收到时间", "报送情况"]
+TIMELINESS_WIDTHS = [30, 70, 190, 200, 110]
+
+
+def _timeliness(payload: dict[str, Any], styles: _Styles) -> list[Any]:
+    """A city report's 报送及时情况: the sentence and one row per unit, the verdict in its colour; nothing for a
+    payload without it."""
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    part = timeliness_part(payload)
+    if part is None:
+        return []
+    rows: list[list[Any]] = [[_p(h, styles.head) for h in TIMELINESS_HEADERS]]
+    table_style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("GRID", (0, 0), (-1, -1), 0.4, _colour("#8a94a3")),
+        ("BACKGROUND", (0, 0), (-1, 0), _colour("#e4e9f0")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (1, -1), "CENTER"),
+        ("ALIGN", (3, 1), (-1, -1), "CENTER"),
+    ]
+    units = part.get("units")
+    for line in timeliness_rows(units if isinstance(units, list) else [], _text):
+        rows.append([str(line.number), line.code, _p(line.name, styles.cell), line.received, line.verdict])
+        if line.colours is not None:
+            background, foreground = line.colours
+            table_style.append(("BACKGROUND", (4, line.number), (4, line.number), _colour(background)))
+            table_style.append(("TEXTCOLOR", (4, line.number), (4, line.number), _colour(foreground)))
+    table = Table(rows, colWidths=TIMELINESS_WIDTHS, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(table_style))
+    sentence = f"报送及时情况（以市级收到报送的时间为准）：{_text(part.get('sentence'))}"
+    return [Spacer(1, 6), _p(sentence, styles.body), Spacer(1, 3), table]
+
+
+def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: _Styles) -> list[Any]:
+    """Summary and counts, a city report's timeliness, and the signature block; kept together when short."""
     from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
     counts = payload.get("counts") or {}
@@ -313,12 +348,13 @@ def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: 
     count_line = "状态统计：" + "，".join(count_parts)
     if not_assessed:
         count_line += f"（另列基础数据 {not_assessed} 项，不评价进度）"
-    closing: list[Any] = [
+    summary: list[Any] = [
         Spacer(1, 8),
         _p(f"汇总：{_text(payload.get('summary'))}", styles.body),
         _p(count_line + "。", styles.body),
-        Spacer(1, 14),
     ]
+    timeliness = _timeliness(payload, styles)
+    closing: list[Any] = [Spacer(1, 14)] if timeliness else [*summary, Spacer(1, 14)]
     line = "_" * 16
     block = Table(
         [
@@ -350,7 +386,10 @@ def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: 
             styles.note,
         )
     )
-    return KeepTogether(closing)
+    if timeliness:
+        # A table of many units may take pages: only the signature block is kept in one piece.
+        return [*summary, *timeliness, KeepTogether(closing)]
+    return [KeepTogether(closing)]
 
 
 def qr_drawing(text: str, size: float) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 from app.engine.periods import Period
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
-from app.submissions.rows import indicator_rows, unassessed
+from app.submissions.rows import indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
 
 SHEET = "报送表"
@@ -217,6 +217,7 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     unit_name, unit_code, label, submission_id = _heading(grid, payload, app_version)
     notes = _indicator_table(grid, indicators)
     row = _closing(grid, payload, counts, indicators, notes)
+    row = _timeliness_table(grid, payload, row)
     _signature_block(grid, row)
     grid.header_left = _header_text(f"{unit_name}（{unit_code}）　{label}")
     grid.header_right = _header_text(f"报送编号：{submission_id}")
@@ -338,6 +339,50 @@ def _closing(
             grid.put(row, 1, GridCell(chunk, where, "summary"), NCOLS)
             grid.heights[row] = _height(_lines(chunk, TOTAL_WIDTH))
             row += 1
+    return row + 1
+
+
+# The city report's timeliness table lies over the indicator table's columns: 序号, 单位代码 (指标代码), 单位 (指标),
+# 收到时间 across 单位 … 完成率, and the verdict in the 状态 column, in the status style of the same colours.
+RECEIVED_FIRST, RECEIVED_LAST, VERDICT_COLUMN = 4, 10, 11
+STYLE_OF_COLOURS = {colours: status.value for status, colours in STATUS_COLORS.items()}
+
+
+def _timeliness_table(grid: SheetGrid, payload: Mapping[str, Any], row: int) -> int:
+    """A city report's 报送及时情况 from ``row``: the sentence, then one row per unit; the row after it (``row``
+    itself when the payload has none)."""
+    part = timeliness_part(payload)
+    if part is None:
+        return row
+    units = part.get("units")
+    if not isinstance(units, list) or not all(isinstance(u, Mapping) for u in units):
+        raise PayloadShapeError("报送数据的报送及时情况格式不对")
+    line = f"报送及时情况（以市级收到报送的时间为准）：{clean(part.get('sentence'))}"
+    grid.put(row, 1, GridCell(line, "报送及时情况", "summary"), NCOLS)
+    grid.heights[row] = _height(_lines(line, TOTAL_WIDTH))
+    row += 1
+    headers = ((1, "序号"), (2, "单位代码"), (3, "单位"), (RECEIVED_FIRST, "收到时间"), (VERDICT_COLUMN, "报送情况"))
+    for col, header in headers:
+        to_col = RECEIVED_LAST if col == RECEIVED_FIRST else None
+        grid.put(row, col, GridCell(header, f"报送及时情况表头“{header}”", "header"), to_col)
+    grid.heights[row] = 20
+    row += 1
+    for line_ in timeliness_rows(units, clean):
+        colours = line_.colours
+        style = None if colours is None else STYLE_OF_COLOURS.get(colours)
+        cells = (
+            (1, str(line_.number), None),
+            (2, line_.code, None),
+            (3, line_.name, None),
+            (RECEIVED_FIRST, line_.received, None),
+            (VERDICT_COLUMN, line_.verdict, style),
+        )
+        for col, text, status in cells:
+            to_col = RECEIVED_LAST if col == RECEIVED_FIRST else None
+            where = f"报送及时情况，{line_.name}"
+            grid.put(row, col, GridCell(text, where, "data", column=col, status=status), to_col)
+        grid.heights[row] = _height(_lines(line_.name, COLUMNS[2][1]))
+        row += 1
     return row + 1
 
 

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from app import RESOURCES_DIR
+from app.engine.calendar import Timeliness, TimelinessSummary
 from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
 from app.submissions.signing import VerificationError
@@ -169,6 +170,43 @@ def _check_rules(payload: dict[str, Any]) -> None:
         raise malformed(f"指标 {twice[0]} 出现了 {codes[twice[0]]} 次")
     for ind in payload["indicators"]:
         check_indicator(ind)
+    timeliness = payload.get("report", {}).get("timeliness")
+    if timeliness is not None:
+        _check_timeliness(timeliness)
+
+
+def _check_timeliness(part: dict[str, Any]) -> None:
+    """A city report's timeliness: each verdict with its days and time as the calendar gives them, and counts, rate
+    and sentence that are those of the units listed (never typed)."""
+    where = "report.timeliness"
+    codes = Counter(u["code"] for u in part["units"])
+    twice = [code for code, n in codes.items() if n > 1]
+    if twice:
+        raise malformed(f"{where} 中单位 {twice[0]} 出现了 {codes[twice[0]]} 次")
+    for i, unit in enumerate(part["units"]):
+        verdict = Timeliness(unit["timeliness"])
+        received = unit["received_at"]
+        if (verdict is Timeliness.LATE) != (unit["days_late"] > 0):
+            raise malformed(f"{where}.units[{i}] 的逾期天数与报送情况不符")
+        if (verdict in (Timeliness.ON_TIME, Timeliness.LATE)) != (received is not None):
+            raise malformed(f"{where}.units[{i}] 的收到时间与报送情况不符")
+        if received is not None:
+            try:
+                dt.datetime.fromisoformat(received.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise malformed(f"{where}.units[{i}] 的收到时间“{received}”无效") from exc
+    tally = Counter(Timeliness(u["timeliness"]) for u in part["units"])
+    summary = TimelinessSummary(
+        tally[Timeliness.ON_TIME], tally[Timeliness.LATE], tally[Timeliness.MISSING], tally[Timeliness.NOT_DUE]
+    )
+    counted = (part["on_time"], part["late"], part["missing"], part["not_due"])
+    if counted != (summary.on_time, summary.late, summary.missing, summary.not_due):
+        raise malformed(f"{where} 的按时、逾期、未报数与所列单位不符")
+    rate = None if summary.on_time_rate is None else str(summary.on_time_rate)
+    if part["on_time_rate"] != rate:
+        raise malformed(f"{where}.on_time_rate {part['on_time_rate']} 与所列单位不符（应为 {rate}）")
+    if part["sentence"] != summary.sentence:
+        raise malformed(f"{where}.sentence 与所列单位不符")
 
 
 def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str | None = None) -> None:

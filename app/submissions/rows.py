@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.calendar import TIMELINESS_COLORS, Punctuality, Timeliness
 from app.engine.progress import Status
+from app.submissions.signing import beijing_time
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,59 @@ def indicator_rows(indicators: Sequence[Mapping[str, Any]], text: Callable[[Any]
 def unassessed(indicators: Sequence[Mapping[str, Any]]) -> int:
     """How many indicators are input data with no status (listed, not assessed)."""
     return sum(1 for ind in indicators if ind.get("status") is None)
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    """One unit of a city report's 报送及时情况: its verdict as shown, and the verdict's colours (None for a verdict
+    this program does not know, shown as its raw text)."""
+
+    number: int
+    code: str
+    name: str
+    received: str  # when the city received it, in Beijing time, or a dash
+    verdict: str  # 按时 / 逾期 N 天 / 未报 / 未报（未到截止日）
+    timeliness: Timeliness | None
+
+    @property
+    def colours(self) -> tuple[str, str] | None:
+        return None if self.timeliness is None else TIMELINESS_COLORS[self.timeliness]
+
+
+def timeliness_part(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The 报送及时情况 a city report carries, or None (a unit's submission, or no calendar for the period)."""
+    report = payload.get("report")
+    part = report.get("timeliness") if isinstance(report, Mapping) else None
+    return part if isinstance(part, Mapping) else None
+
+
+def timeliness_rows(units: Sequence[Mapping[str, Any]], text: Callable[[Any], str]) -> list[TimelinessRow]:
+    """The rows of a report's ``timeliness.units`` (payload order, numbered from 1), texts passed through ``text``."""
+    rows = []
+    for number, unit in enumerate(units, start=1):
+        key, days = unit.get("timeliness"), unit.get("days_late")
+        verdict = _timeliness(key)
+        received = unit.get("received_at")
+        shown = None if received is None else beijing_time(str(received))
+        rows.append(
+            TimelinessRow(
+                number=number,
+                code=text(unit.get("code")),
+                name=text(unit.get("name")),
+                received="—" if received is None else text(shown if shown is not None else received),
+                verdict=text(key)
+                if verdict is None
+                else Punctuality(verdict, days if isinstance(days, int) else 0).label,
+                timeliness=verdict,
+            )
+        )
+    return rows
+
+
+def _timeliness(key: Any) -> Timeliness | None:
+    if not isinstance(key, str):
+        return None
+    try:
+        return Timeliness(key)
+    except ValueError:
+        return None

@@ -201,11 +201,13 @@ def _sheet_data(grid: SheetGrid) -> str:
     cells: dict[int, dict[int, str]] = {}
     for (r, c), cell in grid.cells.items():
         cells.setdefault(r, {})[c] = _cell_xml(r, c, cell.text, _xf(cell))
-    fill_tail = _XF_INDEX["fill"]
     for r1, c1, _, c2 in grid.merges:
-        if grid.cells[(r1, c1)].kind == "fill":
+        first = grid.cells[(r1, c1)]
+        # A merged blank or table cell is drawn with the borders of every cell it covers.
+        if first.kind in ("fill", "data", "header"):
+            tail = _XF_INDEX[_style_of(first)]
             for c in range(c1 + 1, c2 + 1):
-                cells[r1][c] = _cell_xml(r1, c, "", fill_tail)
+                cells[r1][c] = _cell_xml(r1, c, "", tail)
     rows = []
     for r in sorted(set(cells) | set(grid.heights)):
         height = grid.heights.get(r)

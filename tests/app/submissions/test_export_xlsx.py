@@ -394,7 +394,12 @@ def test_odd_characters_survive_the_round_trip(signed: Signed) -> None:
 
 def test_every_status_has_its_label_and_colour(signed: Signed) -> None:
     payload = copy.deepcopy(signed.envelopes[A]["payload"])
-    want = {"missing": ("未填报", "EEEEEE"), "within_cap": ("达标", "DFF3E4"), "over_cap": ("超标", "FBDCDC")}
+    want = {
+        "missing": ("未填报", "EEEEEE"),
+        "within_cap": ("达标", "DFF3E4"),
+        "cap_warning": ("预警", "FDF0C2"),  # a ceiling ahead of its pace: the barometer's yellow
+        "over_cap": ("超标", "FBDCDC"),
+    }
     for ind, status in zip(payload["indicators"], want, strict=False):
         ind["status"] = status
     env = sign_payload(payload, signed.keys.unit_key(A, PASSPHRASE), signed.keys.unit_certificate(A))
