@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -112,23 +113,23 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def verified_envelope(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
-    """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with the city's
-    receipt for it (``trusted``), the unit certificate judged at the receipt's time."""
+    """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with ``trusted``
+    (the city's receipt for the file) the unit certificate is judged at the receipt's time."""
     verdict = verify_submission(Path(path), city_ca, trusted=trusted)
     if verdict.envelope is None:
         raise VerificationError(verdict.reason or "unreadable", verdict.message)
     return verdict.envelope
 
 
-def verified_upload(data: bytes, suffix: str, city_ca: Any) -> dict[str, Any]:
+def verified_upload(data: bytes, suffix: str, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of an uploaded submission file (its bytes, ``.xlsx`` or ``.pdf``), verified exactly as
     :func:`import_submissions` verifies a file; :class:`VerificationError` with the same reasons otherwise.
 
     The one place the intake service's uploads are verified.
     """
-    if suffix not in (".xlsx", ".pdf"):
+    if suffix not in SUFFIXES:
         raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
-    verdict = verify_submission(data, city_ca, name=f"上传的文件{suffix}")
+    verdict = verify_submission(data, city_ca, name=f"upload{suffix}", at=at)
     if verdict.envelope is None:
         raise VerificationError(verdict.reason or "unreadable", verdict.message)
     return verdict.envelope
@@ -213,9 +214,6 @@ def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None)
 
     try:
         ca = x509.load_pem_x509_certificate(ca_pem)
-        # A file without a receipt is verified through the same call as before this argument existed.
-        if trusted is None:
-            return (True, verified_envelope(Path(path), ca))
         return (True, verified_envelope(Path(path), ca, trusted))
     except VerificationError as exc:
         return (False, exc.reason, str(exc))

@@ -44,6 +44,27 @@ class Verdict:
         return payload
 
 
+@dataclass(frozen=True)
+class TrustedTime:
+    """The time a city receipt says a submission was received, with what the receipt names (to match the file)."""
+
+    at: datetime
+    submission_id: str
+    payload_hash: str
+
+
+def check_trusted_time(payload: Any, trusted: TrustedTime) -> None:
+    """Refuse a receipt that is not the one of this payload (another submission, or other content)."""
+    from app.submissions.signing import VerificationError, payload_hash
+
+    payload = payload if isinstance(payload, dict) else {}
+    if payload.get("submission_id") != trusted.submission_id or payload_hash(payload) != trusted.payload_hash:
+        raise VerificationError(
+            "receipt_mismatch",
+            f"所附回执属于报送 {trusted.submission_id}，与此文件（{payload.get('submission_id')}）的内容不符",
+        )
+
+
 def refused(reason: str, message: str, kind: str | None = None) -> Verdict:
     return Verdict(False, reason, message, None, kind)
 
@@ -65,12 +86,16 @@ def kind_of(data: bytes, name: str = "") -> str | None:
 
 
 def verify_submission(
-    source: bytes | Path, city_ca: Any, name: str = "", trusted: TrustedTime | None = None
+    source: bytes | Path,
+    city_ca: Any,
+    name: str = "",
+    trusted: TrustedTime | None = None,
+    at: datetime | None = None,
 ) -> Verdict:
     """Verify one submission file completely: container, envelope signature, payload schema, and that what the
     file shows is exactly what its payload renders to. ``source`` is the file's bytes (an upload, with ``name``
-    if it has one) or a path. With ``trusted`` (the city's receipt for it) the unit certificate is judged at the
-    receipt's time, and the receipt must be the one of this very submission."""
+    if it has one) or a path. With ``trusted`` (a receipt for the file) the certificate is judged at its time and
+    the receipt must name this very submission; else it is judged at ``at`` (default: now)."""
     from app.submissions.signing import VerificationError
 
     kind: str | None = None
@@ -87,7 +112,7 @@ def verify_submission(
             kind = kind_of(data, name)
             if kind is None:
                 return refused("not_tianbao", "不是报送文件（只接受 .xlsx 和 .pdf）")
-        envelope = _check(data, kind, city_ca, None if trusted is None else trusted.at)
+        envelope = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted)
     except VerificationError as exc:
@@ -121,30 +146,8 @@ def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> dict[st
     return verified_envelope_pdf_bytes(data, city_ca, at)
 
 
-@dataclass(frozen=True)
-class TrustedTime:
-    """The time a city receipt says a submission was received, with what the receipt names (to match the file)."""
-
-    at: datetime
-    submission_id: str
-    payload_hash: str
-
-
-def check_trusted_time(payload: Any, trusted: TrustedTime) -> None:
-    """Refuse a receipt that is not the one of this payload (another submission, or other content)."""
-    from app.submissions.signing import VerificationError, payload_hash
-
-    payload = payload if isinstance(payload, dict) else {}
-    if payload.get("submission_id") != trusted.submission_id or payload_hash(payload) != trusted.payload_hash:
-        raise VerificationError(
-            "receipt_mismatch",
-            f"所附回执属于报送 {trusted.submission_id}，与此文件（{payload.get('submission_id')}）的内容不符",
-        )
-
-
 def verify_file(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
     """One file's verification result, as ``verify --json`` prints it; judged at ``trusted.at`` when given."""
-    at = None if trusted is None else trusted.at
     verdict = verify_submission(Path(path), city_ca, trusted=trusted)
     if not verdict.valid:
         return {"file": str(path), "valid": False, "reason": verdict.reason, "message": verdict.message}
@@ -158,5 +161,5 @@ def verify_file(path: Path, city_ca: Any, trusted: TrustedTime | None = None) ->
         "period": payload["period"],
         "revision": payload["revision"],
         "signed_at": payload["signed_at"],
-        **({} if at is None else {"judged_at": at.isoformat()}),
+        **({} if trusted is None else {"judged_at": trusted.at.isoformat()}),
     }

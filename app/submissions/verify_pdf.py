@@ -44,11 +44,6 @@ def read_pdf_bytes(path: Path) -> bytes:
             data = handle.read(MAX_PDF_BYTES + 1)
     except OSError as exc:
         raise _unreadable(str(exc)) from exc
-    return _checked(data)
-
-
-def _checked(data: bytes) -> bytes:
-    """The bytes of what may be a PDF: not too large, with a PDF header."""
     if len(data) > MAX_PDF_BYTES:
         raise _unreadable("文件过大")
     if b"%PDF-" not in data[:1024]:
@@ -115,16 +110,13 @@ def _envelope(reader: Any) -> dict[str, Any]:
 
 def read_envelope_pdf(path: Path) -> dict[str, Any]:
     """The envelope attached to a submission PDF, without checking any signature."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _envelope(_reader(read_pdf_bytes(path)))
+    return read_envelope_pdf_bytes(read_pdf_bytes(path))
 
 
 def read_envelope_pdf_bytes(data: bytes) -> dict[str, Any]:
-    """The envelope attached to a submission PDF's bytes, without checking any signature (what a sender knows it
-    is sending); bounded as a verification is."""
-    data = _checked(data)
-    _check_bounds(data)
+    """The envelope attached to a submission PDF's bytes, without checking any signature."""
+    if len(data) > MAX_PDF_BYTES or b"%PDF-" not in data[:1024]:
+        raise _unreadable()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _envelope(_reader(data))
@@ -142,9 +134,12 @@ def verified_envelope_pdf(path: Path, city_ca: x509.Certificate, at: datetime | 
 
 
 def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
-    """:func:`verified_envelope_pdf` of a file's bytes (an upload too); the signing certificate judged at ``at``
-    (default: now)."""
-    data = _checked(data)
+    """:func:`verified_envelope_pdf` of a file's bytes; the signing certificate judged at ``at`` (default: now),
+    the time of the city's receipt for it."""
+    if len(data) > MAX_PDF_BYTES:
+        raise _unreadable("文件过大")
+    if b"%PDF-" not in data[:1024]:
+        raise _unreadable()
     _check_bounds(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours

@@ -137,7 +137,12 @@ def _envelope_of(book: Workbook) -> dict[str, Any]:
 
 def read_envelope_xlsx(path: Path) -> dict[str, Any]:
     """The envelope carried in a submission workbook, not yet verified (the printable sheet must be readable)."""
-    book = Workbook(read_bytes(path))
+    return read_envelope_xlsx_bytes(read_bytes(path))
+
+
+def read_envelope_xlsx_bytes(data: bytes) -> dict[str, Any]:
+    """The envelope carried in a workbook's bytes, not yet verified (the printable sheet must be readable)."""
+    book = Workbook(data)
     envelope = _envelope_of(book)
     book.cells(SHEET)
     return envelope
@@ -243,8 +248,8 @@ def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate, at: datetime |
 
 
 def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
-    """:func:`verified_envelope_xlsx` of a file's bytes (an upload too); the unit certificate judged at ``at``
-    (default: now)."""
+    """:func:`verified_envelope_xlsx` of a file's bytes; the unit certificate judged at ``at`` (default: now), the
+    time of the city's receipt for it."""
     book = Workbook(data)
     envelope = _envelope_of(book)
     payload = verify_envelope(envelope, city_ca, at)
@@ -252,11 +257,6 @@ def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: dat
         check_cells(book, payload)  # a changed cell is named first: the clearest reason
         check_layout(book, envelope)
     return envelope
-
-
-def read_envelope_xlsx_bytes(data: bytes) -> dict[str, Any]:
-    """The envelope carried in a workbook's bytes, not verified (what a sender knows it is sending)."""
-    return _envelope_of(Workbook(data))
 
 
 def _same_parts(book: Workbook, envelope: dict[str, Any]) -> bool:
