@@ -152,6 +152,97 @@ def city_matrix(work: Path) -> Any:
     return dialog
 
 
+def _outbox_history(work: Path) -> Any:
+    """A district whose outbox holds a delivered and accepted revision, a returned one and one still waiting
+    (the city's service went away), as the end-to-end tests build a city, its service and a district."""
+    import contextlib
+    import io
+    import json
+
+    from app.city.returns import accept_submission, return_submission
+    from app.cli.main import main as cli
+    from app.engine.periods import Period
+    from app.storage.db import Database
+    from app.trust.keys import KeyStore
+    from tests.e2e.intake_setup import D1, PASSPHRASE, IntakeServer, build, sign
+
+    setup = build(work / "pair")
+
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            cli(["--db", str(setup.district_db), *args])
+        return out.getvalue()
+
+    server = IntakeServer(setup).start()
+    try:
+        sign(setup, D1, "2023Q1")
+        run("upload")
+        city, keys = Database(setup.city_db), KeyStore(setup.city_keys)
+        accept_submission(city, keys, D1, Period(2023, 1), PASSPHRASE, "数据已核")
+        sign(setup, D1, "2023Q2")
+        run("upload")
+        reason = "绿色工厂数与统计局口径不一致，请核实后重报"
+        return_submission(city, keys, D1, Period(2023, 2), reason, PASSPHRASE)
+        city.close()
+        run("upload", "--notices", D1, "--passphrase-file", str(setup.passphrase_file))
+        offered = json.loads(run("outbox", "--json"))["offered"]
+        run("outbox", "--apply", str(offered[0]["id"]))
+        sign(setup, D1, "2023Q2", "62")
+    finally:
+        server.stop()
+    run("upload", "--timeout", "2")
+    return setup
+
+
+def outbox_record(work: Path) -> Any:
+    from app.storage.db import Database
+    from tests.e2e.intake_setup import D1
+    from ui.application import make_application
+    from ui.main_window import MainWindow
+    from ui.outbox_view import open_outbox
+
+    setup = _outbox_history(work)
+    _, settings = make_application("zh_CN")
+    settings.setValue("unit", D1)
+    settings.setValue("form/period", PERIOD)
+    window = MainWindow(Database(setup.district_db), settings)
+    window.show()
+    view = open_outbox(window)
+    assert view is not None
+    view.resize(1180, 420)
+    view.table.selectRow(1)
+    _settle()
+    return view
+
+
+def receipt(work: Path) -> Any:
+    """The 回执单 of the first receipt, as its PDF page prints (80 dpi)."""
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QLabel
+
+    from app.storage.db import Database
+    from app.transport import outbox
+    from app.transport.receipt_pdf import render_receipt_pdf
+    from app.trust.keys import KeyStore
+    from ui.application import make_application
+    from ui.printing import page_images
+
+    setup = _outbox_history(work)
+    make_application("zh_CN")
+    db = Database(setup.district_db)
+    first = min(i.id for i in outbox.list_outbox(db) if i.has_receipt)
+    stored = outbox.stored_receipt(db, first, KeyStore(setup.district_keys).city_certificate())
+    assert stored is not None
+    page = QPixmap.fromImage(next(page_images(render_receipt_pdf(stored), 80)))
+    label = QLabel()
+    label.setPixmap(page)
+    label.setFixedSize(page.size())
+    label.show()
+    _settle()
+    return label
+
+
 def closed_period(work: Path) -> Any:
     """修文县 types into 2023Q1, closed since 04-30: refused with the reason."""
     from PySide6.QtCore import Qt
@@ -221,6 +312,8 @@ SCENES: dict[str, tuple[str, Callable[[Path], Any]]] = {
     "guide/历史-退回.png": ("LAPTOP", returned),
     "guide/汇总-导入报送文件.png": ("LAPTOP", city_import),
     "guide/汇总-完成情况矩阵.png": ("LAPTOP", city_matrix),
+    "guide/报送记录.png": ("MONITOR", outbox_record),
+    "guide/回执单.png": ("MONITOR", receipt),
     "guide/填报-已截止.png": ("LAPTOP", closed_period),
     "guide/汇总-延期.png": ("LAPTOP", extension),
     "screenshot-timeliness.png": ("MONITOR", timeliness_matrix),

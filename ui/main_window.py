@@ -123,6 +123,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.deadline.status)
         self.statusBar().addPermanentWidget(self.summary)
         self.statusBar().showMessage(self.tr("就绪"))
+        from ui.outbox_status import install_outbox
+
+        self.outbox = install_outbox(self, db, settings)
 
         self._fill_selectors()
         self.unit_box.currentIndexChanged.connect(self._selection_changed)
@@ -370,15 +373,21 @@ class MainWindow(QMainWindow):
                 self.tr("市级证书"),
                 self.tr("已记下签发模板的市级证书。请与市级电话核对指纹：\n%1").replace("%1", done.fingerprint or ""),
             )
+        self.settings.setValue("form/year", done.year)
+        self.settings.remove("form/period")
+        self.refresh_years()
+        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
+        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+
+    def refresh_years(self) -> None:
+        """List the years again (a template was imported), open the selected form, and look again whether a
+        template names the city's intake service."""
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.blockSignals(False)
-        self.settings.setValue("form/year", done.year)
-        self.settings.remove("form/period")
         self._fill_selectors()
         self._selection_changed()
-        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
-        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+        self.outbox.reconsider()
 
     def _show_city_menu(self) -> None:
         self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
@@ -403,6 +412,7 @@ class MainWindow(QMainWindow):
             self._show_city_menu()
             self._fill_units()
             self._selection_changed()
+            self.outbox.reconsider()
             self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
 
     # ------------------------------------------------------------------ layout memory

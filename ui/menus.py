@@ -74,6 +74,12 @@ def _open_user_guide(host: WindowApi) -> None:
     open_user_guide(host)
 
 
+def _open_outbox(host: WindowApi) -> None:
+    from ui.outbox_view import open_outbox
+
+    open_outbox(host.window())
+
+
 def about(host: WindowApi) -> None:
     QMessageBox.about(
         host.window(),
@@ -116,6 +122,7 @@ def _report_menu(bar: QMenuBar, host: MenuHost) -> None:
         (translate("MainWindow", "版本对比…"), city_actions.compare_revisions),
         (translate("MainWindow", "导入市级通知（退回 / 延期）…"), city_actions.import_city_notice),
         (translate("MainWindow", "密钥与证书…"), actions.open_keys),
+        (translate("MainWindow", "报送记录…"), _open_outbox),
     ]
     _add_all(menu, host, entries)
 

@@ -45,6 +45,9 @@ def sign_current(host: WindowApi) -> None:
     host.show_message(
         QCoreApplication.translate("Submission", "已签名并锁定第 %1 版").replace("%1", str(signed.revision))
     )
+    from ui.outbox_monitor import after_signing
+
+    after_signing(host.window(), form.unit.code, secret)
     export_files(host, signed.envelope, secret)
 
 

@@ -10,11 +10,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.city.notices import NoticeError, read_signed_notice, write_signed_notice
+from app.city.notices import NoticeError, read_signed_notice, signed_notice_body, write_signed_notice
 from app.engine.calendar import format_date
 from app.engine.periods import Period, PeriodError
 from app.storage.catalogs import load_spec
@@ -103,6 +104,19 @@ def import_extension(db: Database, keys: KeyStore, path: Path) -> ExtensionNotic
         document = read_signed_notice(path, keys, FORMAT, WHAT)
     except NoticeError as exc:
         raise ExtensionError(str(exc)) from exc
+    return _take(db, document, str(path))
+
+
+def import_extension_bytes(db: Database, keys: KeyStore, raw: bytes, source: str) -> ExtensionNotice:
+    """(District) :func:`import_extension` of a notice's bytes fetched from ``source`` (the intake service)."""
+    try:
+        document = signed_notice_body(raw, keys, FORMAT, WHAT, source)
+    except NoticeError as exc:
+        raise ExtensionError(str(exc)) from exc
+    return _take(db, document, source)
+
+
+def _take(db: Database, document: dict[str, Any], path: str) -> ExtensionNotice:
     try:
         notice = ExtensionNotice(**{k: document[k] for k in ExtensionNotice.__dataclass_fields__})
         Period.parse(notice.period)

@@ -67,7 +67,13 @@ def notice_format(path: Path) -> str | None:
 
 def read_signed_notice(path: Path, keys: KeyStore, format_name: str, what: str) -> dict[str, Any]:
     """The body of a notice of ``format_name`` whose city signature holds against the pinned city certificate."""
-    raw = _read(path)
+    return signed_notice_body(_read(path), keys, format_name, what, str(path))
+
+
+def signed_notice_body(raw: bytes, keys: KeyStore, format_name: str, what: str, path: str) -> dict[str, Any]:
+    """:func:`read_signed_notice` of a notice's bytes (``path`` names where they came from in messages)."""
+    if len(raw) > MAX_NOTICE_BYTES:
+        raise NoticeError(f"{path} 不是通知文件（文件过大）")
     try:
         document = json.loads(raw.decode("utf-8"))
         sig = document.pop("signature")

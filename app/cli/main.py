@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli import calendar, checks, city, intake, keys, submission, templates, values
+from app.cli import calendar, checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
 from app.logsetup import configure as configure_logging
 from app.storage.db import DatabaseError, data_dir
 from app.trust import KeysError
 
 # The order of the commands in --help.
-COMMAND_MODULES = (templates, values, checks, keys, submission, city, calendar, intake)
+COMMAND_MODULES = (templates, values, checks, keys, submission, city, calendar, intake, outbox)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -132,6 +132,8 @@ class CatalogSpec:
     indicators: list[IndicatorSpec]
     targets: dict[tuple[str, str, str], TargetSpec]
     rules: list[RuleSpec]
+    # The city's intake service the districts upload to; None: submissions travel as files only.
+    intake_url: str | None = None
     cap_pacing: CapPacing | None = None  # None: the template leaves the defaults
     calendar: dict[str, Window] = field(default_factory=dict)
     _baselines: dict[str, dict[str, Decimal | None]] = field(

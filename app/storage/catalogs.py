@@ -79,6 +79,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         indicators=indicators,
         targets=targets,
         rules=rules,
+        intake_url=catalog.intake_url,
         cap_pacing=pacing,
         calendar={str(w.period): w for w in windows},
     )

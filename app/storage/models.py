@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -85,6 +85,8 @@ class Catalog(Base):
     imported_at: Mapped[str] = mapped_column(String(40), default=utcnow)
     # The signed template document as imported (JSON), when its city signature was checked; added by 0005.
     signed_document: Mapped[str | None] = mapped_column(Text)
+    # The city's intake service as the signed template names it (migration 0006); None: files only.
+    intake_url: Mapped[str | None] = mapped_column(String(300))
     # Added by migration 0007: the template's pacing of ceilings (NULL: the template left the defaults).
     cap_warning_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
     cap_alarm_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
@@ -265,6 +267,64 @@ class AuditEntry(Base):
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxEntry(Base):
+    """A signed revision waiting to be uploaded to the city's intake service, or uploaded, with its receipt.
+
+    Queued in the transaction that signs the revision; the receipt (回执) is stored, exactly as the server sent
+    it, in the transaction that marks the entry delivered. States: see :mod:`app.storage.uploads`.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_row_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    submission_id: Mapped[str] = mapped_column(String(120))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int]
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    queued_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Refused (被拒收): the server's reason code (as ``verify`` gives it) and its message.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    received_at: Mapped[str | None] = mapped_column(String(40))
+    sequence: Mapped[int | None]
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    delivered_at: Mapped[str | None] = mapped_column(String(40))
+    # Set when the city's 审核通过 notice for this submission has been confirmed by the clerk.
+    accepted_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class InboxDocument(Base):
+    """A signed document the intake service offered (a notice or a template), kept until the clerk applies or
+    dismisses it: nothing that comes from the network changes the figures without the clerk's say."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("digest"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # returned / accepted / extension / template
+    unit_code: Mapped[str] = mapped_column(String(40), default="")
+    sequence: Mapped[int | None]
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    fetched_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="new")  # new / applied / dismissed
+    decided_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class TransportState(Base):
+    """Small facts about the contact with the intake service: the last contact, each unit's notice cursor."""
+
+    __tablename__ = "transport_state"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 # Added by migration 0002: the history panel looks up one cell's changes.

@@ -185,13 +185,14 @@ class Signed:
 def sign_and_lock(
     db: Database, keys: KeyStore, unit_code: str, period: Period, passphrase: str, user: str | None = None
 ) -> Signed:
-    """Sign the unit's open revision and freeze it, in one transaction.
+    """Sign the unit's open revision, freeze it and queue it for upload (待上报), in one transaction.
 
     Refused while the self-check has errors or a required explanation is missing.
     """
     from app.storage.checks import check_unit
     from app.storage.models import utcnow
     from app.storage.store import LOCKED, EntryError, current_user, latest_submission, lock_submission, unit_by_code
+    from app.storage.uploads import enqueue
 
     user = user or current_user()
     with db.transaction() as session:
@@ -220,7 +221,7 @@ def sign_and_lock(
         envelope = sign_payload(payload, key, cert)
         digest = payload_hash(payload)
         try:
-            lock_submission(
+            locked = lock_submission(
                 session,
                 unit_code,
                 period,
@@ -231,6 +232,8 @@ def sign_and_lock(
             )
         except EntryError as exc:
             raise SigningError(str(exc)) from exc
+        # In the same transaction: a signed revision is never left out of the outbox, whenever the program stops.
+        enqueue(session, locked, payload["submission_id"])
         return Signed(envelope, digest, sub.revision)
 
 

@@ -64,6 +64,8 @@ def document_from_spec(spec: CatalogSpec, signature: Any = None) -> dict[str, An
     }
     if spec.description:
         catalog["description"] = spec.description
+    if spec.intake_url:
+        catalog["intake_url"] = spec.intake_url
     if spec.cap_pacing is not None:
         pacing = {"warning_margin": to_text(spec.cap_pacing.warning_margin)}
         if spec.cap_pacing.alarm_margin is not None:

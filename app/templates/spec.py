@@ -71,6 +71,7 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
         indicators=indicators,
         targets=targets,
         rules=rules,
+        intake_url=cat.get("intake_url"),
         cap_pacing=pacing,
         calendar=calendar,
     )

@@ -57,6 +57,7 @@ def store_spec(
         description=spec.description,
         content_hash=digest,
         signature=signature_text,
+        intake_url=spec.intake_url,
         cap_warning_margin=spec.cap_pacing.warning_margin if spec.cap_pacing else None,
         cap_alarm_margin=spec.cap_pacing.alarm_margin if spec.cap_pacing else None,
     )

@@ -1297,240 +1297,245 @@ Public key fingerprint (tell the city by phone): %2</translation>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="147"/>
         <source>报告期</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="150"/>
         <source> 单位：</source>
         <translation> Unit: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="152"/>
         <source>  年度：</source>
         <translation>  Year: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>  报告期：</source>
         <translation>  Period: </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="157"/>
         <source>撤销</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>重做</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="100"/>
+        <location filename="../../ui/menus.py" line="106"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="101"/>
+        <location filename="../../ui/menus.py" line="107"/>
         <source>导入指标模板…</source>
         <translation>Import indicator template…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="102"/>
+        <location filename="../../ui/menus.py" line="108"/>
         <source>导出数值表（Excel / CSV）…</source>
         <translation>Export a values sheet (Excel / CSV)…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="103"/>
+        <location filename="../../ui/menus.py" line="109"/>
         <source>导入数值（CSV / Excel）…</source>
         <translation>Import values (CSV / Excel)…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="105"/>
+        <location filename="../../ui/menus.py" line="111"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="110"/>
+        <location filename="../../ui/menus.py" line="116"/>
         <source>报送(&amp;R)</source>
         <translation>&amp;Report</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="112"/>
+        <location filename="../../ui/menus.py" line="118"/>
         <source>签名并锁定…</source>
         <translation>Sign and lock…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="113"/>
+        <location filename="../../ui/menus.py" line="119"/>
         <source>导出已签名的 Excel 和 PDF…</source>
         <translation>Export the signed Excel and PDF…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="114"/>
+        <location filename="../../ui/menus.py" line="120"/>
         <source>打印预览…</source>
         <translation>Print preview…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="115"/>
+        <location filename="../../ui/menus.py" line="121"/>
         <source>核验报送文件…</source>
         <translation>Verify submission files…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="116"/>
+        <location filename="../../ui/menus.py" line="122"/>
         <source>版本对比…</source>
         <translation>Compare revisions…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="117"/>
+        <location filename="../../ui/menus.py" line="123"/>
         <source>导入市级通知（退回 / 延期）…</source>
         <translation>Import a notice from the city (return / extension)…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="118"/>
+        <location filename="../../ui/menus.py" line="124"/>
         <source>密钥与证书…</source>
         <translation>Keys and certificates…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="124"/>
+        <location filename="../../ui/menus.py" line="125"/>
+        <source>报送记录…</source>
+        <translation>Submission record…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/menus.py" line="131"/>
         <source>汇总(&amp;C)</source>
         <translation>&amp;City</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="126"/>
+        <location filename="../../ui/menus.py" line="133"/>
         <source>导入区县报送文件…</source>
         <translation>Import district submissions…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="127"/>
+        <location filename="../../ui/menus.py" line="134"/>
         <source>完成情况矩阵…</source>
         <translation>Completeness matrix…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="128"/>
+        <location filename="../../ui/menus.py" line="135"/>
         <source>退回当前单位的报送…</source>
         <translation>Return this unit&apos;s submission…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="129"/>
+        <location filename="../../ui/menus.py" line="136"/>
         <source>延期 / 重新开放…</source>
         <translation>Extend / reopen…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="130"/>
+        <location filename="../../ui/menus.py" line="137"/>
         <source>导出全市汇总报告…</source>
         <translation>Export the city report…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="142"/>
+        <location filename="../../ui/menus.py" line="149"/>
         <source>编辑(&amp;E)</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="145"/>
+        <location filename="../../ui/menus.py" line="152"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="148"/>
+        <location filename="../../ui/menus.py" line="155"/>
         <source>设置(&amp;S)</source>
         <translation>&amp;Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="149"/>
+        <location filename="../../ui/menus.py" line="156"/>
         <source>语言和角色…</source>
         <translation>Language and role…</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="150"/>
+        <location filename="../../ui/menus.py" line="157"/>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="151"/>
+        <location filename="../../ui/menus.py" line="158"/>
         <source>用户手册</source>
         <translation>User guide</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="80"/>
-        <location filename="../../ui/menus.py" line="153"/>
+        <location filename="../../ui/menus.py" line="86"/>
+        <location filename="../../ui/menus.py" line="160"/>
         <source>关于填报通</source>
         <translation>About Tianbao</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="211"/>
+        <location filename="../../ui/main_window.py" line="214"/>
         <source>（汇总）</source>
         <translation> (aggregated)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>无法打开</source>
         <translation>Cannot open</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="278"/>
+        <location filename="../../ui/main_window.py" line="281"/>
         <source>【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 </source>
         <translation>[Demo data] This catalog is a reconstruction for demonstration, not the officially published list. </translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="283"/>
+        <location filename="../../ui/main_window.py" line="286"/>
         <source>由下级单位填报汇总，只可填写本级指标和情况说明。</source>
         <translation>Aggregated from the units below; only this level&apos;s own indicators and explanations can be filled in.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="287"/>
+        <location filename="../../ui/main_window.py" line="290"/>
         <source>市级已退回第 %1 版（原因见“历史”）；修改后重新签名报送。</source>
         <translation>The city returned revision %1 (see History for the reason); correct it and sign again.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="291"/>
+        <location filename="../../ui/main_window.py" line="294"/>
         <source>第 %1 版已签名锁定；修改任何数值将生成第 %2 版。</source>
         <translation>Revision %1 is signed and locked; changing any figure opens revision %2.</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="353"/>
+        <location filename="../../ui/main_window.py" line="356"/>
         <source>导入指标模板</source>
         <translation>Import indicator template</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="353"/>
+        <location filename="../../ui/main_window.py" line="356"/>
         <source>模板文件 (*.json)</source>
         <translation>Template files (*.json)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365"/>
+        <location filename="../../ui/main_window.py" line="368"/>
         <source>模板不能导入</source>
         <translation>Template not imported</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="370"/>
+        <location filename="../../ui/main_window.py" line="373"/>
         <source>市级证书</source>
         <translation>City certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/main_window.py" line="374"/>
         <source>已记下签发模板的市级证书。请与市级电话核对指纹：
 %1</source>
         <translation>The city certificate that signed this template has been recorded. Confirm its fingerprint with the city by phone:
 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="379"/>
         <source>已导入模板：%1</source>
         <translation>Template imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="379"/>
         <source>该模板已导入过：%1</source>
         <translation>This template was already imported: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="406"/>
+        <location filename="../../ui/main_window.py" line="416"/>
         <source>设置已保存；语言在重新启动后生效</source>
         <translation>Settings saved; the language changes at the next start</translation>
     </message>
     <message>
-        <location filename="../../ui/menus.py" line="81"/>
+        <location filename="../../ui/menus.py" line="87"/>
         <source>填报通 Tianbao %1
 指标离线填报、自查与汇总。
 数据库：%2</source>
@@ -1734,36 +1739,373 @@ Status: %4</translation>
     </message>
 </context>
 <context>
+    <name>Outbox</name>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="26"/>
+        <source>从未联系</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="39"/>
+        <source>待上报 %1</source>
+        <translation>To upload %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="41"/>
+        <source>被拒收 %1</source>
+        <translation>Refused %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="43"/>
+        <source>市级通知 %1</source>
+        <translation>City notices %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="45"/>
+        <source>无法连接</source>
+        <translation>Cannot connect</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="46"/>
+        <source>最后联系 %1</source>
+        <translation>Last contact %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="70"/>
+        <source>上报地址：%1</source>
+        <translation>Intake address: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="74"/>
+        <source>约 %1 秒后再试</source>
+        <translation>Next try in about %1 s</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_status.py" line="75"/>
+        <source>点击查看报送记录</source>
+        <translation>Click to see the submission record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="54"/>
+        <source>已送达（审核通过）</source>
+        <translation>Delivered (accepted)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="56"/>
+        <source>待上报</source>
+        <translation>To upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="57"/>
+        <source>上报中</source>
+        <translation>Uploading</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="58"/>
+        <source>已送达</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="59"/>
+        <source>被拒收</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="60"/>
+        <source>已退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="67"/>
+        <source>已接收</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="68"/>
+        <source>已接收（市级已有更新的版本）</source>
+        <translation>Received (the city holds a newer revision)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="69"/>
+        <source>重复报送（此前已接收）</source>
+        <translation>Duplicate (received before)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="76"/>
+        <source>退回通知</source>
+        <translation>Return notice</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="77"/>
+        <source>审核通过</source>
+        <translation>Acceptance</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="78"/>
+        <source>延期通知</source>
+        <translation>Extension notice</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="79"/>
+        <source>新模板</source>
+        <translation>New template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="113"/>
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="114"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="115"/>
+        <source>报告期</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="116"/>
+        <source>版本</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="117"/>
+        <source>签名时间</source>
+        <translation>Signed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="118"/>
+        <source>送达时间（北京时间）</source>
+        <translation>Received by the city (Beijing time)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="119"/>
+        <source>序号</source>
+        <translation>Sequence</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="120"/>
+        <source>报送编号</source>
+        <translation>Submission ID</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="121"/>
+        <source>回执 / 原因</source>
+        <translation>Receipt / reason</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="161"/>
+        <source>第 %1 版</source>
+        <translation>Revision %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="175"/>
+        <source>退回原因：%1</source>
+        <translation>Returned: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="181"/>
+        <source>上次尝试：%1</source>
+        <translation>Last attempt: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="192"/>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="193"/>
+        <source>内容</source>
+        <translation>Content</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="194"/>
+        <source>收到时间（北京时间）</source>
+        <translation>Fetched (Beijing time)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="229"/>
+        <source>报送记录</source>
+        <translation>Submission record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="233"/>
+        <source>立即上报</source>
+        <translation>Upload now</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="235"/>
+        <source>接收市级通知…</source>
+        <translation>Receive city notices…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="246"/>
+        <source>查看 / 打印回执…</source>
+        <translation>View / print receipt…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="248"/>
+        <source>保存回执单 PDF…</source>
+        <translation>Save receipt PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="250"/>
+        <source>重新上报</source>
+        <translation>Upload again</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="261"/>
+        <source>市级发来、待确认的通知和模板（确认后才会生效）：</source>
+        <translation>Notices and templates from the city, waiting for you (nothing takes effect until you apply it):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="262"/>
+        <source>应用</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="264"/>
+        <source>不应用</source>
+        <translation>Dismiss</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="306"/>
+        <source>未设置上报地址：报送以文件方式进行（导出已签名的 Excel 和 PDF 交市级）。</source>
+        <translation>No intake address: submissions are handed over as files (export the signed Excel and PDF for the city).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="309"/>
+        <source>上报地址：%1 · 待上报 %2 · 最后联系 %3</source>
+        <translation>Intake address: %1 · to upload %2 · last contact %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="315"/>
+        <source>无法连接：%1</source>
+        <translation>Cannot connect: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="350"/>
+        <source>正在上报…</source>
+        <translation>Uploading…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="358"/>
+        <location filename="../../ui/outbox_view.py" line="369"/>
+        <source>接收市级通知</source>
+        <translation>Receive city notices</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="359"/>
+        <source>还没有可接收通知的单位（先签名报送一次）。</source>
+        <translation>No unit to receive notices for yet (sign a submission first).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="363"/>
+        <source>本单位私钥口令（用于向市级证明身份）</source>
+        <translation>Your unit's key passphrase (proves to the city who is asking)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="370"/>
+        <source>口令不对，或本机没有单位 %1 的密钥。</source>
+        <translation>Wrong passphrase, or this PC has no key of unit %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="393"/>
+        <source>回执无法核验</source>
+        <translation>The receipt cannot be verified</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="416"/>
+        <source>保存回执单</source>
+        <translation>Save receipt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="416"/>
+        <source>PDF 文件 (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="428"/>
+        <source>回执单未保存</source>
+        <translation>Receipt not saved</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="430"/>
+        <source>已保存回执单：%1</source>
+        <translation>Receipt saved: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="443"/>
+        <source>应用这项%1？
+%2</source>
+        <translation>Apply this %1?
+%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="445"/>
+        <location filename="../../ui/outbox_view.py" line="455"/>
+        <source>市级通知</source>
+        <translation>City notice</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outbox_view.py" line="451"/>
+        <source>未能应用</source>
+        <translation>Not applied</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="18"/>
+        <location filename="../../ui/settings_dialog.py" line="21"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="24"/>
+        <location filename="../../ui/settings_dialog.py" line="27"/>
         <source>区县填报</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="25"/>
+        <location filename="../../ui/settings_dialog.py" line="28"/>
         <source>市级汇总</source>
         <translation>City</translation>
     </message>
     <message>
         <location filename="../../ui/settings_dialog.py" line="36"/>
+        <source>留空：使用市级模板中的上报地址</source>
+        <translation>Empty: the address in the city's template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="37"/>
+        <source>仅供测试：代替市级模板中设定的上报服务地址</source>
+        <translation>For testing only: replaces the intake address set in the city's template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="42"/>
         <source>界面语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="37"/>
+        <location filename="../../ui/settings_dialog.py" line="43"/>
         <source>角色</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_dialog.py" line="38"/>
+        <location filename="../../ui/settings_dialog.py" line="44"/>
         <source>本单位</source>
         <translation>Your unit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="45"/>
+        <source>上报地址（测试用）</source>
+        <translation>Intake address (testing)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_dialog.py" line="54"/>
+        <source>上报地址</source>
+        <translation>Intake address</translation>
     </message>
 </context>
 <context>
@@ -1796,52 +2138,52 @@ Status: %4</translation>
         <translation>Revision %1 signed and locked</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="59"/>
+        <location filename="../../ui/submission_actions.py" line="62"/>
         <source>没有已签名的版本</source>
         <translation>No signed revision</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="60"/>
+        <location filename="../../ui/submission_actions.py" line="63"/>
         <source>本期还没有签名锁定的版本，请先签名。</source>
         <translation>This period has no signed revision yet; sign it first.</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="69"/>
+        <location filename="../../ui/submission_actions.py" line="72"/>
         <source>本单位私钥口令（PDF 需要签名）</source>
         <translation>This unit&apos;s key passphrase (the PDF is signed)</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="87"/>
+        <location filename="../../ui/submission_actions.py" line="90"/>
         <source>保存报送文件到</source>
         <translation>Save the submission files to</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="98"/>
+        <location filename="../../ui/submission_actions.py" line="101"/>
         <source>导出未完成</source>
         <translation>Export not completed</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="101"/>
+        <location filename="../../ui/submission_actions.py" line="104"/>
         <source>已导出 %1 和 %2</source>
         <translation>Exported %1 and %2</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="131"/>
+        <location filename="../../ui/submission_actions.py" line="134"/>
         <source>无法核验</source>
         <translation>Cannot verify</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="132"/>
+        <location filename="../../ui/submission_actions.py" line="135"/>
         <source>本机还没有市级 CA 证书（导入市级签名的模板时会记下）。</source>
         <translation>This computer has no city CA certificate yet (it is recorded when a template signed by the city is imported).</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="137"/>
+        <location filename="../../ui/submission_actions.py" line="140"/>
         <source>选择报送文件</source>
         <translation>Choose submission files</translation>
     </message>
     <message>
-        <location filename="../../ui/submission_actions.py" line="139"/>
+        <location filename="../../ui/submission_actions.py" line="142"/>
         <source>报送文件 (*.xlsx *.pdf)</source>
         <translation>Submission files (*.xlsx *.pdf)</translation>
     </message>

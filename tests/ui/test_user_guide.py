@@ -28,7 +28,7 @@ def test_f1_opens_the_user_guide_with_its_text_and_pictures(qtbot: QtBot, window
         "签名并锁定",
         "退回",
         "完成情况矩阵",
-        "待补充：联网报送",
+        "报送记录与回执",
     ):
         assert words in text, words
     names = guide.pictures()

@@ -19,6 +19,16 @@ from app.trust.keys import RECEIPT_CERT, RECEIPT_KEY, TLS_CERT, TLS_KEY, KeyStor
 
 CA_PASS, SERVER_PASS = "city-ca-pass", "server-pass"
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_now() -> None:
+    """A receipt is judged at its own time, which must lie within the validity of the certificates each test
+    issues: the time is taken when the test runs, not when the module was collected (minutes before, in a long run)."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC)
+
+
 FIELDS = {
     "submission_id": "520102-2023Q2-r1-0123abcd",
     "unit": {"code": "520102", "name": "南明区"},
