@@ -7,7 +7,6 @@ summary in a submission are the ones the clerk saw.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from app.engine.numbers import fmt, to_text
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult
+from app.engine.timefmt import beijing_from_iso
 from app.storage.checks import check_unit
 from app.storage.db import Database
 from app.storage.models import utcnow
@@ -32,19 +32,10 @@ ENVELOPE_FORMAT = "tianbao-envelope"
 ALGORITHM = "ECDSA-P256-SHA256"
 
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
 def beijing_time(signed_at: str) -> str | None:
     """A signing time as the exports show it: Beijing time, the same text on every machine whatever its time
-    zone (the Excel check re-renders it). ``None`` when the text is not a time."""
-    try:
-        when = dt.datetime.fromisoformat(signed_at)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M:%S")
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
+    zone or language (the Excel check re-renders it). ``None`` when the text is not a time."""
+    return beijing_from_iso(signed_at)
 
 
 class SigningError(ValueError):
