@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app import __version__
+from app.cli.streams import use_utf8_when_redirected
 from app.engine.numbers import fmt, to_text
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import Status
@@ -88,15 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command (the desktop program, started when there is none, lives in ``ui``)."""
+    use_utf8_when_redirected()
     return run_command(build_parser().parse_args(argv))
 
 
 def run_command(args: argparse.Namespace) -> int:
-    # A windowed Windows executable has no standard streams at all (sys.stdout is None).
-    if sys.stdout is not None and not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
-        # Redirected output (check --json > out.json) is UTF-8 on every system, not the Windows code page,
-        # which cannot hold every character and would garble the file for other programs.
-        sys.stdout.reconfigure(encoding="utf-8")
     try:
         return _dispatch(args)
     except UsageError as exc:
