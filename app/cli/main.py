@@ -231,14 +231,14 @@ def _template_import(args: argparse.Namespace) -> int:
 
 
 def _template_sign(args: argparse.Namespace) -> int:
-    from app.cli.submission import keystore, passphrase
+    from app.cli.submission import CommandError, keystore, passphrase
     from app.templates.document import TemplateError
     from app.templates.signing import sign_template
     from app.trust.keys import KeysError
 
     try:
         print_ = sign_template(args.file, keystore(args), passphrase(args, "市级 CA 私钥口令："), args.out)
-    except (TemplateError, KeysError) as exc:
+    except (TemplateError, KeysError, CommandError) as exc:
         raise UsageError(str(exc)) from exc
     print(f"已签名模板：{args.out or args.file}（市级证书指纹 {print_}）")
     return EXIT_OK

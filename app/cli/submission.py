@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.sheets.textenc import EncodingError, decode
 from app.storage.db import Database, default_db_path
 from app.trust.keys import KeysError, KeyStore, default_keys_dir, fingerprint
 
@@ -87,9 +88,12 @@ def passphrase(args: argparse.Namespace, prompt: str, confirm: bool = False) -> 
     path: Path | None = getattr(args, "passphrase_file", None)
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
+            # As Notepad saves it: UTF-8 with or without a BOM, or the Chinese ANSI code page (GBK).
+            return decode(path.read_bytes())[0].rstrip("\r\n")
         except OSError as exc:
             raise CommandError(f"无法读取口令文件 {path}：{exc.strerror or exc}") from exc
+        except EncodingError as exc:
+            raise CommandError(f"口令文件 {path} 无法读取：{exc}") from exc
     env = os.environ.get("TIANBAO_PASSPHRASE")
     if env:
         return env
