@@ -297,7 +297,8 @@ def main() -> int:
     parser.add_argument("--no-tests", action="store_true", help="only the command-line flow")
     parser.add_argument("--no-flow", action="store_true", help="only the tests")
     parser.add_argument("--no-bundle", action="store_true", help="no PyInstaller bundle, no tianbao-cli.exe flow")
-    parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
+    # Wine's server serialises file access: two workers measured no faster than one on two cores.
+    parser.add_argument("--workers", type=int, default=0, help="pytest-xdist workers (default 0: serial)")
     parser.add_argument("pytest_args", nargs="*", help="what to test instead of tests/app")
     args = parser.parse_args()
     for tool in ("wine", "wineboot", "wineserver", "x86_64-w64-mingw32-gcc", "localedef"):
