@@ -35,6 +35,9 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_submission.py
 	$(PY) bench/bench_city_import.py
 	$(PY) bench/bench_bundle.py
+	$(PY) bench/bench_intake.py
+	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_outbox_idle.py
 
 # The one-folder desktop bundle in pyi-dist/Tianbao/ (PyInstaller's work folder: pyi-work/; both git-ignored).
 bundle: $(VENV)/.dev-installed

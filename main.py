@@ -12,7 +12,12 @@ def main() -> int:
     use_utf8_when_redirected()
     args = build_parser().parse_args()
     if args.command is None:
+        from app.storage.db import is_url
         from ui.application import run
+
+        if args.db is not None and is_url(args.db):
+            print("错误：窗口只打开数据库文件；数据库服务器请用命令行（如 serve）", file=sys.stderr)
+            return 2
 
         # One program per database; a check run (--smoke, --screenshot) never waits for or disturbs a running one.
         alone = not (args.smoke or args.screenshot)

@@ -11,7 +11,7 @@ from app.engine.numbers import parse_decimal
 from app.engine.periods import Period
 from app.storage.catalogs import load_spec
 from app.storage.db import Database
-from app.storage.models import Unit
+from app.storage.models import AuditEntry, Unit
 from app.storage.store import Change, apply_changes
 from app.templates.store import import_template
 from app.trust.keys import KeyStore, default_keys_dir
@@ -24,6 +24,18 @@ DEMO_USER = "演示数据"
 DEMO_PASSPHRASE = "tianbao-demo"
 DEMO_ISSUER = "贵阳市生态环境局（演示）"
 DEMO_KEYS_MARKER = "DEMO-KEYS.txt"
+
+# When the city received each district's report in the demo's story (UTC), told as of 2023-07-10: the first quarter
+# came in on time but for 修文县, three days late; six districts have already sent the second quarter, due 07-15.
+_Q1 = {"520102": "04-10", "520103": "04-11", "520111": "04-12", "520112": "04-12", "520113": "04-13",
+       "520115": "04-11", "520181": "04-14", "520123": "04-18", "520122": "04-14", "520121": "04-15",
+       "GA0001": "04-13"}  # fmt: skip
+_Q2 = {"520102": "07-05", "520103": "07-06", "520111": "07-06", "520115": "07-07", "520181": "07-08",
+       "GA0001": "07-09"}  # fmt: skip
+DEMO_RECEIVED = {
+    **{(unit, "2023Q1"): f"2023-{day}T02:30:00.000+00:00" for unit, day in _Q1.items()},
+    **{(unit, "2023Q2"): f"2023-{day}T03:15:00.000+00:00" for unit, day in _Q2.items()},
+}
 
 
 def remove_database(path: Path) -> None:
@@ -84,3 +96,14 @@ def load_demo(db: Database) -> None:
             grouped[(row["unit"], row["period"])].append(change)
         for (unit, period), changes in grouped.items():
             apply_changes(session, spec, unit, Period.parse(period), changes, DEMO_USER, action="demo")
+        for (unit, period), received in DEMO_RECEIVED.items():
+            session.add(
+                AuditEntry(
+                    at=received,
+                    user=DEMO_USER,
+                    action="import",
+                    unit_code=unit,
+                    period=period,
+                    detail="演示：市级收到报送的时间",
+                )
+            )

@@ -27,10 +27,12 @@ def configure(log_dir: Path) -> Path:
     """Log to ``log_dir/tianbao.log`` (rotated at 1 MB, 5 kept) and return the file's path."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "tianbao.log"
-    handler = SharedRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    # Once per process: a second call (a command run from within the program, or twice in one test run) must not
+    # open the file again and leave a handle behind.
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        handler = SharedRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path

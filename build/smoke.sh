@@ -83,6 +83,14 @@ step "print preview library (pypdfium2 renders the PDF's own pages for printing)
 find pyi-dist/Tianbao/_internal -name 'libpdfium*' | grep -q . || { echo "libpdfium missing from the bundle" >&2; exit 1; }
 echo "libpdfium bundled"
 
+step "user guide (帮助 → 用户手册, F1): the Markdown file and every picture it names"
+guide="pyi-dist/Tianbao/_internal/docs/用户手册.md"
+test -f "$guide" || { echo "the user guide is missing from the bundle: $guide" >&2; exit 1; }
+grep -o '!\[[^]]*\]([^)]*)' "$guide" | sed 's/.*(\(.*\))/\1/' | while read -r picture; do
+  test -f "pyi-dist/Tianbao/_internal/docs/$picture" || { echo "the guide's picture is missing: $picture" >&2; exit 1; }
+done
+echo "guide and $(grep -c '!\[' "$guide") pictures bundled"
+
 step "size"
 du -sh pyi-dist/Tianbao
 echo

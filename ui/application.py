@@ -104,19 +104,8 @@ def bring_forward(window: QWidget | None) -> None:
     target.activateWindow()
 
 
-def run(
-    db_path: Path | None,
-    screenshot: Path | None = None,
-    language: str | None = None,
-    smoke: bool = False,
-    single_instance: bool = False,
-) -> int:
-    """Start the program; with ``screenshot`` render the main window to that PNG and exit.
-
-    With ``single_instance`` a start on a database another running instance already has open brings that
-    instance's window forward and returns 0 (``main.py`` turns it on except for ``--smoke`` and ``--screenshot``).
-    """
-    log_path = configure(data_dir() / "logs")
+def make_application(language: str | None) -> tuple[QApplication, QSettings]:
+    """The Qt application with the program's names, icon, Chinese-capable font and interface language."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Tianbao")
@@ -136,42 +125,81 @@ def run(
     lang = language or str(settings.value("language", "zh_CN"))
     install_translator(app, lang)
     QLocale.setDefault(QLocale(QLocale.Language.English if lang == "en" else QLocale.Language.Chinese))
+    return app, settings
+
+
+def claim_database(path: Path, app: QApplication, windows: list[QWidget]) -> int | None:
+    """Make this the one program working on ``path``: None to go on, or the exit status when another running
+    instance already has it (0: that window was brought forward, 1: it does not answer)."""
+    from ui.single_instance import Busy, acquire, hold_running_mutex
+
+    try:
+        guard = acquire(path, lambda: bring_forward(windows[0] if windows else None), app)
+    except Busy:
+        QMessageBox.warning(
+            None,
+            QCoreApplication.translate("Application", "填报通已在运行"),
+            QCoreApplication.translate("Application", "另一个填报通窗口正在使用这个数据库，但没有响应：\n%1").replace(
+                "%1", str(path)
+            ),
+        )
+        return 1
+    if guard is None:
+        return 0
+    hold_running_mutex()
+    return None
+
+
+def first_run(db: Database, settings: QSettings, smoke: bool) -> bool:
+    """The first-run wizard on a database without a template; False when it was closed without finishing."""
+    from ui.wizard import FirstRunWizard
+
+    wizard = FirstRunWizard(db, settings)
+    if smoke:
+        # A check run never waits for a person: show the first-run wizard, close it, and stop there.
+        QTimer.singleShot(0, wizard.reject)
+    return bool(wizard.exec())
+
+
+def save_screenshot(app: QApplication, window: QWidget, path: Path) -> None:
+    # A fixed size, so pictures for the documentation depend neither on the last session's window nor on the screen.
+    window.showNormal()
+    window.resize(1600, 900)
+    app.processEvents()
+    window.grab().save(str(path))
+    window.close()
+
+
+def run(
+    db_path: Path | None,
+    screenshot: Path | None = None,
+    language: str | None = None,
+    smoke: bool = False,
+    single_instance: bool = False,
+) -> int:
+    """Start the program; with ``screenshot`` render the main window to that PNG and exit.
+
+    With ``single_instance`` a start on a database another running instance already has open brings that
+    instance's window forward and returns 0 (``main.py`` turns it on except for ``--smoke`` and ``--screenshot``).
+    """
+    log_path = configure(data_dir() / "logs")
+    app, settings = make_application(language)
     install_excepthook(log_path)
     path = db_path or default_db_path()
     windows: list[QWidget] = []  # the main window, once there is one, for a later start to bring forward
     if single_instance:
-        from ui.single_instance import Busy, acquire, hold_running_mutex
-
-        try:
-            guard = acquire(path, lambda: bring_forward(windows[0] if windows else None), app)
-        except Busy:
-            QMessageBox.warning(
-                None,
-                QCoreApplication.translate("Application", "填报通已在运行"),
-                QCoreApplication.translate(
-                    "Application", "另一个填报通窗口正在使用这个数据库，但没有响应：\n%1"
-                ).replace("%1", str(path)),
-            )
-            return 1
-        if guard is None:
-            return 0
-        hold_running_mutex()
+        code = claim_database(path, app, windows)
+        if code is not None:
+            return code
     try:
         db = open_or_create(path, demo_default=not installed())
     except DatabaseError as exc:
         QMessageBox.critical(None, QCoreApplication.translate("Application", "无法打开数据库"), str(exc))
         return 2
     log.info("start %s on %s", __version__, path)
-    if not available_years(db) and not screenshot:
-        from ui.wizard import FirstRunWizard
-
-        wizard = FirstRunWizard(db, settings)
-        if smoke:
-            # A check run never waits for a person: show the first-run wizard, close it, and stop there.
-            QTimer.singleShot(0, wizard.reject)
-        if not wizard.exec():
-            db.close()
-            return 0
+    if not available_years(db) and not screenshot and not first_run(db, settings, smoke):
+        db.close()
+        return 0
     from ui.main_window import MainWindow
 
     window = MainWindow(db, settings)
@@ -179,11 +207,7 @@ def run(
     window.show()
     settle_memory()
     if screenshot is not None:
-        # A fixed size, so pictures for the documentation do not depend on the last session's window.
-        window.resize(1600, 900)
-        app.processEvents()
-        window.grab().save(str(screenshot))
-        window.close()
+        save_screenshot(app, window, screenshot)
         db.close()
         return 0
     if smoke:

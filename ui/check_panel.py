@@ -1,4 +1,5 @@
-"""The self-check panel: errors, warnings, behind-target items and missing explanations; each jumps to its cell."""
+"""The self-check panel: whether the form can be signed, the summary sentence, then errors, warnings, behind-target
+items and missing explanations; each jumps to its cell."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from app.engine.progress import NEEDS_EXPLANATION, STATUS_COLORS
 from app.engine.selfcheck import CheckResult, IndicatorCheck
 from app.engine.validation import Message
 from ui.form_model import Col
+from ui.texts import status_label
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
 COLUMN_ROLE = Qt.ItemDataRole.UserRole + 1
 
-# One line of the list: text, colour, indicator code, column to jump to.
-Line = tuple[str, str, str | None, int]
+# One line of the list: text, colour, indicator code, column to jump to, background (None: the list's own).
+Line = tuple[str, str, str | None, int, str | None]
 
 
 class CheckPanel(QWidget):
@@ -26,6 +29,11 @@ class CheckPanel(QWidget):
         super().__init__(parent)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
+        # The official-style sentence of the self-check, selectable to copy into a report.
+        self.sentence = QLabel()
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sentence.setStyleSheet("color:#1d4f91;")
         self.list = QListWidget()
         self.list.setWordWrap(True)
         # Lay out long lists in batches while idle, so an edit does not wait for hundreds of wrapped lines.
@@ -41,7 +49,8 @@ class CheckPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.list)
+        layout.addWidget(self.sentence)
+        layout.addWidget(self.list, 1)
 
     def show_result(self, result: CheckResult) -> None:
         """Show ``result``: each indicator's errors, warnings and missing explanation, in form order, then the
@@ -69,6 +78,7 @@ class CheckPanel(QWidget):
         self._replace(position, self.list.count() - position, rules, self._rule_lines)
         self._rule_lines = rules
         self._heading(result)
+        self.sentence.setText(result.summary)
 
     def _indicator_lines(self, ic: IndicatorCheck, needs_explanation: bool) -> list[Line]:
         name = ic.spec.name
@@ -82,7 +92,13 @@ class CheckPanel(QWidget):
             for m in ic.messages
             if m.level == "warning"
         ]
-        if needs_explanation:
+        if needs_explanation and ic.status in NEEDS_EXPLANATION:
+            # Asked for by the status (滞后, 预警, 超标): said in the status's own colours, as in the grid.
+            background, foreground = STATUS_COLORS[ic.status]
+            text = self.tr("%1，需填写情况说明").replace("%1", status_label(ic.status))
+            line = self._line(self.tr("待说明"), name, text, foreground, ic.spec.code, Col.EXPLANATION)
+            lines.append((*line[:4], background))
+        elif needs_explanation:
             lines.append(
                 self._line(self.tr("待说明"), name, self.tr("需填写情况说明"), "#1d4f91", ic.spec.code, Col.EXPLANATION)
             )
@@ -113,7 +129,7 @@ class CheckPanel(QWidget):
 
     @staticmethod
     def _line(kind: str, name: str, text: str, color: str, code: str | None, column: Col) -> Line:
-        return (f"【{kind}】{name}：{text}" if name else f"【{kind}】{text}", color, code, int(column))
+        return (f"【{kind}】{name}：{text}" if name else f"【{kind}】{text}", color, code, int(column), None)
 
     def _replace(self, position: int, count: int, lines: list[Line], old: list[Line]) -> None:
         """Put ``lines`` in place of the ``count`` items at ``position``, leaving equal items alone (every item
@@ -122,9 +138,11 @@ class CheckPanel(QWidget):
             return
         for _ in range(count):
             self.list.takeItem(position)
-        for offset, (text, color, code, column) in enumerate(lines):
+        for offset, (text, color, code, column, background) in enumerate(lines):
             item = QListWidgetItem(text)
             item.setForeground(QBrush(QColor(color)))
+            if background is not None:
+                item.setBackground(QBrush(QColor(background)))
             item.setData(CODE_ROLE, code)
             item.setData(COLUMN_ROLE, column)
             self.list.insertItem(position + offset, item)
@@ -135,7 +153,10 @@ class CheckPanel(QWidget):
         out = []
         for row in range(self.list.count()):
             item = self.list.item(row)
-            out.append((item.text(), item.foreground().color().name(), item.data(CODE_ROLE), item.data(COLUMN_ROLE)))
+            brush = item.background()
+            background = brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else None
+            colour = item.foreground().color().name()
+            out.append((item.text(), colour, item.data(CODE_ROLE), item.data(COLUMN_ROLE), background))
         return out
 
     def _activated(self, item: QListWidgetItem) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import (
@@ -27,23 +26,22 @@ from app.storage.revisions import Difference, diff_revisions
 from app.trust.keys import KeysError
 from ui.keys_dialog import ask_passphrase
 from ui.submission_actions import keystore
+from ui.window_api import WindowApi
+from ui.window_fit import resize_within_screen
 
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
 
-
-def return_current(window: MainWindow) -> None:
+def return_current(host: WindowApi) -> None:
     """(City) Return the open unit's latest submission for the period, with a reason and a signed notice."""
-    form = window.form
+    form = host.form
     if form is None or form.aggregated:
         QMessageBox.information(
-            window,
+            host.window(),
             QCoreApplication.translate("CityActions", "退回报送"),
             QCoreApplication.translate("CityActions", "请先在“单位”中选择要退回的区县。"),
         )
         return
     reason, ok = QInputDialog.getMultiLineText(
-        window,
+        host.window(),
         QCoreApplication.translate("CityActions", "退回报送"),
         QCoreApplication.translate("CityActions", "退回 %1 %2 的报送，原因：")
         .replace("%1", form.unit.name)
@@ -51,13 +49,13 @@ def return_current(window: MainWindow) -> None:
     )
     if not ok or not reason.strip():
         return
-    secret = ask_passphrase(window, QCoreApplication.translate("CityActions", "市级 CA 私钥口令"))
+    secret = ask_passphrase(host.window(), QCoreApplication.translate("CityActions", "市级 CA 私钥口令"))
     if secret is None:
         return
     start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     name = f"退回通知_{form.unit.name}_{form.period}.json"
     out, _ = QFileDialog.getSaveFileName(
-        window,
+        host.window(),
         QCoreApplication.translate("CityActions", "保存退回通知"),
         str(Path(start) / name),
         QCoreApplication.translate("CityActions", "退回通知 (*.json)"),
@@ -65,36 +63,44 @@ def return_current(window: MainWindow) -> None:
     if not out:
         return
     try:
-        notice = return_submission(window.db, keystore(window), form.unit.code, form.period, reason, secret, Path(out))
+        notice = return_submission(host.db, keystore(host), form.unit.code, form.period, reason, secret, Path(out))
     except (ReturnError, KeysError) as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("CityActions", "未退回"), str(exc))
+        QMessageBox.warning(host.window(), QCoreApplication.translate("CityActions", "未退回"), str(exc))
         return
-    window.reload_form()
-    window.show_message(
+    host.reload_form()
+    host.show_message(
         QCoreApplication.translate("CityActions", "已退回第 %1 版，通知已保存：%2")
         .replace("%1", str(notice.revision))
         .replace("%2", out)
     )
 
 
-def import_return_notice(window: MainWindow) -> None:
-    """(District) Take the city's return notice."""
+def import_city_notice(host: WindowApi) -> None:
+    """(District) Take a notice from the city: a return (退回) or an extension of the deadline (延期)."""
+    from app.city.extensions import FORMAT as EXTENSION_FORMAT
+    from app.city.notices import notice_format
+
     path, _ = QFileDialog.getOpenFileName(
-        window,
-        QCoreApplication.translate("CityActions", "导入退回通知"),
+        host.window(),
+        QCoreApplication.translate("CityActions", "导入市级通知"),
         "",
-        QCoreApplication.translate("CityActions", "退回通知 (*.json)"),
+        QCoreApplication.translate("CityActions", "市级通知：退回、延期 (*.json)"),
     )
     if not path:
         return
-    try:
-        notice = import_notice(window.db, keystore(window), Path(path))
-    except ReturnError as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("CityActions", "未导入"), str(exc))
+    if notice_format(Path(path)) == EXTENSION_FORMAT:
+        from ui.extension_dialog import take_extension_notice
+
+        take_extension_notice(host, Path(path))
         return
-    window.reload_form()
+    try:
+        notice = import_notice(host.db, keystore(host), Path(path))
+    except ReturnError as exc:
+        QMessageBox.warning(host.window(), QCoreApplication.translate("CityActions", "未导入"), str(exc))
+        return
+    host.reload_form()
     QMessageBox.information(
-        window,
+        host.window(),
         QCoreApplication.translate("CityActions", "报送被退回"),
         QCoreApplication.translate("CityActions", "市级退回了 %1 %2 第 %3 版：\n%4\n\n修改后重新签名报送即可。")
         .replace("%1", notice.unit_name)
@@ -104,33 +110,33 @@ def import_return_notice(window: MainWindow) -> None:
     )
 
 
-def city_report(window: MainWindow) -> None:
+def city_report(host: WindowApi) -> None:
     """(City) Export the signed city report (Excel and PDF) of the current period."""
     from app.city.report import city_report_envelope
     from app.submissions.export_pdf import write_submission_pdf
     from app.submissions.export_xlsx import write_submission_xlsx
 
-    form = window.form
+    form = host.form
     if form is None:
         return
-    secret = ask_passphrase(window, QCoreApplication.translate("CityActions", "市级单位私钥口令"))
+    secret = ask_passphrase(host.window(), QCoreApplication.translate("CityActions", "市级单位私钥口令"))
     if secret is None:
         return
     start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     folder = QFileDialog.getExistingDirectory(
-        window, QCoreApplication.translate("CityActions", "保存全市汇总报告到"), start
+        host.window(), QCoreApplication.translate("CityActions", "保存全市汇总报告到"), start
     )
     if not folder:
         return
     try:
-        envelope = city_report_envelope(window.db, keystore(window), form.period, secret)
+        envelope = city_report_envelope(host.db, keystore(host), form.period, secret)
         stem = f"全市汇总_{form.period}"
         write_submission_xlsx(envelope, Path(folder) / f"{stem}.xlsx", __version__)
-        write_submission_pdf(envelope, Path(folder) / f"{stem}.pdf", keystore(window), secret, __version__)
+        write_submission_pdf(envelope, Path(folder) / f"{stem}.pdf", keystore(host), secret, __version__)
     except (KeysError, OSError) as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("CityActions", "未导出"), str(exc))
+        QMessageBox.warning(host.window(), QCoreApplication.translate("CityActions", "未导出"), str(exc))
         return
-    window.show_message(QCoreApplication.translate("CityActions", "已导出全市汇总报告：%1").replace("%1", folder))
+    host.show_message(QCoreApplication.translate("CityActions", "已导出全市汇总报告：%1").replace("%1", folder))
 
 
 class DiffDialog(QDialog):
@@ -139,7 +145,7 @@ class DiffDialog(QDialog):
     def __init__(self, title: str, changes: list[Difference], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(820, 420)
+        resize_within_screen(self, 820, 420)
         names = {
             "value": self.tr("本期值"),
             "numerator": self.tr("分子"),
@@ -165,42 +171,36 @@ class DiffDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def compare_revisions(window: MainWindow) -> None:
+def _pick_revision(parent: QWidget, prompt: str, numbers: list[int], preselected: int) -> int | None:
+    """The revision chosen from ``numbers`` (the one at ``preselected`` offered first), or None if cancelled."""
+    labels = [QCoreApplication.translate("CityActions", "第 %1 版").replace("%1", str(n)) for n in numbers]
+    chosen, ok = QInputDialog.getItem(
+        parent, QCoreApplication.translate("CityActions", "版本对比"), prompt, labels, preselected, False
+    )
+    return numbers[labels.index(chosen)] if ok else None
+
+
+def compare_revisions(host: WindowApi) -> None:
     """Pick two revisions of the open form's unit and period and show what changed."""
-    form = window.form
+    form = host.form
     if form is None:
         return
+    parent = host.window()
     numbers = [r.revision for r in form.revisions()]
     if len(numbers) < 2:
         QMessageBox.information(
-            window,
+            parent,
             QCoreApplication.translate("CityActions", "版本对比"),
             QCoreApplication.translate("CityActions", "本期只有一个版本。"),
         )
         return
-    labels = [QCoreApplication.translate("CityActions", "第 %1 版").replace("%1", str(n)) for n in numbers]
-    old, ok = QInputDialog.getItem(
-        window,
-        QCoreApplication.translate("CityActions", "版本对比"),
-        QCoreApplication.translate("CityActions", "旧版本："),
-        labels,
-        len(labels) - 2,
-        False,
-    )
-    if not ok:
+    a = _pick_revision(parent, QCoreApplication.translate("CityActions", "旧版本："), numbers, len(numbers) - 2)
+    if a is None:
         return
-    new, ok = QInputDialog.getItem(
-        window,
-        QCoreApplication.translate("CityActions", "版本对比"),
-        QCoreApplication.translate("CityActions", "新版本："),
-        labels,
-        len(labels) - 1,
-        False,
-    )
-    if not ok:
+    b = _pick_revision(parent, QCoreApplication.translate("CityActions", "新版本："), numbers, len(numbers) - 1)
+    if b is None:
         return
-    a, b = numbers[labels.index(old)], numbers[labels.index(new)]
-    changes = diff_revisions(window.db, form.unit.code, form.period, a, b)
+    changes = diff_revisions(host.db, form.unit.code, form.period, a, b)
     title = (
         QCoreApplication.translate("CityActions", "%1 %2：第 %3 版 → 第 %4 版")
         .replace("%1", form.unit.name)
@@ -208,4 +208,4 @@ def compare_revisions(window: MainWindow) -> None:
         .replace("%3", str(a))
         .replace("%4", str(b))
     )
-    DiffDialog(title, changes, window).exec()
+    DiffDialog(title, changes, parent).exec()

@@ -111,6 +111,8 @@ class FormModel(QAbstractTableModel):
         self.rows = build_rows(form)
         self.row_of = {r.indicator.code: i for i, r in enumerate(self.rows) if r.indicator is not None}
         self.last_error = ""
+        # Why nothing can be entered (the period closed), or None; looked at again when the day turns.
+        self.closed_reason = form.entry_refusal()
         self._bold = QFont()
         self._bold.setBold(True)
         self._headers = self._header_texts()
@@ -253,12 +255,20 @@ class FormModel(QAbstractTableModel):
                 ind.kind
             ]
             extra = ind.formula or "" if ind.kind == "derived" else ""
-            return f"{ind.code} · {kind}{extra}\n{ind.description}".strip()
+            # The name first: on a narrow window the column shows it shortened.
+            return f"{ind.name}\n{ind.code} · {kind}{extra}\n{ind.description}".strip()
         if col == Col.NUMERATOR and ind.numerator:
             return f"{ind.numerator.name}（{ind.numerator.unit}）"
         if col == Col.DENOMINATOR and ind.denominator:
             return f"{ind.denominator.name}（{ind.denominator.unit}）"
-        if col in (Col.VALUE, Col.STATUS) and ic.messages:
+        if col == Col.STATUS:
+            # The progress columns a narrow window hides, then what the check says.
+            lines = [
+                f"{self._headers[c]}：{self._text(self.rows[self.row_of[ind.code]], ic, c, False) or '—'}"
+                for c in (Col.TARGET, Col.EXPECTED, Col.COMPLETION, Col.PREVIOUS)
+            ]
+            return "\n".join(lines + [m.text for m in ic.messages])
+        if col == Col.VALUE and ic.messages:
             return "\n".join(m.text for m in ic.messages)
         return None
 
@@ -286,6 +296,10 @@ class FormModel(QAbstractTableModel):
             return self.tr("%1是比率型指标，请填写分子和分母").replace("%1", ind.name)
         return self.tr("%1没有分子和分母，请填写本期值").replace("%1", ind.name)
 
+    def check_calendar(self) -> None:
+        """Look again whether the period is open for entry (after the day turned)."""
+        self.closed_reason = self.form.entry_refusal()
+
     def validate(self, row: int, column: int, text: str) -> str | None:
         """Why ``text`` cannot go into the cell, or ``None`` when it can."""
         ind = self.indicator_at(row)
@@ -293,6 +307,8 @@ class FormModel(QAbstractTableModel):
         if ind is None or field is None or not self.form.editable(ind, field):
             name = ind.name if ind is not None else ""
             return self.tr("“%1”的这一栏不能填写").replace("%1", name)
+        if self.closed_reason:
+            return self.closed_reason
         if field == "explanation":
             if len(text.strip()) > MAX_EXPLANATION:
                 return self.tr("情况说明不能超过 %1 字").replace("%1", str(MAX_EXPLANATION))
@@ -305,6 +321,10 @@ class FormModel(QAbstractTableModel):
 
     def set_texts(self, cells: list[tuple[int, int, str]], label: str | None = None) -> bool:
         """Save several cells as one undoable step, all or nothing. Unchanged cells are skipped."""
+        if cells and self.closed_reason:
+            self.last_error = self.closed_reason  # once, not on every row of a paste
+            self.failed.emit(self.last_error)
+            return False
         problems = []
         new: list[tuple[str, str, str | None]] = []
         old: list[tuple[str, str, str | None]] = []

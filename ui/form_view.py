@@ -2,7 +2,11 @@
 
 Type to overwrite, F2 to edit, Enter moves down and Tab right, Delete clears, Ctrl+C / Ctrl+V copy and paste
 blocks (tab-separated, as Excel puts them on the clipboard), Ctrl+Z / Ctrl+Y undo and redo. A value the form
-refuses keeps its editor open and says why.
+refuses keeps its editor open and says why, under the cell, until it is corrected or given up.
+
+On a narrow window the columns make room for 情况说明: 上期值, 预期进度值 and 完成率 are hidden (the 状态 cell's
+tooltip and the progress chart still show them), then the indicator names are shortened (their tooltip has them
+whole).
 """
 
 from __future__ import annotations
@@ -10,17 +14,17 @@ from __future__ import annotations
 import csv
 import io
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
-    QToolTip,
     QWidget,
 )
 
@@ -29,6 +33,12 @@ from ui.form_model import Col, FormModel
 from ui.texts import status_label
 
 Index = QModelIndex | QPersistentModelIndex
+
+# Hidden in this order when the window is too narrow for every column.
+OPTIONAL_COLUMNS = (Col.PREVIOUS, Col.EXPECTED, Col.COMPLETION)
+# In characters: the narrowest the explanation and the indicator names get before sideways scrolling.
+EXPLANATION_MIN_CHARS = 9
+NAME_COMFORT_CHARS, NAME_MIN_CHARS = 14, 10
 
 
 def _view_of(editor: QWidget) -> FormView | None:
@@ -77,14 +87,18 @@ class CellDelegate(QStyledItemDelegate):
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
                 view = _view_of(editor)
                 if view is not None:
-                    problem = view.form_model.validate(
-                        int(editor.property("row")), int(editor.property("column")), editor.text()
-                    )
+                    row, column = int(editor.property("row")), int(editor.property("column"))
+                    problem = view.form_model.validate(row, column, editor.text())
                     if problem:
                         self.rejected.emit(problem)
-                        QToolTip.showText(editor.mapToGlobal(QPoint(0, editor.height())), problem, editor)
+                        view.show_problem(view.form_model.index(row, column), problem)
                         return True  # stay in the editor
                     self.commitData.emit(editor)
+                    refused = view.form_model.last_error
+                    if refused:
+                        # Checked, but not saved (the period closed meanwhile, say): said as any refusal is.
+                        view.show_problem(view.form_model.index(row, column), refused)
+                        return True
                     self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
                     view.move_after_edit(key)
                     return True
@@ -103,6 +117,7 @@ class CellDelegate(QStyledItemDelegate):
                         return True  # switching to another program or a menu: the editor waits, as in Excel
                     # Clicked elsewhere: as Excel's "retry", come back to the cell with the text as typed.
                     self.rejected.emit(problem)
+                    view.resuming = True
                     self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
                     QTimer.singleShot(0, view, lambda: view.resume_edit(row, column, typed, problem))
                     return False
@@ -113,9 +128,22 @@ class FormView(QTableView):
     """The grid with Excel-like keyboard handling."""
 
     message = Signal(str)  # something to tell the user in the status bar
+    entry_closed = Signal()  # an editor closed with its entry saved or given up: a refusal no longer applies
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.resuming = False  # a refused entry's editor closes only to reopen at once
+        self.natural_widths: dict[Col, int] = {}
+        self.overflow = 0  # how much wider than the view the columns still are, at their narrowest
+        # Under the cell of a refused entry, the reason, for as long as the entry stands.
+        self.problem = QLabel(self.viewport())
+        self.problem.setObjectName("EntryProblem")
+        self.problem.setStyleSheet(
+            "background:#fde7e9;color:#a11d1d;border:1px solid #a11d1d;border-radius:2px;padding:1px 4px;"
+        )
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self._problem_index = QPersistentModelIndex()
         self.delegate = CellDelegate(self)
         self.delegate.rejected.connect(self.message)
         self.setItemDelegate(self.delegate)
@@ -129,7 +157,9 @@ class FormView(QTableView):
         self.setAlternatingRowColors(False)
         self.setWordWrap(False)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(26)
+        # As tight as the text allows (Excel's rows are about as high): every pixel is a row more on a laptop.
+        self.verticalHeader().setMinimumSectionSize(self.fontMetrics().height() + 4)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 7)
         self.horizontalHeader().setHighlightSections(False)
         self.horizontalHeader().setStretchLastSection(True)
 
@@ -148,32 +178,109 @@ class FormView(QTableView):
                 # The field name spans the label columns only: a span over the whole row would widen every
                 # selection crossing it to full rows, and Delete would then clear every column of those rows.
                 self.setSpan(row, 0, 1, int(Col.NUMERATOR))
+        self.hide_problem()
+        self.natural_widths = self._natural_widths(model)
         header = self.horizontalHeader()
-        # Wide enough for the longest indicator name (up to a limit; the tooltip has the rest) and for the
-        # numbers; the explanation takes what is left.
+        for col in self.natural_widths:
+            header.setSectionResizeMode(int(col), QHeaderView.ResizeMode.Interactive)
+        self.fit_columns()
+        self.setCurrentIndex(self._first_editable(model))
+
+    def _natural_widths(self, model: FormModel) -> dict[Col, int]:
+        """Each column's width for its contents (the indicator names up to a limit, the numbers, the headers);
+        the explanation is not among them: it takes what is left."""
         metrics = self.fontMetrics()
-        names = [r.indicator.name for r in model.rows if r.indicator is not None]
-        name_width = min(380, max((metrics.horizontalAdvance(n) for n in names), default=200) + 20)
+        indicators = [r.indicator for r in model.rows if r.indicator is not None]
+        name_width = min(380, max((metrics.horizontalAdvance(i.name) for i in indicators), default=200) + 20)
+        unit_width = max((metrics.horizontalAdvance(i.unit) for i in indicators), default=20) + 14
         digits = metrics.horizontalAdvance("0000000.00") + 16
         widths = {
-            Col.NO: 44,
+            Col.NO: metrics.horizontalAdvance("000") + 14,
             Col.NAME: name_width,
-            Col.UNIT: metrics.horizontalAdvance("万吨标准煤") + 14,
+            Col.UNIT: unit_width,
             Col.NUMERATOR: digits,
             Col.DENOMINATOR: digits,
             Col.VALUE: digits,
             Col.TARGET: digits - 8,
-            Col.EXPECTED: max(digits - 8, metrics.horizontalAdvance("预期进度值") + 14),
+            Col.EXPECTED: digits - 8,
             Col.COMPLETION: metrics.horizontalAdvance("100.0%") + 16,
             Col.STATUS: max(metrics.horizontalAdvance(status_label(status)) for status in Status) + 18,
             Col.PREVIOUS: digits - 8,
         }
-        header_metrics = header.fontMetrics()
+        header_metrics = self.horizontalHeader().fontMetrics()
         for col, width in widths.items():
-            header.setSectionResizeMode(int(col), QHeaderView.ResizeMode.Interactive)
             title = str(model.headerData(int(col), Qt.Orientation.Horizontal))
-            self.setColumnWidth(int(col), max(width, header_metrics.horizontalAdvance(title) + 18))
-        self.setCurrentIndex(self._first_editable(model))
+            widths[col] = max(width, header_metrics.horizontalAdvance(title) + 18)
+        return widths
+
+    def fit_columns(self) -> None:
+        """Make room for 情况说明 in the width there is: shorten long indicator names to a comfortable width,
+        then hide the columns the clerk needs least, then shorten the names further."""
+        if not self.natural_widths:
+            return
+        char = self.fontMetrics().horizontalAdvance("中")
+        room = self.viewport().width()
+        widths = dict(self.natural_widths)
+        hidden: set[Col] = set()
+
+        def excess() -> int:
+            shown = sum(w for col, w in widths.items() if col not in hidden)
+            return shown + EXPLANATION_MIN_CHARS * char - room
+
+        for shortest in (NAME_COMFORT_CHARS, NAME_MIN_CHARS):
+            widths[Col.NAME] = max(min(widths[Col.NAME], shortest * char + 20), widths[Col.NAME] - max(0, excess()))
+            for col in OPTIONAL_COLUMNS if shortest == NAME_COMFORT_CHARS else ():
+                if excess() <= 0:
+                    break
+                hidden.add(col)
+        for col, width in widths.items():
+            self.setColumnHidden(int(col), col in hidden)
+            self.setColumnWidth(int(col), width)
+        self.overflow = max(0, excess())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+        self._place_problem()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._place_problem()
+
+    # ------------------------------------------------------------------ a refused entry
+
+    def show_problem(self, index: QModelIndex, text: str) -> None:
+        """Say under the cell at ``index`` why its entry is refused (until :meth:`hide_problem`)."""
+        self._problem_index = QPersistentModelIndex(index)
+        self.problem.setText(text)
+        self.problem.show()
+        self._place_problem()
+        self.problem.raise_()
+
+    def hide_problem(self) -> None:
+        self.problem.hide()
+        self._problem_index = QPersistentModelIndex()
+
+    def _place_problem(self) -> None:
+        if self.problem.isHidden() or not self._problem_index.isValid():
+            return
+        cell = self.visualRect(self.form_model.index(self._problem_index.row(), self._problem_index.column()))
+        viewport = self.viewport().rect()
+        width = min(max(cell.width(), 240), viewport.width())
+        height = self.problem.heightForWidth(width)
+        if height <= 0:
+            height = self.problem.sizeHint().height()
+        top = cell.bottom() + 1 if cell.bottom() + height < viewport.bottom() else cell.top() - height
+        left = max(0, min(cell.left(), viewport.width() - width))
+        self.problem.setGeometry(QRect(left, top, width, height))
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if self.resuming:
+            self.resuming = False  # the refused entry reopens at once, still refused
+            return
+        self.hide_problem()
+        self.entry_closed.emit()
 
     @staticmethod
     def _first_editable(model: FormModel) -> QModelIndex:
@@ -200,6 +307,7 @@ class FormView(QTableView):
 
     def resume_edit(self, row: int, column: int, text: str, problem: str) -> None:
         """Reopen the editor of a cell whose entry was refused, with the entry as typed and the reason."""
+        self.resuming = False
         index = self.form_model.index(row, column)
         if not self.isVisible() or not index.isValid() or self.state() == QAbstractItemView.State.EditingState:
             return
@@ -209,17 +317,24 @@ class FormView(QTableView):
         self.edit(index)
         self.delegate.resume_text = None
         self.message.emit(problem)
-        QToolTip.showText(self.viewport().mapToGlobal(self.visualRect(index).bottomLeft()), problem, self)
+        self.show_problem(index, problem)
 
     def move_after_edit(self, key: int) -> None:
         current = self.currentIndex()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             target = self.form_model.index(self._next_indicator_row(current.row(), 1), current.column())
         elif key == Qt.Key.Key_Backtab:
-            target = self.form_model.index(current.row(), max(0, current.column() - 1))
+            target = self.form_model.index(current.row(), self._next_shown_column(current.column(), -1))
         else:
-            target = self.form_model.index(current.row(), min(len(Col) - 1, current.column() + 1))
+            target = self.form_model.index(current.row(), self._next_shown_column(current.column(), 1))
         self.setCurrentIndex(target)
+
+    def _next_shown_column(self, column: int, step: int) -> int:
+        """The next column to the right (or left) that is not hidden; ``column`` itself at the edge."""
+        c = column + step
+        while 0 <= c < len(Col) and self.isColumnHidden(c):
+            c += step
+        return c if 0 <= c < len(Col) else column
 
     def jump_to(self, code: str, column: Col = Col.VALUE) -> None:
         index = self.form_model.index_of(code, column)
@@ -299,12 +414,13 @@ class FormView(QTableView):
             if nxt == row:
                 break
             row = nxt
-        if len(cells) < sum(len(v) for v in block):
-            self.message.emit(self.tr("粘贴内容超出表格范围，多出的部分未粘贴"))
         if model.set_texts(cells, self.tr("粘贴 %1 个单元格").replace("%1", str(len(cells)))):
             last = cells[-1] if cells else None
             if last:
                 self.setCurrentIndex(model.index(last[0], last[1]))
+            # Said after the paste is saved, which clears what was said about earlier entries.
+            if len(cells) < sum(len(v) for v in block):
+                self.message.emit(self.tr("粘贴内容超出表格范围，多出的部分未粘贴"))
 
     def clear_selection(self) -> None:
         rows, cols = self.selected_block()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.form import FormService
+from ui.deadline import extension_text
 
 
 def _local_time(iso: str | None) -> str:
@@ -48,6 +49,17 @@ class HistoryPanel(QWidget):
                 self.tr("退回原因"),
             ]
         )
+        # The reason of a return, readable however narrow the panel (the table's last column may be out of sight).
+        self.returned = QLabel()
+        self.returned.setWordWrap(True)
+        self.returned.setStyleSheet("color:#a11d1d;")
+        self.returned.hide()
+        # Extensions the city granted for this unit and period (延期 / 重新开放), with their reasons.
+        self.extended = QLabel()
+        self.extended.setObjectName("Extensions")
+        self.extended.setWordWrap(True)
+        self.extended.setStyleSheet("color:#1d4f91;")
+        self.extended.hide()
         self.cell_label = QLabel()
         self.audit = _table(
             [self.tr("时间"), self.tr("操作人"), self.tr("版本"), self.tr("栏目"), self.tr("原值"), self.tr("新值")]
@@ -56,6 +68,8 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(QLabel(self.tr("本期填报版本")))
         layout.addWidget(self.revisions, 1)
+        layout.addWidget(self.returned)
+        layout.addWidget(self.extended)
         layout.addWidget(self.cell_label)
         layout.addWidget(self.audit, 2)
 
@@ -74,6 +88,27 @@ class HistoryPanel(QWidget):
             ]
             for col, text in enumerate(cells):
                 self.revisions.setItem(row, col, QTableWidgetItem(text))
+        returned = [r for r in items if r.status == "returned"]
+        if returned:
+            last = returned[-1]
+            self.returned.setText(
+                self.tr("第 %1 版被退回：%2")
+                .replace("%1", str(last.revision))
+                .replace("%2", last.returned_reason or "")
+            )
+        self.returned.setVisible(bool(returned))
+        self._show_extensions(form)
+
+    def _show_extensions(self, form: FormService) -> None:
+        lines = [
+            self.tr("市级延期（%1）：%2；原因：%3")
+            .replace("%1", _local_time(granted.granted_at))
+            .replace("%2", extension_text(granted.due, granted.closes))
+            .replace("%3", granted.reason)
+            for granted in form.extensions()
+        ]
+        self.extended.setText("\n".join(lines))
+        self.extended.setVisible(bool(lines))
 
     def _field_name(self, field: str) -> str:
         names = {

@@ -11,7 +11,6 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -44,8 +43,10 @@ from app.city.importer import LABELS, CancelToken, FileResult, import_submission
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
 from app.trust.keys import KeyStore, default_keys_dir
-from ui.tasks import PROGRESS_DELAY_MS, Job, Progress, Task, TaskRunner, runner_for
+from ui.tasks import PROGRESS_DELAY_MS, Job, Progress, Task, TaskRunner
 from ui.texts import period_label
+from ui.window_api import WindowApi, task_runner
+from ui.window_fit import resize_within_screen
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class ImportDialog(QDialog):
         self.results: list[FileResult] = []
         self.setWindowTitle(self.tr("导入区县报送文件"))
         self.setAcceptDrops(True)
-        self.resize(1000, 520)
+        resize_within_screen(self, 1000, 520)
 
         self.pick_files = QPushButton(self.tr("选择文件…"))
         self.pick_files.clicked.connect(self.choose_files)
@@ -398,40 +399,27 @@ class ImportDialog(QDialog):
         super().done(result)
 
 
-class Host(Protocol):
-    """What the dialog needs of the main window."""
-
-    db: Database
-    settings: QSettings
-
-    def show_message(self, text: str) -> None: ...
-
-    def reload_form(self) -> None: ...
-
-
-def _make_dialog(window: Host) -> ImportDialog:
-    parent = window if isinstance(window, QWidget) else None
-    runner = runner_for(window) if isinstance(window, QObject) else None
-    dialog = ImportDialog(window.db.path, window.settings, parent, runner)
+def _make_dialog(host: WindowApi) -> ImportDialog:
+    dialog = ImportDialog(host.db.path, host.settings, host.window(), task_runner(host))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def report(results: list[FileResult]) -> None:
         if any(r.status in NEW for r in results):
-            window.reload_form()
-            window.show_message(summary(results))
+            host.reload_form()
+            host.show_message(summary(results))
 
     dialog.imported.connect(report)
     dialog.open()  # window-modal, returns at once: the window keeps painting while files are imported
     return dialog
 
 
-def open_import(window: Host) -> ImportDialog:
-    """Open the import dialog over ``window``; the clerk picks or drops files there."""
-    return _make_dialog(window)
+def open_import(host: WindowApi) -> ImportDialog:
+    """Open the import dialog over the main window; the clerk picks or drops files there."""
+    return _make_dialog(host)
 
 
-def import_paths(window: Host, paths: Sequence[Path | str]) -> ImportDialog:
+def import_paths(host: WindowApi, paths: Sequence[Path | str]) -> ImportDialog:
     """Open the import dialog and start importing ``paths`` at once (files dropped on the main window)."""
-    dialog = _make_dialog(window)
+    dialog = _make_dialog(host)
     dialog.start([Path(p) for p in paths])
     return dialog

@@ -1,21 +1,30 @@
-"""The main window: unit and period on the toolbar, the form in the middle, check, history and chart docks."""
+"""The main window: unit and period on the toolbar, the form in the middle, the counts in the status bar, and the
+自查, 进度图 and 历史 panels as tabs of one dock beside the form, so that the form keeps the whole height."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QScrollArea,
     QToolBar,
@@ -23,35 +32,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult
 from app.storage.db import Database
 from app.storage.form import FormError, FormService, available_years, has_submission, unit_choices
 from app.trust.keys import KeyStore
 from ui.check_panel import CheckPanel
+from ui.deadline import DeadlineDisplay
 from ui.form_model import Col, FormModel
 from ui.form_view import FormView
 from ui.history_panel import HistoryPanel
+from ui.menus import build_menus
 from ui.progress_chart import ProgressChart
 from ui.summary_bar import SummaryBar
 from ui.texts import period_label, quarter_label
+from ui.window_fit import place_window
 
 log = logging.getLogger(__name__)
 
 ROLE_DISTRICT, ROLE_CITY = "district", "city"
-
-
-def _open_import(window: MainWindow) -> None:
-    from ui.import_dialog import open_import
-
-    open_import(window)
-
-
-def _open_matrix(window: MainWindow) -> None:
-    from ui.matrix_view import open_matrix
-
-    open_matrix(window)
+# The saved dock layout's version: 1 since the panels are tabs beside the form (before, the chart lay under it and
+# took the form's height); a layout saved by an earlier version is not restored.
+LAYOUT_VERSION = 1
+PANEL_MIN_WIDTH, PANEL_MAX_WIDTH = 230, 330
+RESTORED_LAYOUT_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -67,18 +71,31 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.view = FormView()
-        self.view.message.connect(self.show_message)
+        self.view.message.connect(self.show_entry_message)
+        self.view.entry_closed.connect(self.clear_entry_message)
+        self._entry_message = ""
+        self._shown = False
         self.summary = SummaryBar()
+        # Only what needs saying (demo data, a returned or locked revision, a city form); the form's name, unit
+        # and period are in the title bar and the selectors.
         self.banner = QLabel()
-        self.banner.setStyleSheet("background:#fff4ce;color:#6b4e00;padding:3px 8px;")
+        self.banner.setStyleSheet("background:#fff4ce;color:#6b4e00;padding:2px 8px;")
         self.banner.setWordWrap(True)
+        self.banner.hide()
+        # Where the period stands in the calendar (距截止还有 N 天 …): left of the banner and in the status bar.
+        self.deadline = DeadlineDisplay(self)
+        self.deadline.day_changed.connect(self._calendar_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
+        strip = QHBoxLayout()
+        strip.setContentsMargins(0, 0, 0, 0)
+        strip.setSpacing(0)
+        strip.addWidget(self.deadline.badge)
+        strip.addWidget(self.banner, 1)
+        layout.addLayout(strip)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.summary)
         self.setCentralWidget(central)
 
         self.check_panel = CheckPanel()
@@ -88,26 +105,27 @@ class MainWindow(QMainWindow):
         chart_scroll = QScrollArea()
         chart_scroll.setWidgetResizable(True)
         chart_scroll.setWidget(self.chart)
-        self.check_dock = self._dock(
-            self.tr("自查"), "CheckDock", self.check_panel, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.history_dock = self._dock(
-            self.tr("历史"), "HistoryDock", self.history, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.tabifyDockWidget(self.check_dock, self.history_dock)
+        self.check_dock = self._dock(self.tr("自查"), "CheckDock", self.check_panel)
+        self.chart_dock = self._dock(self.tr("进度图"), "ChartDock", chart_scroll)
+        self.history_dock = self._dock(self.tr("历史"), "HistoryDock", self.history)
+        self.tabifyDockWidget(self.check_dock, self.chart_dock)
+        self.tabifyDockWidget(self.chart_dock, self.history_dock)
         self.check_dock.raise_()
         self.history_dock.visibilityChanged.connect(self._history_visibility)
-        self.chart_dock = self._dock(
-            self.tr("进度图"), "ChartDock", chart_scroll, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
 
         self.unit_box = QComboBox()
         self.unit_box.setMinimumContentsLength(8)
         self.year_box = QComboBox()
         self.period_box = QComboBox()
         self._build_toolbar()
-        self._build_menus()
+        self.city_menu = build_menus(self)
+        self._show_city_menu()
+        self.statusBar().addPermanentWidget(self.deadline.status)
+        self.statusBar().addPermanentWidget(self.summary)
         self.statusBar().showMessage(self.tr("就绪"))
+        from ui.outbox_status import install_outbox
+
+        self.outbox = install_outbox(self, db, settings)
 
         self._fill_selectors()
         self.unit_box.currentIndexChanged.connect(self._selection_changed)
@@ -118,11 +136,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ building
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
     def _build_toolbar(self) -> None:
@@ -148,63 +166,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.redo_action)
         self.addToolBar(bar)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
-        import_template = QAction(self.tr("导入指标模板…"), self)
-        import_template.triggered.connect(self.import_template)
-        file_menu.addAction(import_template)
-        from ui import values_actions
-
-        self._add_action(file_menu, self.tr("导出数值表（Excel / CSV）…"), values_actions.export_values)
-        self._add_action(file_menu, self.tr("导入数值（CSV / Excel）…"), values_actions.import_values)
-        file_menu.addSeparator()
-        quit_action = QAction(self.tr("退出"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        report_menu = self.menuBar().addMenu(self.tr("报送(&R)"))
-        from ui import city_actions
-        from ui import submission_actions as actions
-
-        for text, handler in (
-            (self.tr("签名并锁定…"), actions.sign_current),
-            (self.tr("导出已签名的 Excel 和 PDF…"), actions.export_signed),
-            (self.tr("打印预览…"), actions.print_signed),
-            (self.tr("核验报送文件…"), actions.verify_files),
-            (self.tr("版本对比…"), city_actions.compare_revisions),
-            (self.tr("导入市级退回通知…"), city_actions.import_return_notice),
-            (self.tr("密钥与证书…"), actions.open_keys),
-        ):
-            self._add_action(report_menu, text, handler)
-        # The city officer's side: shown in the 市级汇总 role.
-        self.city_menu = self.menuBar().addMenu(self.tr("汇总(&C)"))
-        for text, handler in (
-            (self.tr("导入区县报送文件…"), _open_import),
-            (self.tr("完成情况矩阵…"), _open_matrix),
-            (self.tr("退回当前单位的报送…"), city_actions.return_current),
-            (self.tr("导出全市汇总报告…"), city_actions.city_report),
-        ):
-            self._add_action(self.city_menu, text, handler)
-        self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
-        edit_menu = self.menuBar().addMenu(self.tr("编辑(&E)"))
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        view_menu = self.menuBar().addMenu(self.tr("视图(&V)"))
-        for dock in (self.check_dock, self.history_dock, self.chart_dock):
-            view_menu.addAction(dock.toggleViewAction())
-        settings_menu = self.menuBar().addMenu(self.tr("设置(&S)"))
-        prefs = QAction(self.tr("语言和角色…"), self)
-        prefs.triggered.connect(self.open_settings)
-        settings_menu.addAction(prefs)
-        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于填报通"), self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
-
-    def _add_action(self, menu: QMenu, text: str, handler: Callable[[MainWindow], object]) -> None:
-        action = QAction(text, self)
-        action.triggered.connect(lambda _checked=False, h=handler: h(self))
-        menu.addAction(action)
+    def panel_toggles(self) -> list[QAction]:
+        return [dock.toggleViewAction() for dock in (self.check_dock, self.history_dock, self.chart_dock)]
 
     # ------------------------------------------------------------------ files dropped on the window
 
@@ -307,7 +270,7 @@ class MainWindow(QMainWindow):
         old = self.model
         self.model = FormModel(form, self.undo_stack, self)
         self.model.checked.connect(self._on_checked)
-        self.model.failed.connect(self.show_message)
+        self.model.failed.connect(self.show_entry_message)
         self.view.setModel(self.model)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         if old is not None:
@@ -316,6 +279,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("form/year", period.year)
         self.settings.setValue("form/period", str(period))
         demo = self.tr("【演示数据】本指标体系为演示用重建版本，并非正式发布的指标清单。 ") if form.spec.demo else ""
+        self.setWindowTitle(
+            f"{self.tr('填报通 Tianbao')} — {form.spec.name} · {form.unit.name} · "
+            f"{period_label(period.year, period.quarter)}"
+        )
         scope = self.tr("由下级单位填报汇总，只可填写本级指标和情况说明。") if form.aggregated else ""
         revisions = form.revisions()
         if revisions and revisions[-1].status == "returned":
@@ -328,14 +295,21 @@ class MainWindow(QMainWindow):
                 .replace("%1", str(n))
                 .replace("%2", str(n + 1))
             )
-        self.banner.setText(
-            f"{demo}{form.spec.name} · {form.unit.name} · {period_label(period.year, period.quarter)}  {scope}"
-        )
+        self.banner.setText(f"{demo}{scope}".strip())
+        self.banner.setVisible(bool(self.banner.text()))
+        self.deadline.show_form(form, self.period_box)
         self._on_checked(form.result)
         self.history.show_revisions(form)
         self.history.show_cell(form, None)
 
+    def _calendar_changed(self) -> None:
+        """The day turned: the days left change, and the period may have closed for entry."""
+        if self.form is not None and self.model is not None:
+            self.deadline.show_form(self.form, self.period_box)
+            self.model.check_calendar()
+
     def _on_checked(self, result: CheckResult) -> None:
+        self.clear_entry_message()  # a saved change: what was said about a refused entry no longer holds
         self.summary.show_result(result)
         self.check_panel.show_result(result)
         self.chart.show_result(result)
@@ -367,6 +341,16 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
+    def show_entry_message(self, text: str) -> None:
+        """Say why an entry was refused; it stays until the entry is corrected or given up."""
+        self._entry_message = text
+        self.statusBar().showMessage(text)
+
+    def clear_entry_message(self) -> None:
+        if self._entry_message and self.statusBar().currentMessage() == self._entry_message:
+            self.statusBar().clearMessage()
+        self._entry_message = ""
+
     def import_template(self) -> None:
         """Import a template file the city issued; the form then opens on its year."""
         path, _ = QFileDialog.getOpenFileName(self, self.tr("导入指标模板"), "", self.tr("模板文件 (*.json)"))
@@ -389,58 +373,91 @@ class MainWindow(QMainWindow):
                 self.tr("市级证书"),
                 self.tr("已记下签发模板的市级证书。请与市级电话核对指纹：\n%1").replace("%1", done.fingerprint or ""),
             )
+        self.settings.setValue("form/year", done.year)
+        self.settings.remove("form/period")
+        self.refresh_years()
+        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
+        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+
+    def refresh_years(self) -> None:
+        """List the years again (a template was imported), open the selected form, and look again whether a
+        template names the city's intake service."""
         self.year_box.blockSignals(True)
         self.year_box.clear()
         self.year_box.blockSignals(False)
-        self.settings.setValue("form/year", done.year)
-        self.settings.remove("form/period")
         self._fill_selectors()
         self._selection_changed()
-        message = self.tr("已导入模板：%1") if done.new else self.tr("该模板已导入过：%1")
-        self.show_message(message.replace("%1", f"{done.name} {done.year}"))
+        self.outbox.reconsider()
+
+    def _show_city_menu(self) -> None:
+        self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
 
     def reload_form(self) -> None:
         """Open the current form again from the database (after signing, importing …)."""
         if self.form is not None:
             self.open_form(self.form.unit.code, self.form.period)
 
+    def refresh_form(self) -> None:
+        """Show the open form's figures again after they changed outside the grid; its undo history is dropped."""
+        if self.form is None or self.model is None:
+            return
+        self.undo_stack.clear()  # the change is one audited step outside the undo history
+        self.model.refresh(self.form.reload())
+
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.db, self.settings, self)
         if dialog.exec():
-            self.city_menu.menuAction().setVisible(str(self.settings.value("role", ROLE_DISTRICT)) == ROLE_CITY)
+            self._show_city_menu()
             self._fill_units()
             self._selection_changed()
+            self.outbox.reconsider()
             self.show_message(self.tr("设置已保存；语言在重新启动后生效"))
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("关于填报通"),
-            self.tr("填报通 Tianbao %1\n指标离线填报、自查与汇总。\n数据库：%2")
-            .replace("%1", __version__)
-            .replace("%2", str(self.db.path)),
-        )
 
     # ------------------------------------------------------------------ layout memory
 
     def _restore_layout(self) -> None:
+        """The remembered window and panels, as far as they fit this screen; docks the user closed stay closed."""
         geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1360, 820)
+        place_window(self, geometry if isinstance(geometry, QByteArray) else None)
         state = self.settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        else:
-            # First start: the form gets most of the height and width; the chart and panels stay readable.
-            self.resizeDocks([self.chart_dock], [190], Qt.Orientation.Vertical)
-            self.resizeDocks([self.check_dock], [290], Qt.Orientation.Horizontal)
+        if not (isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)):
+            self.resizeDocks([self.check_dock], [self._panel_width()], Qt.Orientation.Horizontal)
+
+    def _panel_width(self) -> int:
+        """The panels' share of the width: readable, and leaving the form its columns on a small screen."""
+        return max(PANEL_MIN_WIDTH, min(PANEL_MAX_WIDTH, self.width() * 22 // 100))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)  # the form has been laid out in the new size already
+        self._make_room_for_form()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            # A dock layout restored before the window was shown is laid out again at every resize for a
+            # while (Qt gives a maximizing window 150 ms to reach its size); only then can a panel give way.
+            QTimer.singleShot(RESTORED_LAYOUT_MS, self, self._make_room_for_form)
+
+    def _make_room_for_form(self) -> None:
+        """When the window is too narrow for the form's columns, a panel beside it gives way, down to its
+        narrowest (a width remembered on a larger screen, say); a panel the user widens later keeps its width."""
+        overflow = self.view.overflow
+        sides = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        beside = [
+            d
+            for d in (self.check_dock, self.chart_dock, self.history_dock)
+            if not d.isFloating() and not d.visibleRegion().isEmpty() and self.dockWidgetArea(d) in sides
+        ]
+        if overflow > 0 and beside and beside[0].width() > PANEL_MIN_WIDTH:
+            width = max(PANEL_MIN_WIDTH, beside[0].width() - overflow)
+            # After the resize: the main window's layout, in the middle of it, would undo the change.
+            QTimer.singleShot(0, self, lambda: self.resizeDocks(beside[:1], [width], Qt.Orientation.Horizontal))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.sync()
         super().closeEvent(event)

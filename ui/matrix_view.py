@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -37,15 +37,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.city.completeness import CompletenessError, Matrix, UnitRow, completeness
+from app.engine.calendar import TIMELINESS_COLORS, Punctuality
 from app.engine.numbers import fmt
 from app.engine.periods import Period
 from app.engine.progress import Status
 from app.storage.db import Database
 from ui import style
+from ui.deadline import received_text, timeliness_label
 from ui.texts import field_label, period_label, status_label
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+from ui.window_api import WindowApi
+from ui.window_fit import resize_within_screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -54,9 +55,9 @@ CODE_ROLE = Qt.ItemDataRole.UserRole
 UNIT_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 
-# Columns before the indicators.
-SUBMISSION_COLUMN, REVISION_COLUMN, FILLED_COLUMN = 0, 1, 2
-FIXED_COLUMNS = 3
+# Columns before the indicators; 报送及时 only shows when the template dates a window for the period.
+SUBMISSION_COLUMN, TIMELINESS_COLUMN, REVISION_COLUMN, FILLED_COLUMN = 0, 1, 2, 3
+FIXED_COLUMNS = 4
 
 MISSING_ROW_BACKGROUND = QColor("#bdbdbd")  # a unit that has sent nothing: strong grey
 MISSING_ROW_FOREGROUND = QColor("#3c3c3c")
@@ -136,7 +137,9 @@ class MatrixModel(QAbstractTableModel):
         code = self.indicator_code(section)
         if code is None:
             if role == Qt.ItemDataRole.DisplayRole:
-                return [self.tr("报送状态"), self.tr("版本"), self.tr("已填")][section]
+                return [self.tr("报送状态"), self.tr("报送及时"), self.tr("版本"), self.tr("已填")][section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == TIMELINESS_COLUMN:
+                return self.tr("按时 / 逾期 N 天 / 未报：以市级收到该单位第一份有效报送的时间为准")
             return None
         ind = self.matrix.spec.by_code[code]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -218,7 +221,40 @@ class MatrixModel(QAbstractTableModel):
             )
         return None
 
+    def _timeliness_data(self, row: UnitRow, judged: Punctuality | None, role: int) -> Any:
+        """The unit's 按时 / 逾期 N 天 / 未报 in its colour; the city row's 按时报送率."""
+        summary = self.matrix.timeliness_summary
+        if role == Qt.ItemDataRole.DisplayRole:
+            if judged is not None:
+                return timeliness_label(judged)
+            if row.aggregated and summary is not None and summary.on_time_rate is not None:
+                return self.tr("按时报送率 %1%").replace("%1", str(summary.on_time_rate))
+            return "—"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.aggregated and summary is not None:
+                return summary.sentence
+            if judged is not None and judged.received_at is not None:
+                return self.tr("市级收到：%1").replace("%1", received_text(judged.received_at))
+            if judged is not None:
+                return self.tr("市级尚未收到该单位的报送")
+            return None
+        if judged is None:
+            return None
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            background, foreground = TIMELINESS_COLORS[judged.timeliness]
+            return QBrush(QColor(background if role == Qt.ItemDataRole.BackgroundRole else foreground))
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return CENTER
+        return None
+
     def _fixed_data(self, row: UnitRow, column: int, role: int) -> Any:
+        if column == TIMELINESS_COLUMN:
+            judged = self.matrix.timeliness.get(row.code)
+            text_roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+            if judged is not None or role in text_roles:
+                return self._timeliness_data(row, judged, role)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == SUBMISSION_COLUMN:
                 return self.tr("汇总") if row.aggregated else self.submission_text(row.submission_status)
@@ -390,7 +426,7 @@ class ContributionDialog(QDialog):
         self.figure = matrix.city_figure(code)
         ind = self.figure.indicator
         self.setWindowTitle(self.tr("全市数构成：%1").replace("%1", ind.name))
-        self.resize(720, 520)
+        resize_within_screen(self, 720, 520)
         heading = QLabel(
             self.tr("%1（%2，%3）· %4")
             .replace("%1", ind.name)
@@ -500,7 +536,7 @@ class MatrixDialog(QDialog):
         self.matrix = completeness(db, period, unit)
         self.contribution: ContributionDialog | None = None
         self.setWindowTitle(self.tr("完成情况矩阵"))
-        self.resize(1400, 700)
+        resize_within_screen(self, 1400, 700)
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size:12pt;font-weight:bold;")
@@ -510,6 +546,10 @@ class MatrixDialog(QDialog):
         self.summary.setStyleSheet("font-size:11pt;color:#1d4f91;")
         self.tally = QLabel()
         self.tally.setWordWrap(True)
+        self.timeliness = QLabel()
+        self.timeliness.setObjectName("Timeliness")
+        self.timeliness.setWordWrap(True)
+        self.timeliness.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.field_box = QComboBox()
         self.status_box = QComboBox()
@@ -555,6 +595,7 @@ class MatrixDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(self.tally)
+        layout.addWidget(self.timeliness)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
@@ -606,11 +647,18 @@ class MatrixDialog(QDialog):
             .replace("%7", "、".join(r.name for r in m.missing_units))
         )
         self.tally.setStyleSheet("color:#a11d1d;font-weight:bold;" if missing else "")
+        summary = m.timeliness_summary
+        self.timeliness.setVisible(summary is not None)
+        if summary is not None:
+            self.timeliness.setText(self.tr("报送及时情况（以市级收到时间为准）：%1").replace("%1", summary.sentence))
+            worrying = summary.late or summary.missing
+            self.timeliness.setStyleSheet("color:#7a5200;font-weight:bold;" if worrying else "color:#1b6e37;")
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         for column in range(FIXED_COLUMNS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnHidden(TIMELINESS_COLUMN, not self.matrix.timeliness)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
     # ------------------------------------------------------------------ acting
@@ -689,17 +737,17 @@ class MatrixDialog(QDialog):
         return dialog
 
 
-def open_matrix(window: MainWindow) -> MatrixDialog | None:
+def open_matrix(host: WindowApi) -> MatrixDialog | None:
     """Open the matrix for the window's current period (the open unit's, when it aggregates units, else the
     city's); nothing without an open form."""
-    form = window.form
+    form = host.form
     if form is None:
         return None
     unit = form.unit.code if form.aggregated else None
     try:
-        dialog = MatrixDialog(window.db, form.period, unit, window)
+        dialog = MatrixDialog(host.db, form.period, unit, host.window())
     except CompletenessError as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("MatrixDialog", "完成情况矩阵"), str(exc))
+        QMessageBox.warning(host.window(), QCoreApplication.translate("MatrixDialog", "完成情况矩阵"), str(exc))
         return None
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

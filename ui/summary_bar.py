@@ -1,8 +1,8 @@
-"""The summary bar under the form: filled x/y, counts per status and the engine's narrative sentence."""
+"""The counts in the status bar: filled x/y and how many indicators have each status."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.engine.progress import Status
 from app.engine.selfcheck import CheckResult
@@ -11,27 +11,22 @@ from ui.texts import status_label
 
 
 class SummaryBar(QWidget):
+    """One line, so that it sits in the status bar beside the messages and takes no height from the form."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filled = QLabel()
         self.badges: dict[Status, QLabel] = {}
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(4)
         row.addWidget(self.filled)
         for status in Status:
             badge = QLabel()
             bg, fg = style.STATUS_COLORS[status]
-            badge.setStyleSheet(f"background:{bg};color:{fg};border-radius:3px;padding:1px 6px;")
+            badge.setStyleSheet(f"background:{bg};color:{fg};border-radius:3px;padding:0px 5px;")
             self.badges[status] = badge
             row.addWidget(badge)
-        row.addStretch(1)
-        self.sentence = QLabel()
-        self.sentence.setWordWrap(True)
-        self.sentence.setTextInteractionFlags(self.sentence.textInteractionFlags())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.addLayout(row)
-        layout.addWidget(self.sentence)
 
     def show_result(self, result: CheckResult) -> None:
         filled, due = result.filled
@@ -40,4 +35,3 @@ class SummaryBar(QWidget):
             count = result.counts.get(status, 0)
             badge.setVisible(count > 0)
             badge.setText(f"{status_label(status)} {count}")
-        self.sentence.setText(result.summary)

@@ -15,6 +15,7 @@ def status_label(status: Status | None) -> str:
         Status.BEHIND: QCoreApplication.translate("Terms", "滞后"),
         Status.MISSING: QCoreApplication.translate("Terms", "未填报"),
         Status.WITHIN_CAP: QCoreApplication.translate("Terms", "达标"),
+        Status.CAP_WARNING: QCoreApplication.translate("Terms", "预警"),
         Status.OVER_CAP: QCoreApplication.translate("Terms", "超标"),
     }
     return "—" if status is None else labels[status]

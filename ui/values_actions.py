@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+from ui.window_api import WindowApi
 
 
-def export_values(window: MainWindow, path: Path | None = None) -> Path | None:
+def export_values(host: WindowApi, path: Path | None = None) -> Path | None:
     """Write the open form's figures as a sheet to fill in (.xlsx, or .csv by the name chosen)."""
-    form = window.form
+    form = host.form
     if form is None:
         return None
     if path is None:
@@ -25,7 +23,7 @@ def export_values(window: MainWindow, path: Path | None = None) -> Path | None:
             QCoreApplication.translate("Values", "CSV 文件，UTF-8 (*.csv)"),
         )
         chosen, selected = QFileDialog.getSaveFileName(
-            window, QCoreApplication.translate("Values", "导出数值表"), str(suggested), f"{excel};;{text}"
+            host.window(), QCoreApplication.translate("Values", "导出数值表"), str(suggested), f"{excel};;{text}"
         )
         if not chosen:
             return None
@@ -38,27 +36,27 @@ def export_values(window: MainWindow, path: Path | None = None) -> Path | None:
         write_values(form.result, path)
     except OSError as exc:
         QMessageBox.warning(
-            window,
+            host.window(),
             QCoreApplication.translate("Values", "未导出"),
             QCoreApplication.translate("Values", "无法写入 %1：%2")
             .replace("%1", str(path))
             .replace("%2", exc.strerror or str(exc)),
         )
         return None
-    window.show_message(
+    host.show_message(
         QCoreApplication.translate("Values", "已导出数值表 %1；填好后用“导入数值”导回").replace("%1", str(path))
     )
     return path
 
 
-def import_values(window: MainWindow, path: Path | None = None) -> None:
+def import_values(host: WindowApi, path: Path | None = None) -> None:
     """Import a filled-in sheet (CSV or .xlsx) into the open form, all rows or none."""
-    form = window.form
+    form = host.form
     if form is None:
         return
     if path is None:
         chosen, _ = QFileDialog.getOpenFileName(
-            window,
+            host.window(),
             QCoreApplication.translate("Values", "导入数值"),
             "",
             QCoreApplication.translate("Values", "表格文件 (*.csv *.xlsx);;所有文件 (*)"),
@@ -69,14 +67,12 @@ def import_values(window: MainWindow, path: Path | None = None) -> None:
     from app.sheets.values_import import ValuesImportError, import_values_file
 
     try:
-        result = import_values_file(window.db, form.spec, form.unit.code, form.period, path)
+        result = import_values_file(host.db, form.spec, form.unit.code, form.period, path)
     except ValuesImportError as exc:
-        QMessageBox.warning(window, QCoreApplication.translate("Values", "未导入"), str(exc))
+        QMessageBox.warning(host.window(), QCoreApplication.translate("Values", "未导入"), str(exc))
         return
-    window.undo_stack.clear()  # the import is one audited step outside the undo history
-    assert window.model is not None
-    window.model.refresh(form.reload())
-    window.show_message(
+    host.refresh_form()
+    host.show_message(
         QCoreApplication.translate("Values", "已导入 %1 行，%2 处数值有变化")
         .replace("%1", str(result.rows))
         .replace("%2", str(result.changed))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.submissions.verify import verify_file
 from app.trust.keys import KeyStore
+from ui.window_fit import resize_within_screen
 
 
 class VerifyDialog(QDialog):
@@ -27,7 +28,7 @@ class VerifyDialog(QDialog):
     def __init__(self, keys: KeyStore, files: list[Path], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("核验报送文件"))
-        self.resize(900, 360)
+        resize_within_screen(self, 900, 360)
         ca = keys.city_certificate()
         self.results = [verify_file(path, ca) for path in files]
         table = QTableWidget(len(self.results), 3)

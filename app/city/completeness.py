@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from app.engine.calendar import Punctuality, TimelinessSummary, summarize_timeliness
 from app.engine.catalog import CatalogSpec, IndicatorSpec
 from app.engine.periods import Period
 from app.engine.progress import Status
 from app.engine.selfcheck import CheckResult, Figures, run_check
+from app.storage.calendar import punctuality_for
 from app.storage.catalogs import load_spec
 from app.storage.db import Database
 from app.storage.form import ordered_indicators
@@ -84,6 +86,8 @@ class Matrix:
     rows: list[UnitRow]  # the parent first, then its children in template order
     city: CheckResult  # the parent's own check: aggregated figures, statuses, summary sentence
     results: dict[str, CheckResult] = field(repr=False)  # unit code → its check
+    # 按时 / 逾期 N 天 / 未报 of each child unit, by when the city received it; empty without a calendar for the period
+    timeliness: dict[str, Punctuality] = field(default_factory=dict)
 
     @property
     def city_row(self) -> UnitRow:
@@ -110,6 +114,13 @@ class Matrix:
     @property
     def summary(self) -> str:
         return self.city.summary
+
+    @property
+    def timeliness_summary(self) -> TimelinessSummary | None:
+        """The counts and 按时报送率 of the child units, or None when the template dates no window for the period."""
+        if not self.timeliness:
+            return None
+        return summarize_timeliness(self.timeliness[r.code] for r in self.unit_rows)
 
     def row(self, code: str) -> UnitRow:
         for r in self.rows:
@@ -199,6 +210,7 @@ def completeness(db: Database, period: Period, parent: str | None = None) -> Mat
                     aggregated=result.aggregated,
                 )
             )
+        timeliness = punctuality_for(session, spec, period, codes[1:])
     indicators = ordered_indicators(spec)
     return Matrix(
         spec=spec,
@@ -208,4 +220,5 @@ def completeness(db: Database, period: Period, parent: str | None = None) -> Mat
         rows=rows,
         city=results[parent],
         results=results,
+        timeliness=timeliness,
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,15 +23,18 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.numbers import NumberError, parse_decimal
+from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
 from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value
 from app.storage.store import LOCKED
+from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
+from app.submissions.verify import TrustedTime, verify_submission
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
+log = logging.getLogger(__name__)
 
 # Outcome of one file: stored (accepted, superseded), already held (duplicate), or refused with its reason.
 LABELS = {
@@ -43,8 +48,11 @@ LABELS = {
     "wrong_signer": "签名单位不符",
     "wrong_template": "模板版本或报告期不符",
     "wrong_unit": "单位不在本市",
+    "malformed": "报送数据不合规",
     "not_tianbao": "不是报送文件",
     "unreadable": "无法读取",
+    "receipt_mismatch": "回执与文件不符",
+    "receipt_invalid": "回执无效",
     "cancelled": "已取消",
 }
 STORED = frozenset({"accepted", "superseded", "duplicate"})
@@ -104,16 +112,39 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def verified_envelope(path: Path, city_ca: Any) -> dict[str, Any]:
-    suffix = path.suffix.lower()
+def verified_envelope(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
+    """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with ``trusted``
+    (the city's receipt for the file) the unit certificate is judged at the receipt's time."""
+    verdict = verify_submission(Path(path), city_ca, trusted=trusted)
+    if verdict.envelope is None:
+        raise VerificationError(verdict.reason or "unreadable", verdict.message)
+    return verdict.envelope
+
+
+def verified_upload(data: bytes, suffix: str, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
+    """The envelope of an uploaded submission file (its bytes, ``.xlsx`` or ``.pdf``), verified exactly as
+    :func:`import_submissions` verifies a file; :class:`VerificationError` with the same reasons otherwise.
+
+    The one place the intake service's uploads are verified.
+    """
+    if suffix not in SUFFIXES:
+        raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+    verdict = verify_submission(data, city_ca, name=f"upload{suffix}", at=at)
+    if verdict.envelope is None:
+        raise VerificationError(verdict.reason or "unreadable", verdict.message)
+    return verdict.envelope
+
+
+def upload_envelope(data: bytes, suffix: str) -> dict[str, Any]:
+    """The envelope a submission file's bytes carry, not verified (what a sender knows it is sending)."""
     if suffix == ".xlsx":
-        from app.submissions.verify_xlsx import verified_envelope_xlsx
+        from app.submissions.verify_xlsx import read_envelope_xlsx_bytes
 
-        return verified_envelope_xlsx(path, city_ca)
+        return read_envelope_xlsx_bytes(data)
     if suffix == ".pdf":
-        from app.submissions.verify_pdf import verified_envelope_pdf
+        from app.submissions.verify_pdf import read_envelope_pdf_bytes
 
-        return verified_envelope_pdf(path, city_ca)
+        return read_envelope_pdf_bytes(data)
     raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
 
 
@@ -129,11 +160,13 @@ def import_submissions(
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    receipts: dict[Path, TrustedTime] | None = None,
 ) -> list[FileResult]:
     """Verify and store each submission file; one result per file, in order.
 
     Verification (most of the cost) runs in ``workers`` processes side by side — by default one per CPU for
     more than a handful of files; storing stays in this process, one file after another, in file order.
+    A file with a city receipt in ``receipts`` has its unit certificate judged at the receipt's time.
     Results are final once this returns: everything stored is committed by then.
     """
     files = collect_files(paths)
@@ -143,6 +176,7 @@ def import_submissions(
     results: list[FileResult] = []
     with contextlib.ExitStack() as stack:
         paths_text = [str(p) for p in files]
+        times = [(receipts or {}).get(p) for p in files]
         verdicts: Iterator[Verdict]
         if count > 1 and len(files) >= PARALLEL_FROM:
             # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
@@ -150,20 +184,20 @@ def import_submissions(
             # Cancelling drops the verifications not yet started instead of waiting for all of them.
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             # Workers verify ahead while this process stores, in file order.
-            verdicts = iter(pool.map(_verify_worker, paths_text, [ca_pem] * len(files), chunksize=4))
+            verdicts = iter(pool.map(_verify_worker, paths_text, [ca_pem] * len(files), times, chunksize=4))
         else:
-            verdicts = (_verify_worker(p, ca_pem) for p in paths_text)
-        session = stack.enter_context(db.session())
+            verdicts = (_verify_worker(p, ca_pem, t) for p, t in zip(paths_text, times, strict=True))
+        batch = _Batch(stack.enter_context(db.session()))
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
             if cancel is not None and cancel.cancelled:
                 break
-            results.append(_store_verdict(session, path, next(verdicts)))
+            results.append(batch.store(path, next(verdicts)))
             if len(results) % BATCH == 0:
-                session.commit()
+                batch.commit()
             if progress is not None:
                 progress(len(results), len(files))
-        session.commit()
+        batch.commit()
     results += [FileResult(str(p), "cancelled", "导入已取消，此文件未处理") for p in files[len(results) :]]
     return results
 
@@ -174,20 +208,52 @@ Verdict = tuple[Any, ...]
 PARALLEL_FROM = 40
 
 
-def _verify_worker(path: str, ca_pem: bytes) -> Verdict:
-    """Verify one file (in a worker process, or here)."""
+def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None) -> Verdict:
+    """Verify one file (in a worker process, or here); never raises."""
     from cryptography import x509
 
     try:
-        return (True, verified_envelope(Path(path), x509.load_pem_x509_certificate(ca_pem)))
+        ca = x509.load_pem_x509_certificate(ca_pem)
+        return (True, verified_envelope(Path(path), ca, trusted))
     except VerificationError as exc:
         return (False, exc.reason, str(exc))
+    except Exception as exc:  # one file's failure is that file's refusal; the run goes on
+        log.warning("核验 %s 时出错", path, exc_info=True)
+        return (False, "unreadable", f"文件无法核验（{type(exc).__name__}），详情已记入日志")
 
 
-def _store_verdict(session: Session, path: Path, verdict: Verdict) -> FileResult:
-    if not verdict[0]:
-        return FileResult(str(path), verdict[1], verdict[2])
-    envelope: dict[str, Any] = verdict[1]
+class _Batch:
+    """Files stored since the last commit. Each file is stored on its own: should storing one fail unexpectedly,
+    the session is rolled back to the last commit and the files stored since are stored again, so that one
+    file's failure never takes another's with it (SQLite savepoints through pysqlite would commit each file)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[tuple[Path, dict[str, Any]]] = []
+
+    def store(self, path: Path, verdict: Verdict) -> FileResult:
+        if not verdict[0]:
+            return FileResult(str(path), verdict[1], verdict[2])
+        envelope: dict[str, Any] = verdict[1]
+        try:
+            result = store_envelope(self.session, path, envelope)
+        except Exception:
+            log.warning("导入 %s 时出错", path, exc_info=True)
+            self.session.rollback()
+            for earlier, kept in self.pending:
+                store_envelope(self.session, earlier, kept)
+            return FileResult(str(path), "unreadable", "导入此文件时出错，未导入（详情已记入日志）")
+        if result.status in ("accepted", "superseded"):
+            self.pending.append((path, envelope))
+        return result
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.pending.clear()
+
+
+def store_envelope(session: Session, path: Path, envelope: dict[str, Any]) -> FileResult:
+    """Store one verified envelope in ``session`` (not committed); its outcome. A refusal adds nothing."""
     payload = envelope["payload"]
     base = {
         "unit": payload["unit"]["code"],
@@ -200,7 +266,24 @@ def _store_verdict(session: Session, path: Path, verdict: Verdict) -> FileResult
         status, message = _store(session, path, envelope)
     except _Refused as exc:
         return FileResult(str(path), exc.status, str(exc), **base)
+    except VerificationError as exc:
+        return FileResult(str(path), exc.reason, str(exc), **base)
     return FileResult(str(path), status, message, **base)
+
+
+def import_submission(db: Database, city_ca: Any, source: bytes | Path, name: str = "") -> FileResult:
+    """Verify one file (its bytes, e.g. an upload, or a path) and store it in its own transaction; never raises
+    for anything in the file."""
+    shown = name or str(source if isinstance(source, Path) else "上传的文件")
+    verdict = verify_submission(source, city_ca, name=name)
+    if verdict.envelope is None:
+        return FileResult(shown, verdict.reason or "unreadable", verdict.message)
+    try:
+        with db.transaction() as session:
+            return store_envelope(session, Path(shown), verdict.envelope)
+    except Exception:
+        log.warning("导入 %s 时出错", shown, exc_info=True)
+        return FileResult(shown, "unreadable", "导入此文件时出错，未导入（详情已记入日志）")
 
 
 class _Refused(Exception):
@@ -211,6 +294,33 @@ class _Refused(Exception):
 
 def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str, str]:
     payload = envelope["payload"]
+    catalog, period, unit = _target(session, payload)
+    revision = int(payload["revision"])
+    digest = payload_hash(payload)
+    held = list(
+        session.scalars(
+            select(Submission)
+            .join(Catalog, Catalog.id == Submission.catalog_id)
+            .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
+        )
+    )
+    same = [s for s in held if s.revision == revision]
+    if same:
+        if same[0].payload_hash == digest:
+            return "duplicate", f"第 {revision} 版已导入过，未作更改"
+        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
+    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
+    # session (and the batch it belongs to) untouched.
+    rows = _value_rows(session, catalog, payload["indicators"])
+    _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
+    newer = [s.revision for s in held if s.revision > revision]
+    if newer:
+        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
+    return "accepted", f"已导入第 {revision} 版"
+
+
+def _target(session: Session, payload: dict[str, Any]) -> tuple[Catalog, Period, Unit]:
+    """The template, period and unit a payload is for, as this database holds them; refused when any is not."""
     cat = payload["catalog"]
     catalog = session.scalar(
         select(Catalog).where(
@@ -231,41 +341,49 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
     unit = session.scalar(select(Unit).where(Unit.code == payload["unit"]["code"]))
     if unit is None or unit.parent_id is None:
         raise _Refused("wrong_unit", f"单位 {payload['unit']['code']} 不是本市的报送单位")
-    revision = int(payload["revision"])
-    digest = payload_hash(payload)
-    held = list(
-        session.scalars(
-            select(Submission)
-            .join(Catalog, Catalog.id == Submission.catalog_id)
-            .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
-        )
-    )
-    same = [s for s in held if s.revision == revision]
-    if same:
-        if same[0].payload_hash == digest:
-            return "duplicate", f"第 {revision} 版已导入过，未作更改"
-        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
-    # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
-    # session (and the batch it belongs to) untouched.
-    ids = dict(session.execute(select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id)).all())
-    kinds = dict(
-        session.execute(select(Indicator.code, Indicator.kind).where(Indicator.catalog_id == catalog.id)).all()
-    )
-    rows: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, str]] = []
-    for item in payload["indicators"]:
+    return catalog, period, unit
+
+
+ValueRow = tuple[int, Decimal | None, Decimal | None, Decimal | None, str]
+
+
+def _value_rows(session: Session, catalog: Catalog, indicators: list[dict[str, Any]]) -> list[ValueRow]:
+    """The values to store, one per indicator that has anything (indicator id, value, numerator, denominator,
+    explanation); refused when an indicator is not the template's (code, kind, decimals) or a figure is not
+    written as the template declares it."""
+    known = {i.code: i for i in session.scalars(select(Indicator).where(Indicator.catalog_id == catalog.id))}
+    rows: list[ValueRow] = []
+    for item in indicators:
         code = item["code"]
-        if code not in ids:
-            raise _Refused("wrong_template", f"报送中的指标 {code} 不在模板中")
-        kind = kinds[code]
+        spec = known.get(code)
+        if spec is None:
+            raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 不在模板中")
+        check_indicator(item, decimals=spec.decimals, kind=spec.kind)
         try:
-            value = _number(item.get("value")) if kind == "base" else None
-            numerator = _number(item.get("numerator")) if kind == "ratio" else None
-            denominator = _number(item.get("denominator")) if kind == "ratio" else None
+            value = _number(item.get("value"), spec.decimals) if spec.kind == "base" else None
+            numerator = _number(item.get("numerator"), spec.numerator_decimals) if spec.kind == "ratio" else None
+            denominator = _number(item.get("denominator"), spec.denominator_decimals) if spec.kind == "ratio" else None
         except NumberError as exc:
-            raise _Refused("not_tianbao", f"指标 {code} 的数值无效：{exc}") from exc
+            raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 的数值无效：{exc}") from exc
         explanation = str(item.get("explanation") or "")
         if value is not None or numerator is not None or denominator is not None or explanation:
-            rows.append((ids[code], value, numerator, denominator, explanation))
+            rows.append((spec.id, value, numerator, denominator, explanation))
+    return rows
+
+
+def _add_submission(
+    session: Session,
+    path: Path,
+    envelope: dict[str, Any],
+    catalog: Catalog,
+    period: Period,
+    unit: Unit,
+    digest: str,
+    rows: list[ValueRow],
+) -> None:
+    """The locked revision, its values and the audit entry, added to the session."""
+    payload = envelope["payload"]
+    revision = int(payload["revision"])
     signer = str(payload["signer"].get("user", ""))
     sub = Submission(
         catalog_id=catalog.id,
@@ -303,11 +421,12 @@ def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str,
             detail=f"{path.name}：报送编号 {payload['submission_id']}",
         )
     )
-    newer = [s.revision for s in held if s.revision > revision]
-    if newer:
-        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
-    return "accepted", f"已导入第 {revision} 版"
 
 
-def _number(text: Any) -> Decimal | None:
-    return None if text is None or text == "" else parse_decimal(text)
+def _number(text: Any, places: int | None) -> Decimal | None:
+    if text is None or text == "":
+        return None
+    value = parse_decimal(text)
+    if places is not None:
+        check_places(value, places)
+    return value

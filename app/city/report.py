@@ -6,9 +6,13 @@ the same Excel and PDF exports, and the same verification, serve it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from app.engine.calendar import Punctuality, summarize_timeliness
+from app.engine.catalog import CatalogSpec
 from app.engine.periods import Period
+from app.storage.calendar import punctuality_for
 from app.storage.checks import check_unit
 from app.storage.db import Database
 from app.storage.models import utcnow
@@ -41,6 +45,7 @@ def city_report_envelope(db: Database, keys: KeyStore, period: Period, passphras
             elif sub.status == "returned":
                 # Its figures still count until the corrected revision arrives; the report says so.
                 returned.append(name)
+        judged = punctuality_for(session, result.catalog, period, children)
     cert = keys.unit_certificate(city)
     check_issued_by(cert, keys.city_certificate())
     key = keys.unit_key(city, passphrase)
@@ -58,7 +63,40 @@ def city_report_envelope(db: Database, keys: KeyStore, period: Period, passphras
     if returned:
         note += f"；已退回待更正（仍按退回的数字计入）：{'、'.join(returned)}"
     payload["summary"] += f"（{note}）"
+    if judged:
+        payload["report"]["timeliness"] = timeliness_part(result.catalog, children, judged)
     return sign_payload(payload, key, cert)
+
+
+def timeliness_part(spec: CatalogSpec, codes: list[str], judged: dict[str, Punctuality]) -> dict[str, Any]:
+    """The report's 按时 / 逾期 N 天 / 未报 of each unit in template order, the counts, 按时报送率 and the sentence."""
+    summary = summarize_timeliness(judged[code] for code in codes)
+    units = []
+    for code in codes:
+        p = judged[code]
+        listed = spec.unit(code)
+        units.append(
+            {
+                "code": code,
+                "name": listed.name if listed else code,
+                "timeliness": p.timeliness.value,
+                "days_late": p.days_late,
+                "received_at": _utc(p.received_at),
+            }
+        )
+    return {
+        "units": units,
+        "on_time": summary.on_time,
+        "late": summary.late,
+        "missing": summary.missing,
+        "not_due": summary.not_due,
+        "on_time_rate": None if summary.on_time_rate is None else str(summary.on_time_rate),
+        "sentence": summary.sentence,
+    }
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _contributors(result: Any) -> dict[str, int]:

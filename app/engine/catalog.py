@@ -13,6 +13,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import NamedTuple
 
+from app.engine.calendar import Window
 from app.engine.formula import Formula, parse
 from app.engine.periods import Period
 
@@ -105,6 +106,18 @@ class RuleSpec:
         return parse(self.right)
 
 
+@dataclass(frozen=True)
+class CapPacing:
+    """How a cumulative ceiling is judged mid-year, in percent over the pro-rated pace (the template may set them).
+
+    Ahead of the pace by more than ``warning_margin`` is 预警 (yellow); by more than ``alarm_margin`` (when set)
+    the ceiling is taken as certain to be overrun, 超标 (red), as it is when the ceiling itself is exceeded.
+    """
+
+    warning_margin: Decimal = Decimal(0)
+    alarm_margin: Decimal | None = None
+
+
 @dataclass
 class CatalogSpec:
     code: str
@@ -119,6 +132,10 @@ class CatalogSpec:
     indicators: list[IndicatorSpec]
     targets: dict[tuple[str, str, str], TargetSpec]
     rules: list[RuleSpec]
+    # The city's intake service the districts upload to; None: submissions travel as files only.
+    intake_url: str | None = None
+    cap_pacing: CapPacing | None = None  # None: the template leaves the defaults
+    calendar: dict[str, Window] = field(default_factory=dict)
     _baselines: dict[str, dict[str, Decimal | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -169,6 +186,10 @@ class CatalogSpec:
         """Whether ``unit`` types ``ind``'s figures: never a formula's; at a parent unit only what is not
         aggregated from its children (aggregation ``none``)."""
         return ind.entered and (ind.aggregation == "none" or not self.children_of(unit))
+
+    def window(self, period: Period) -> Window | None:
+        """The reporting window of ``period``, or None when the template has no calendar for it."""
+        return self.calendar.get(str(period))
 
     def children_of(self, unit: str) -> list[str]:
         return [u.code for u in self.units if u.parent == unit]

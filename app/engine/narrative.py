@@ -15,6 +15,7 @@ _ORDER = (
     Status.COMPLETED,
     Status.EXCEEDED,
     Status.WITHIN_CAP,
+    Status.CAP_WARNING,
     Status.OVER_CAP,
     Status.BEHIND,
     Status.MISSING,
@@ -24,12 +25,13 @@ _PHRASE = {
     Status.COMPLETED: "已完成",
     Status.EXCEEDED: "超额完成",
     Status.WITHIN_CAP: "控制在目标以内",
+    Status.CAP_WARNING: "超出进度预警",
     Status.OVER_CAP: "超出控制目标",
     Status.BEHIND: "滞后",
     Status.MISSING: "未填报",
 }
 # Statuses that need attention: they make the sentence say so, and their indicators are named in brackets.
-_BAD = frozenset({Status.BEHIND, Status.OVER_CAP, Status.MISSING})
+_BAD = frozenset({Status.BEHIND, Status.CAP_WARNING, Status.OVER_CAP, Status.MISSING})
 _MAX_NAMES = 5
 
 

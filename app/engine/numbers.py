@@ -46,7 +46,7 @@ def parse_decimal(text: object, *, lenient: bool = False) -> Decimal:
     s = str(text)
     if lenient:
         s = s.translate(_FULLWIDTH).strip()
-        if s.startswith("+"):
+        if s.startswith("+") and s[1:2].isdigit():  # "+5" is 5; "+-1" is no number
             s = s[1:]
         if _GROUPED.match(s):
             s = s.translate(_SEPARATORS)

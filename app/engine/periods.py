@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -64,6 +65,13 @@ class Period:
         if self.quarter is None:
             return f"{self.year}年度"
         return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last calendar day of the period."""
+        month = 3 * self.quarters_elapsed
+        first_of_next = dt.date(self.year + 1, 1, 1) if month == 12 else dt.date(self.year, month + 1, 1)
+        return first_of_next - dt.timedelta(days=1)
 
     def previous(self) -> Period:
         """The period before: Q1 follows last year's Q4; a year follows last year."""

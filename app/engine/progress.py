@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from app.engine.catalog import IndicatorSpec, TargetSpec
+from app.engine.catalog import CapPacing, IndicatorSpec, TargetSpec
 from app.engine.numbers import CONTEXT, quantize
 from app.engine.periods import Period
 
@@ -21,6 +21,7 @@ class Status(StrEnum):
     BEHIND = "behind"
     MISSING = "missing"
     WITHIN_CAP = "within_cap"
+    CAP_WARNING = "cap_warning"
     OVER_CAP = "over_cap"
 
     @property
@@ -35,11 +36,13 @@ STATUS_LABELS = {
     Status.BEHIND: "滞后",
     Status.MISSING: "未填报",
     Status.WITHIN_CAP: "达标",
+    Status.CAP_WARNING: "预警",
     Status.OVER_CAP: "超标",
 }
 
-# Background and text colour of each status wherever it is shown (form, exports): green done, blue on track,
-# red behind, grey missing.
+# Background and text colour of each status wherever it is shown (form, chart, exports): green done, blue on
+# track, red behind, grey missing; a ceiling in the three colours of the national energy "barometer" (晴雨表):
+# green within pace, yellow ahead of pace, red exceeded.
 STATUS_COLORS: dict[Status, tuple[str, str]] = {
     Status.EXCEEDED: ("#c8ecd2", "#0f5c2a"),
     Status.COMPLETED: ("#dff3e4", "#1b6e37"),
@@ -47,11 +50,12 @@ STATUS_COLORS: dict[Status, tuple[str, str]] = {
     Status.BEHIND: ("#fbdcdc", "#a11d1d"),
     Status.MISSING: ("#eeeeee", "#666666"),
     Status.WITHIN_CAP: ("#dff3e4", "#1b6e37"),
+    Status.CAP_WARNING: ("#fdf0c2", "#7a5200"),
     Status.OVER_CAP: ("#fbdcdc", "#a11d1d"),
 }
 
 # Statuses that need a written explanation before signing.
-NEEDS_EXPLANATION = frozenset({Status.BEHIND, Status.OVER_CAP})
+NEEDS_EXPLANATION = frozenset({Status.BEHIND, Status.CAP_WARNING, Status.OVER_CAP})
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,14 @@ def classify(
     value: Decimal | None,
     annual: TargetSpec | None,
     quarter: TargetSpec | None = None,
+    pacing: CapPacing | None = None,
 ) -> Progress:
     """Decide the status of ``value`` for ``ind`` in ``period``.
 
     ``annual`` is the year's target entry; ``quarter`` the entry for the period's quarter (quarterly
     indicators; for the annual period pass the Q4 entry). Values and targets are compared after rounding to
-    the indicator's decimals.
+    the indicator's decimals. ``pacing`` holds the template's margins for a cumulative ceiling (defaults when
+    None).
     """
     if not ind.assessed:
         return Progress(None, None, None, None)
@@ -144,9 +150,7 @@ def classify(
         # to the hierarchy later) is shown as behind so that it is seen, not passed over.
         return Progress(Status.BEHIND, None, expected, completion, expected_completion)
     if ind.direction == "cap":
-        # A cumulative ceiling is pro-rated through the year (the expected value); a level one holds always.
-        ceiling = expected if (ind.is_cumulative and expected is not None) else target
-        status = Status.OVER_CAP if v > ceiling else Status.WITHIN_CAP
+        status = _cap_status(ind, period, v, target, expected, pacing or CapPacing())
         return Progress(status, target, expected, completion, expected_completion)
     if ind.is_quarterly:
         status = Status.BEHIND if _better(ind, target, v) else Status.COMPLETED
@@ -160,6 +164,32 @@ def classify(
     else:
         status = Status.BEHIND
     return Progress(status, target, expected, completion, expected_completion)
+
+
+def _cap_status(
+    ind: IndicatorSpec, period: Period, v: Decimal, target: Decimal, expected: Decimal | None, pacing: CapPacing
+) -> Status:
+    """A ceiling: 超标 only when the ceiling itself is exceeded (or certainly will be), 预警 when a cumulative
+    figure runs ahead of the pro-rated pace, 达标 otherwise."""
+    if v > target:
+        return Status.OVER_CAP
+    running = ind.is_cumulative and not ind.is_quarterly and period.quarters_elapsed < 4 and expected is not None
+    if not running:
+        return Status.WITHIN_CAP  # a level ceiling, a quarter's own ceiling, or the year's final figure
+    assert expected is not None
+    if v == target:
+        # The whole year's allowance used with quarters still to run: what is consumed next overruns it.
+        return Status.OVER_CAP
+    if pacing.alarm_margin is not None and v > _over_pace(expected, pacing.alarm_margin):
+        return Status.OVER_CAP
+    if v > _over_pace(expected, pacing.warning_margin):
+        return Status.CAP_WARNING
+    return Status.WITHIN_CAP
+
+
+def _over_pace(expected: Decimal, margin: Decimal) -> Decimal:
+    """The pro-rated pace raised by ``margin`` percent."""
+    return CONTEXT.multiply(expected, CONTEXT.add(Decimal(1), CONTEXT.divide(margin, Decimal(100))))
 
 
 def _completion(ind: IndicatorSpec, v: Decimal, target: Decimal | None, annual: TargetSpec | None) -> Decimal | None:

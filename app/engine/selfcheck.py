@@ -201,12 +201,14 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         annual = catalog.annual_target(ind.code, unit_code)
         quarter_period = Period(period.year, period.quarter or 4)
         quarter = catalog.target_for(ind.code, unit_code, quarter_period) if ind.is_quarterly else None
-        progress = classify(ind, period, value, annual, quarter)
+        progress = classify(ind, period, value, annual, quarter, catalog.cap_pacing)
         messages = validate_indicator(ind, entry, computed, history)
         if progress.status == Status.BEHIND:
             messages.append(Message(WARNING, f"进度滞后：{_fmt_gap(ind, value, progress)}", ind.code))
         elif progress.status == Status.OVER_CAP:
             messages.append(Message(WARNING, f"超出控制目标：{_fmt_gap(ind, value, progress)}", ind.code))
+        elif progress.status == Status.CAP_WARNING:
+            messages.append(Message(WARNING, f"超出进度预警：{_fmt_gap(ind, value, progress)}", ind.code))
         checks.append(
             IndicatorCheck(
                 spec=ind,
@@ -242,5 +244,7 @@ def _fmt_gap(ind: IndicatorSpec, value: Decimal | None, progress: Progress) -> s
     compare = progress.expected if progress.expected is not None else progress.target
     label = "预期进度值" if not ind.is_quarterly else "本季度目标"
     if ind.direction == "cap":
-        label = "控制目标"
+        # 超标 is measured against the ceiling itself, 预警 against the pace that leads up to it.
+        ahead = progress.status == Status.CAP_WARNING and progress.expected is not None
+        label, compare = ("按进度控制值", progress.expected) if ahead else ("控制目标", progress.target)
     return f"本期 {fmt(value, ind.decimals)}{ind.unit}，{label} {fmt(compare, ind.decimals)}{ind.unit}"

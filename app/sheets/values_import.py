@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.engine.catalog import CatalogSpec
+from app.engine.catalog import CatalogSpec, IndicatorSpec
 from app.engine.numbers import NumberError
 from app.engine.periods import Period
 from app.sheets.textenc import EncodingError, decode, looks_garbled
@@ -216,9 +216,9 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
                     raise EntryError(f"{ind.name}是比率型指标，请填写分子和分母，而不是百分比")
                 for part in ("numerator", "denominator"):
                     if cell(part):
-                        fields[part] = parse_input(ind, part, cell(part))
+                        fields[part] = _figure(ind, part, cell(part))
             elif cell("value"):
-                fields["value"] = parse_input(ind, "value", cell("value"))
+                fields["value"] = _figure(ind, "value", cell("value"))
         except (NumberError, EntryError) as exc:
             problems.append(f"第 {number} 行（{code}）：{exc}")
             continue
@@ -235,6 +235,13 @@ def parse_changes(catalog: CatalogSpec, rows: list[list[str]], source: str) -> l
     if problems:
         raise ValuesImportError(source, problems)
     return changes
+
+
+def _figure(ind: IndicatorSpec, field: str, text: str | None) -> Decimal | None:
+    # A plus sign before a sign is no number: lenient parsing drops a leading "+" and would read "+-1" as −1.
+    if text is not None and text.startswith("+") and text[1:2] in ("+", "-", "－"):
+        raise NumberError(f"“{text}”不是有效数字")
+    return parse_input(ind, field, text)
 
 
 def import_values(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
-from app.storage.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
+from app.engine.calendar import Window
+from app.engine.catalog import CapPacing, CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
+from app.engine.periods import Period
+from app.storage.models import Catalog, CatalogPeriod, CatalogUnit, Indicator, Target, Unit, ValidationRule
 
 
 def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
@@ -38,35 +42,7 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         select(CatalogUnit).where(CatalogUnit.catalog_id == catalog.id).order_by(CatalogUnit.sort_order, CatalogUnit.id)
     )
     units = [UnitSpec(code_of[u.unit_id], u.name, code_of.get(u.parent_unit_id or 0)) for u in listed]
-    indicators = [
-        IndicatorSpec(
-            code=r.code,
-            name=r.name,
-            field=r.field,
-            tier=r.tier,
-            unit=r.unit_label,
-            decimals=r.decimals,
-            kind=r.kind,
-            frequency=r.frequency,
-            accumulation=r.accumulation,
-            direction=r.direction,
-            aggregation=r.aggregation,
-            assessed=r.assessed,
-            formula=r.formula,
-            numerator=Part(r.numerator_name, r.numerator_unit or "", r.numerator_decimals or 0)
-            if r.numerator_name is not None
-            else None,
-            denominator=Part(r.denominator_name, r.denominator_unit or "", r.denominator_decimals or 0)
-            if r.denominator_name is not None
-            else None,
-            scale=r.scale,
-            min_value=r.min_value,
-            max_value=r.max_value,
-            change_threshold=r.change_threshold,
-            description=r.description,
-        )
-        for r in ind_rows
-    ]
+    indicators = [_indicator_spec(r) for r in ind_rows]
     targets = {
         (by_id[t.indicator_id].code, code_of[t.unit_id], t.period): TargetSpec(
             t.target,
@@ -81,6 +57,15 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
             select(ValidationRule).where(ValidationRule.catalog_id == catalog.id).order_by(ValidationRule.sort_order)
         )
     ]
+    windows = [
+        Window(Period.parse(w.period), *(dt.date.fromisoformat(d) for d in (w.opens, w.due, w.closes)))
+        for w in session.scalars(
+            select(CatalogPeriod).where(CatalogPeriod.catalog_id == catalog.id).order_by(CatalogPeriod.sort_order)
+        )
+    ]
+    pacing = None
+    if catalog.cap_warning_margin is not None:
+        pacing = CapPacing(catalog.cap_warning_margin, catalog.cap_alarm_margin)
     return CatalogSpec(
         code=catalog.code,
         name=catalog.name,
@@ -94,4 +79,36 @@ def load_spec(session: Session, catalog: Catalog) -> CatalogSpec:
         indicators=indicators,
         targets=targets,
         rules=rules,
+        intake_url=catalog.intake_url,
+        cap_pacing=pacing,
+        calendar={str(w.period): w for w in windows},
+    )
+
+
+def _indicator_spec(r: Indicator) -> IndicatorSpec:
+    return IndicatorSpec(
+        code=r.code,
+        name=r.name,
+        field=r.field,
+        tier=r.tier,
+        unit=r.unit_label,
+        decimals=r.decimals,
+        kind=r.kind,
+        frequency=r.frequency,
+        accumulation=r.accumulation,
+        direction=r.direction,
+        aggregation=r.aggregation,
+        assessed=r.assessed,
+        formula=r.formula,
+        numerator=Part(r.numerator_name, r.numerator_unit or "", r.numerator_decimals or 0)
+        if r.numerator_name is not None
+        else None,
+        denominator=Part(r.denominator_name, r.denominator_unit or "", r.denominator_decimals or 0)
+        if r.denominator_name is not None
+        else None,
+        scale=r.scale,
+        min_value=r.min_value,
+        max_value=r.max_value,
+        change_threshold=r.change_threshold,
+        description=r.description,
     )

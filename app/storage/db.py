@@ -1,6 +1,8 @@
 """Opening the database: SQLite pragmas for safety, schema migrations on open, sessions.
 
-The default file lives in the per-user data folder; ``--db PATH`` or ``TIANBAO_DB`` override it.
+The default file lives in the per-user data folder; ``--db PATH`` or ``TIANBAO_DB`` override it. A city whose
+intake service runs several workers or machines gives a PostgreSQL URL instead
+(``postgresql+psycopg://user:password@host/name``): the same models and the same migrations.
 """
 
 from __future__ import annotations
@@ -12,19 +14,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "Tianbao"
 # The newest migration; checked against the scripts by a test. Knowing it here lets an up-to-date
 # database open without importing Alembic, which would cost start-up time.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0007"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+# Taken by every process that migrates a PostgreSQL database, so that workers starting together migrate once.
+_PG_MIGRATION_LOCK = 5_202_301
 
 
 class DatabaseError(RuntimeError):
     """The database file cannot be used; the message says why in Chinese."""
+
+
+def is_url(location: Path | str) -> bool:
+    """Whether ``location`` names a database server (``postgresql+psycopg://…``) rather than a file."""
+    return isinstance(location, str) and "://" in location
+
+
+def server_url(location: str) -> str:
+    """The SQLAlchemy URL of a server database; only PostgreSQL (through psycopg) is supported."""
+    scheme, _, rest = location.partition("://")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    raise DatabaseError(f"不支持的数据库地址“{scheme}://…”：请给出数据库文件，或 postgresql+psycopg:// 开头的地址")
 
 
 def data_dir() -> Path:
@@ -35,9 +54,15 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     env = os.environ.get("TIANBAO_DB")
-    if env:
+    if env and not is_url(env):
         return Path(env)
     return data_dir() / "tianbao.db"
+
+
+def default_db_location() -> Path | str:
+    """``TIANBAO_DB`` as given (a file or a server URL), else the file in the data folder."""
+    env = os.environ.get("TIANBAO_DB")
+    return env if env and is_url(env) else default_db_path()
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -59,9 +84,20 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def make_server_engine(url: str) -> Engine:
+    # pre_ping: a connection the server dropped (restart, idle timeout) is replaced instead of failing a request.
+    return create_engine(server_url(url), future=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
+        if engine.dialect.name == "sqlite":
+            exists = (
+                conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
+                is not None
+            )
+        else:
+            exists = inspect(conn).has_table("alembic_version")
         if not exists:
             return None
         row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -70,6 +106,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def _has_tables(engine: Engine) -> bool:
     with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            return bool(inspect(conn).get_table_names())
         return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1")).first() is not None
 
 
@@ -80,6 +118,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine.dialect.name != "sqlite":
+        _migrate_server(engine, config, revision)
+        return
     with engine.connect() as connection:
         # SQLite rebuilds a table to alter it; with foreign keys on, dropping the old copy would delete or
         # orphan the rows that point at it. Keys are switched off for the migration and checked after.
@@ -97,28 +138,54 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.commit()
 
 
-class Database:
-    """An open database file with its migrated schema."""
+def _migrate_server(engine: Engine, config: Any, revision: str) -> None:
+    """PostgreSQL: the whole upgrade in one transaction (its DDL is transactional), one process at a time."""
+    from alembic import command
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(f"无法创建数据文件夹 {self.path.parent}：{exc}") from exc
-        self.engine = make_engine(self.path)
+    with engine.connect() as connection, connection.begin():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+class Database:
+    """An open database (a file, or a PostgreSQL server) with its migrated schema."""
+
+    def __init__(self, location: Path | str) -> None:
+        if is_url(location):
+            url = str(location)
+            if url.startswith("sqlite:///"):
+                location = Path(url.removeprefix("sqlite:///"))
+        if is_url(location):
+            # A server database has no file; its keys live by default in the data folder, as keys beside a
+            # database file do (default_keys_dir of this path).
+            self.path = data_dir() / "server-database"
+            self.engine = make_server_engine(str(location))
+            self.location = self.engine.url.render_as_string(hide_password=True)
+        else:
+            self.path = Path(location)
+            self.location = str(self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"无法创建数据文件夹 {self.path.parent}：{exc}") from exc
+            self.engine = make_engine(self.path)
         try:
             revision = current_revision(self.engine)
             if revision is None and _has_tables(self.engine):
-                raise DatabaseError(f"{self.path} 不是填报通的数据库（其中已有别的程序的数据表），未作任何修改")
+                raise DatabaseError(f"{self.location} 不是填报通的数据库（其中已有别的程序的数据表），未作任何修改")
             if revision != SCHEMA_HEAD:
                 migrate(self.engine)
         except Exception as exc:
             self.engine.dispose()
             if isinstance(exc, DatabaseError):
                 raise
-            raise DatabaseError(f"数据库 {self.path} 无法打开或升级：{exc}") from exc
+            raise DatabaseError(f"数据库 {self.location} 无法打开或升级：{exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
 
     def session(self) -> Session:
         return self._sessions()
@@ -130,12 +197,18 @@ class Database:
             yield session
 
     def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` ("ok" when sound); a server checks its own storage."""
         with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                return "ok" if conn.execute(text("SELECT 1")).scalar() == 1 else "unreachable"
             return str(conn.execute(text("PRAGMA integrity_check")).scalar())
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_database(path: Path | str | None = None) -> Database:
-    return Database(Path(path) if path is not None else default_db_path())
+def open_database(location: Path | str | None = None) -> Database:
+    """The database at ``location`` (a file or a server URL), else the default one."""
+    if location is None:
+        return Database(default_db_location())
+    return Database(location if is_url(location) else Path(location))

@@ -7,14 +7,17 @@ periods' figures, which the checks compare against, are loaded once and kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.engine.calendar import DeadlineState
 from app.engine.catalog import FIELD_ORDER, CatalogSpec, IndicatorSpec, UnitSpec
 from app.engine.compute import EMPTY, Entry
 from app.engine.numbers import NumberError
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult, Figures, run_check
+from app.storage.calendar import Granted, deadline_for, entry_refusal_for, extensions_granted
 from app.storage.catalogs import load_spec
 from app.storage.db import Database
 from app.storage.store import (
@@ -76,6 +79,33 @@ class FormService:
         self.aggregated = bool(self.spec.children_of(unit_code))
         self._figures = Figures(self.spec, self._load)
         self.result: CheckResult = run_check(self._figures, unit_code, period)
+
+    def deadline(self, now: dt.datetime | None = None) -> DeadlineState | None:
+        """Where the period stands by this PC's clock (距截止还有 N 天 …), or None without a calendar."""
+        with self.db.session() as session:
+            return deadline_for(session, self.spec, self.unit.code, self.period, now)
+
+    def entry_refusal(self, now: dt.datetime | None = None) -> str | None:
+        """Why nothing can be entered into this period now (it closed, and the city has not reopened it for this
+        unit), or None while entry is open."""
+        with self.db.session() as session:
+            return entry_refusal_for(session, self.spec, self.unit.code, self.period, now)
+
+    def year_deadlines(self, now: dt.datetime | None = None) -> dict[str, DeadlineState]:
+        """Where each period of the year the calendar dates stands for this unit (for the period picker), by
+        period text (``2023Q1`` …)."""
+        out: dict[str, DeadlineState] = {}
+        with self.db.session() as session:
+            for key in self.spec.calendar:
+                state = deadline_for(session, self.spec, self.unit.code, Period.parse(key), now)
+                if state is not None:
+                    out[key] = state
+        return out
+
+    def extensions(self) -> list[Granted]:
+        """The extensions the city granted this unit for this period, oldest first."""
+        with self.db.session() as session:
+            return extensions_granted(session, self.unit.code, self.period)
 
     def _load(self, unit: str, period: Period) -> dict[str, Entry]:
         with self.db.session() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -83,10 +83,48 @@ class Catalog(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    # The signed template document as imported (JSON), when its city signature was checked; added by 0005.
+    signed_document: Mapped[str | None] = mapped_column(Text)
+    # The city's intake service as the signed template names it (migration 0006); None: files only.
+    intake_url: Mapped[str | None] = mapped_column(String(300))
+    # Added by migration 0007: the template's pacing of ceilings (NULL: the template left the defaults).
+    cap_warning_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
+    cap_alarm_margin: Mapped[Decimal | None] = mapped_column(DecimalText)
 
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="catalog", order_by="Indicator.sort_order", cascade="all, delete-orphan"
     )
+
+
+class CatalogPeriod(Base):
+    """The reporting window of one period as the template's calendar gives it (Beijing dates, inclusive)."""
+
+    __tablename__ = "catalog_periods"
+    __table_args__ = (UniqueConstraint("catalog_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalog_id: Mapped[int] = mapped_column(ForeignKey("catalogs.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    opens: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(10))
+    closes: Mapped[str] = mapped_column(String(10))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class PeriodExtension(Base):
+    """A later due date or a reopened period the city granted one unit by a signed notice.
+
+    Kept on both sides: the city records what it granted, the district what it imported. The latest grant counts.
+    """
+
+    __tablename__ = "period_extensions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str] = mapped_column(String(8))
+    due: Mapped[str | None] = mapped_column(String(10))
+    closes: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    granted_at: Mapped[str] = mapped_column(String(40))
+    notice: Mapped[str] = mapped_column(Text)
 
 
 class CatalogUnit(Base):
@@ -231,5 +269,114 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class OutboxEntry(Base):
+    """A signed revision waiting to be uploaded to the city's intake service, or uploaded, with its receipt.
+
+    Queued in the transaction that signs the revision; the receipt (回执) is stored, exactly as the server sent
+    it, in the transaction that marks the entry delivered. States: see :mod:`app.storage.uploads`.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_row_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    submission_id: Mapped[str] = mapped_column(String(120))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int]
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    queued_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Refused (被拒收): the server's reason code (as ``verify`` gives it) and its message.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    received_at: Mapped[str | None] = mapped_column(String(40))
+    sequence: Mapped[int | None]
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    delivered_at: Mapped[str | None] = mapped_column(String(40))
+    # Set when the city's 审核通过 notice for this submission has been confirmed by the clerk.
+    accepted_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class InboxDocument(Base):
+    """A signed document the intake service offered (a notice or a template), kept until the clerk applies or
+    dismisses it: nothing that comes from the network changes the figures without the clerk's say."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("digest"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # returned / accepted / extension / template
+    unit_code: Mapped[str] = mapped_column(String(40), default="")
+    sequence: Mapped[int | None]
+    digest: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    fetched_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="new")  # new / applied / dismissed
+    decided_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class TransportState(Base):
+    """Small facts about the contact with the intake service: the last contact, each unit's notice cursor."""
+
+    __tablename__ = "transport_state"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 # Added by migration 0002: the history panel looks up one cell's changes.
 Index("ix_audit_log_cell", AuditEntry.unit_code, AuditEntry.period, AuditEntry.indicator_code)
+
+
+class Receipt(Base):
+    """A signed receipt (回执) the intake service gave for an upload, exactly as it was sent.
+
+    The id is the receipt's sequence number: never reused (SQLite AUTOINCREMENT, a PostgreSQL sequence), so it
+    grows with every receipt the database ever holds. Added by migration 0005.
+    """
+
+    __tablename__ = "receipts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # The stored revision it acknowledges; kept even if that row ever goes.
+    submission_row_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int]
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(12))
+    received_at: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A signed notice the city gave a unit (退回, 审核通过), kept for the unit to fetch from the intake service.
+
+    The id is the notice's sequence number, which a unit's ``since`` counts from. Added by migration 0005.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[str] = mapped_column(String(40), default=utcnow)
+    document: Mapped[str] = mapped_column(Text)
+
+
+class RequestNonce(Base):
+    """A signed request's nonce, kept while its time is inside the accepted window, so it cannot be replayed."""
+
+    __tablename__ = "request_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40))
+    seen_at: Mapped[str] = mapped_column(String(40), index=True)
+
+
+# Added by migration 0005: a unit's notices are read by unit, from a sequence number on.
+Index("ix_notices_unit", Notice.unit_id, Notice.id)

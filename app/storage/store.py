@@ -19,6 +19,7 @@ from app.engine.catalog import CatalogSpec, IndicatorSpec
 from app.engine.compute import EMPTY, Entry
 from app.engine.numbers import NumberError, check_places, parse_decimal, to_text
 from app.engine.periods import Period
+from app.storage.calendar import entry_refusal_for
 from app.storage.db import Database
 from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value, utcnow
 
@@ -222,6 +223,10 @@ def apply_changes(
         raise EntryError(f"单位 {unit_code} 或指标体系 {spec.code} 不存在")
     if period.year != spec.year:
         raise EntryError(f"报告期 {period} 不属于 {spec.year} 年度的指标体系")
+    if action != "demo":  # the demo's figures are its story, entered before its periods closed
+        refusal = entry_refusal_for(session, spec, unit_code, period)
+        if refusal is not None:
+            raise EntryError(refusal)
     for change in changes:
         ind = spec.by_code.get(change.indicator)
         if ind is None:

@@ -22,6 +22,7 @@ from app import RESOURCES_DIR
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
+from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
 from app.trust.keys import KeyStore
 
@@ -79,223 +80,28 @@ def _register_font() -> None:
 
 def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
     """The report pages (not yet signed), drawn only from ``payload``."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
     _register_font()
     catalog = payload.get("catalog") or {}
-    unit = payload.get("unit") or {}
-    demo = bool(catalog.get("demo"))
+    unit_name = _text((payload.get("unit") or {}).get("name"))
     label = period_label(_text(payload.get("period")))
-    unit_name = _text(unit.get("name"))
     submission_id = _text(payload.get("submission_id"))
-    digest = payload_hash(payload)
-
-    def style(name: str, size: float, **kw: Any) -> Any:
-        return ParagraphStyle(
-            name, fontName=FONT, fontSize=size, leading=kw.pop("leading", size * 1.3), wordWrap="CJK", **kw
-        )
-
-    title = style("title", 17, alignment=TA_CENTER, spaceAfter=3)
-    subtitle = style("subtitle", 12.5, alignment=TA_CENTER, spaceAfter=2)
-    meta = style("meta", 8.5)
-    body = style("body", 9.5, leading=14)
-    cell = style("cell", CELL_SIZE)
-    cell_num = style("cellnum", CELL_SIZE, alignment=TA_RIGHT)
-    cell_mid = style("cellmid", CELL_SIZE, alignment=TA_CENTER)
-    head = style("head", 8.5, alignment=TA_CENTER, textColor=colors.HexColor("#1f2d3d"))
-    demo_style = style("demo", 10, alignment=TA_CENTER, textColor=colors.HexColor("#b3261e"))
-
-    def p(text: Any, st: Any) -> Any:
-        return Paragraph(escape(_text(text)), st)
-
-    story: list[Any] = []
-
-    # -- heading: title on the left, QR code on the right
-    heading: list[Any] = [
-        p(catalog.get("name") or "指标完成情况", title),
-        p(f"{unit_name} {label}指标完成情况报送表", subtitle),
-    ]
-    if demo:
-        heading.append(p("【演示数据】本表由演示数据生成，不作正式报送", demo_style))
-    revision = payload.get("revision")
-    signer = payload.get("signer") or {}
-    facts = [
-        ("报送编号", submission_id),
-        ("版本", f"第 {revision} 版" if revision is not None else ""),
-        ("填报单位", f"{unit_name}（{_text(unit.get('code'))}）"),
-        ("报告期", label),
-        ("签名时间", signed_at_label(_text(payload.get("signed_at")))),
-        ("填报账号", signer.get("user")),
-        ("指标体系", f"{_text(catalog.get('code'))} {_text(catalog.get('version'))}"),
-        ("程序版本", f"填报通 {app_version}"),
-    ]
-    fact_rows = [
-        [p(f"{a}：{_text(b)}", meta), p(f"{c}：{_text(d)}", meta)]
-        for (a, b), (c, d) in zip(facts[0::2], facts[1::2], strict=True)
-    ]
-    fact_rows.append([p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", meta), ""])
-    fact_rows.append([p(f"数据摘要（SHA-256）：{digest}", meta), ""])
-    fact_table = Table(fact_rows, colWidths=[300, 300], hAlign="CENTER")
-    fact_table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),  # also for empty cells, or Helvetica is pulled in
-                ("SPAN", (0, len(fact_rows) - 2), (1, len(fact_rows) - 2)),
-                ("SPAN", (0, len(fact_rows) - 1), (1, len(fact_rows) - 1)),
-                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    qr_size = 30 * mm
-    top = Table(
-        [
-            [
-                [*heading, Spacer(1, 3), fact_table],
-                [
-                    qr_drawing(qr_text(payload), qr_size),
-                    p("扫码核对报送编号与数据摘要", style("qr", 6.5, alignment=TA_RIGHT)),
-                ],
-            ]
-        ],
-        colWidths=[sum(COL_WIDTHS) - qr_size - 12, qr_size + 12],
-    )
-    top.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    story += [top, Spacer(1, 6)]
-
-    # -- the indicators. Short cells are plain strings (fast); text that would not fit is a wrapping paragraph.
-    rows: list[list[Any]] = [[p(h, head) for h in HEADERS]]
-    table_style: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 1), (-1, -1), CELL_SIZE * 1.3),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a94a3")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e9f0")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("ALIGN", (2, 1), (2, -1), "CENTER"),
-        ("ALIGN", (3, 1), (8, -1), "RIGHT"),
-        ("ALIGN", (9, 1), (9, -1), "CENTER"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-    ]
-    styles = [cell_mid, cell, cell_mid, *[cell_num] * 6, cell_mid, cell]
     indicators = payload.get("indicators") or []
-    for number, ind in enumerate(indicators, start=1):
-        status_key = ind.get("status")
-        try:
-            status: Status | None = Status(status_key) if status_key is not None else None
-        except ValueError:
-            status = None
-        completion = _text(ind.get("completion"))
-        texts = [
-            str(number),
-            _text(ind.get("name")),
-            _text(ind.get("unit")),
-            _text(ind.get("numerator")),
-            _text(ind.get("denominator")),
-            _text(ind.get("value")),
-            _text(ind.get("target")),
-            _text(ind.get("expected")),
-            f"{completion}%" if completion else "",
-            STATUS_LABELS[status] if status else ("—" if status_key is None else _text(status_key)),
-            _text(ind.get("explanation")),
-        ]
-        row: list[Any] = []
-        tallest = 0.0
-        for text, width, st in zip(texts, COL_WIDTHS, styles, strict=True):
-            if "\n" not in text and stringWidth(text, FONT, CELL_SIZE) <= width - 2 * PAD:
-                row.append(text)
-            else:
-                para = Paragraph(escape(text).replace("\n", "<br/>"), st)
-                tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
-                row.append([para])
-        if status is not None:
-            background, foreground = STATUS_COLORS[status]
-            table_style.append(("BACKGROUND", (9, number), (9, number), colors.HexColor(background)))
-            table_style.append(("TEXTCOLOR", (9, number), (9, number), colors.HexColor(foreground)))
-        if tallest > 200:
-            # Taller than a good part of the page: it may have to be split across pages, which reportlab can
-            # only do for top-aligned cells.
-            table_style.append(("VALIGN", (0, number), (-1, number), "TOP"))
-        rows.append(row)
-    for r in range(2, len(rows), 2):  # light banding, under the status colours
-        table_style.insert(5, ("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f7f8fa")))
-    table = Table(rows, colWidths=COL_WIDTHS, repeatRows=1, splitInRow=40, hAlign="CENTER")
-    table.setStyle(TableStyle(table_style))
-    story.append(table)
-
-    # -- summary, counts and the signature block, kept together
-    counts = payload.get("counts") or {}
-    count_parts = []
-    for s in Status:
-        n = counts.get(s.value, 0)
-        if n or s in (Status.EXCEEDED, Status.COMPLETED, Status.ON_TRACK, Status.BEHIND, Status.MISSING):
-            count_parts.append(f"{STATUS_LABELS[s]} {_text(n)} 项")
-    unassessed = sum(1 for ind in indicators if ind.get("status") is None)
-    count_line = "状态统计：" + "，".join(count_parts)
-    if unassessed:
-        count_line += f"（另列基础数据 {unassessed} 项，不评价进度）"
-    closing: list[Any] = [
-        Spacer(1, 8),
-        p(f"汇总：{_text(payload.get('summary'))}", body),
-        p(count_line + "。", body),
-        Spacer(1, 14),
+    styles = _Styles()
+    story: list[Any] = [
+        _heading(payload, app_version, styles),
+        Spacer(1, 6),
+        _indicator_table(indicators, styles),
+        *_closing(payload, indicators, styles),
     ]
-    sign_style = style("sign", 10.5, leading=16)
-    line = "_" * 16
-    block = Table(
-        [
-            [p(f"填报人：{line}", sign_style), p(f"审核人：{line}", sign_style), p(f"单位负责人：{line}", sign_style)],
-            [p("盖章：", sign_style), "", p("日期：________年____月____日", sign_style)],
-        ],
-        colWidths=[sum(COL_WIDTHS) / 3] * 3,
-        rowHeights=[26, 62],
-        hAlign="CENTER",
-    )
-    block.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    closing.append(block)
-    closing.append(
-        p(
-            f"本表由填报通根据第 {_text(revision)} 版签名数据生成，电子签名数据以附件 {ATTACHMENT_NAME} "
-            "随本文件报送；扫描右上角二维码可将纸质件与电子件核对。",
-            style("note", 7.5, textColor=colors.HexColor("#555555")),
-        )
-    )
-    story.append(KeepTogether(closing))
 
     def decorate(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         width, height = doc.pagesize
         canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.setFillColor(_colour("#555555"))
         if doc.page > 1:
             canvas.drawString(doc.leftMargin, height - 20, f"{unit_name} {label} · {_text(catalog.get('name'))}")
             canvas.drawRightString(width - doc.rightMargin, height - 20, f"报送编号 {submission_id}")
@@ -315,12 +121,275 @@ def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
         author=unit_name,
         subject=f"报送编号 {submission_id}",
         creator=f"填报通 Tianbao {app_version}",
-        keywords=[submission_id, digest],
+        keywords=[submission_id, payload_hash(payload)],
         lang="zh-CN",
         initialFontName=FONT,
+        invariant=True,  # no time or random document id: the verifier draws the same pages and compares them
     )
+    demo = bool(catalog.get("demo"))
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_numbered_canvas(demo))
     return buffer.getvalue()
+
+
+def _colour(hex_colour: str) -> Any:
+    from reportlab.lib import colors
+
+    return colors.HexColor(hex_colour)
+
+
+class _Styles:
+    """The paragraph styles of the report."""
+
+    def __init__(self) -> None:
+        from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+
+        self.title = self.make("title", 17, alignment=TA_CENTER, spaceAfter=3)
+        self.subtitle = self.make("subtitle", 12.5, alignment=TA_CENTER, spaceAfter=2)
+        self.meta = self.make("meta", 8.5)
+        self.body = self.make("body", 9.5, leading=14)
+        self.cell = self.make("cell", CELL_SIZE)
+        self.cell_num = self.make("cellnum", CELL_SIZE, alignment=TA_RIGHT)
+        self.cell_mid = self.make("cellmid", CELL_SIZE, alignment=TA_CENTER)
+        self.head = self.make("head", 8.5, alignment=TA_CENTER, textColor=_colour("#1f2d3d"))
+        self.demo = self.make("demo", 10, alignment=TA_CENTER, textColor=_colour("#b3261e"))
+        self.qr = self.make("qr", 6.5, alignment=TA_RIGHT)
+        self.sign = self.make("sign", 10.5, leading=16)
+        self.note = self.make("note", 7.5, textColor=_colour("#555555"))
+        # per table column: centred, left, or right (figures)
+        self.columns = [self.cell_mid, self.cell, self.cell_mid, *[self.cell_num] * 6, self.cell_mid, self.cell]
+
+    @staticmethod
+    def make(name: str, size: float, **kw: Any) -> Any:
+        from reportlab.lib.styles import ParagraphStyle
+
+        return ParagraphStyle(
+            name, fontName=FONT, fontSize=size, leading=kw.pop("leading", size * 1.3), wordWrap="CJK", **kw
+        )
+
+
+def _p(text: Any, style: Any) -> Any:
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(_text(text)), style)
+
+
+def _heading(payload: dict[str, Any], app_version: str, styles: _Styles) -> Any:
+    """Title and the signed facts on the left, the QR code on the right."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    catalog = payload.get("catalog") or {}
+    unit = payload.get("unit") or {}
+    unit_name = _text(unit.get("name"))
+    label = period_label(_text(payload.get("period")))
+    heading: list[Any] = [
+        _p(catalog.get("name") or "指标完成情况", styles.title),
+        _p(f"{unit_name} {label}指标完成情况报送表", styles.subtitle),
+    ]
+    if catalog.get("demo"):
+        heading.append(_p("【演示数据】本表由演示数据生成，不作正式报送", styles.demo))
+    revision = payload.get("revision")
+    signer = payload.get("signer") or {}
+    facts = [
+        ("报送编号", _text(payload.get("submission_id"))),
+        ("版本", f"第 {revision} 版" if revision is not None else ""),
+        ("填报单位", f"{unit_name}（{_text(unit.get('code'))}）"),
+        ("报告期", label),
+        ("签名时间", signed_at_label(_text(payload.get("signed_at")))),
+        ("填报账号", signer.get("user")),
+        ("指标体系", f"{_text(catalog.get('code'))} {_text(catalog.get('version'))}"),
+        ("程序版本", f"填报通 {app_version}"),
+    ]
+    fact_rows = [
+        [_p(f"{a}：{_text(b)}", styles.meta), _p(f"{c}：{_text(d)}", styles.meta)]
+        for (a, b), (c, d) in zip(facts[0::2], facts[1::2], strict=True)
+    ]
+    fact_rows.append([_p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", styles.meta), ""])
+    fact_rows.append([_p(f"数据摘要（SHA-256）：{payload_hash(payload)}", styles.meta), ""])
+    fact_table = Table(fact_rows, colWidths=[300, 300], hAlign="CENTER")
+    fact_table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # also for empty cells, or Helvetica is pulled in
+                ("SPAN", (0, len(fact_rows) - 2), (1, len(fact_rows) - 2)),
+                ("SPAN", (0, len(fact_rows) - 1), (1, len(fact_rows) - 1)),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    qr_size = 30 * mm
+    top = Table(
+        [
+            [
+                [*heading, Spacer(1, 3), fact_table],
+                [qr_drawing(qr_text(payload), qr_size), _p("扫码核对报送编号与数据摘要", styles.qr)],
+            ]
+        ],
+        colWidths=[sum(COL_WIDTHS) - qr_size - 12, qr_size + 12],
+    )
+    top.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return top
+
+
+def _status_text(row: IndicatorRow) -> str:
+    if row.status is not None:
+        return STATUS_LABELS[row.status]
+    return "—" if row.status_key is None else _text(row.status_key)
+
+
+def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
+    """The indicators. Short cells are plain strings (fast); text that would not fit is a wrapping paragraph."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    rows: list[list[Any]] = [[_p(h, styles.head) for h in HEADERS]]
+    table_style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 1), (-1, -1), CELL_SIZE * 1.3),
+        ("GRID", (0, 0), (-1, -1), 0.4, _colour("#8a94a3")),
+        ("BACKGROUND", (0, 0), (-1, 0), _colour("#e4e9f0")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("ALIGN", (2, 1), (2, -1), "CENTER"),
+        ("ALIGN", (3, 1), (8, -1), "RIGHT"),
+        ("ALIGN", (9, 1), (9, -1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+    ]
+    for line in indicator_rows(indicators, _text):
+        texts = line.texts(_status_text(line), with_code=False)
+        row: list[Any] = []
+        tallest = 0.0
+        for text, width, st in zip(texts, COL_WIDTHS, styles.columns, strict=True):
+            if "\n" not in text and stringWidth(text, FONT, CELL_SIZE) <= width - 2 * PAD:
+                row.append(text)
+            else:
+                para = Paragraph(escape(text).replace("\n", "<br/>"), st)
+                tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
+                row.append([para])
+        number = line.number
+        if line.status is not None:
+            background, foreground = STATUS_COLORS[line.status]
+            table_style.append(("BACKGROUND", (9, number), (9, number), _colour(background)))
+            table_style.append(("TEXTCOLOR", (9, number), (9, number), _colour(foreground)))
+        if tallest > 200:
+            # Taller than a good part of the page: it may have to be split across pages, which reportlab can
+            # only do for top-aligned cells.
+            table_style.append(("VALIGN", (0, number), (-1, number), "TOP"))
+        rows.append(row)
+    for r in range(2, len(rows), 2):  # light banding, under the status colours
+        table_style.insert(5, ("BACKGROUND", (0, r), (-1, r), _colour("#f7f8fa")))
+    table = Table(rows, colWidths=COL_WIDTHS, repeatRows=1, splitInRow=40, hAlign="CENTER")
+    table.setStyle(TableStyle(table_style))
+    return table
+
+
+TIMELINESS_HEADERS = ["序号", "单位代码", "单位", "收到时间", "报送情况"]
+TIMELINESS_WIDTHS = [30, 70, 190, 200, 110]
+
+
+def _timeliness(payload: dict[str, Any], styles: _Styles) -> list[Any]:
+    """A city report's 报送及时情况: the sentence and one row per unit, the verdict in its colour; nothing for a
+    payload without it."""
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    part = timeliness_part(payload)
+    if part is None:
+        return []
+    rows: list[list[Any]] = [[_p(h, styles.head) for h in TIMELINESS_HEADERS]]
+    table_style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("GRID", (0, 0), (-1, -1), 0.4, _colour("#8a94a3")),
+        ("BACKGROUND", (0, 0), (-1, 0), _colour("#e4e9f0")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (1, -1), "CENTER"),
+        ("ALIGN", (3, 1), (-1, -1), "CENTER"),
+    ]
+    units = part.get("units")
+    for line in timeliness_rows(units if isinstance(units, list) else [], _text):
+        rows.append([str(line.number), line.code, _p(line.name, styles.cell), line.received, line.verdict])
+        if line.colours is not None:
+            background, foreground = line.colours
+            table_style.append(("BACKGROUND", (4, line.number), (4, line.number), _colour(background)))
+            table_style.append(("TEXTCOLOR", (4, line.number), (4, line.number), _colour(foreground)))
+    table = Table(rows, colWidths=TIMELINESS_WIDTHS, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(table_style))
+    sentence = f"报送及时情况（以市级收到报送的时间为准）：{_text(part.get('sentence'))}"
+    return [Spacer(1, 6), _p(sentence, styles.body), Spacer(1, 3), table]
+
+
+def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: _Styles) -> list[Any]:
+    """Summary and counts, a city report's timeliness, and the signature block; kept together when short."""
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    counts = payload.get("counts") or {}
+    count_parts = []
+    for s in Status:
+        n = counts.get(s.value, 0)
+        if n or s in (Status.EXCEEDED, Status.COMPLETED, Status.ON_TRACK, Status.BEHIND, Status.MISSING):
+            count_parts.append(f"{STATUS_LABELS[s]} {_text(n)} 项")
+    not_assessed = unassessed(indicators)
+    count_line = "状态统计：" + "，".join(count_parts)
+    if not_assessed:
+        count_line += f"（另列基础数据 {not_assessed} 项，不评价进度）"
+    summary: list[Any] = [
+        Spacer(1, 8),
+        _p(f"汇总：{_text(payload.get('summary'))}", styles.body),
+        _p(count_line + "。", styles.body),
+    ]
+    timeliness = _timeliness(payload, styles)
+    closing: list[Any] = [Spacer(1, 14)] if timeliness else [*summary, Spacer(1, 14)]
+    line = "_" * 16
+    block = Table(
+        [
+            [
+                _p(f"填报人：{line}", styles.sign),
+                _p(f"审核人：{line}", styles.sign),
+                _p(f"单位负责人：{line}", styles.sign),
+            ],
+            [_p("盖章：", styles.sign), "", _p("日期：________年____月____日", styles.sign)],
+        ],
+        colWidths=[sum(COL_WIDTHS) / 3] * 3,
+        rowHeights=[26, 62],
+        hAlign="CENTER",
+    )
+    block.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    closing.append(block)
+    closing.append(
+        _p(
+            f"本表由填报通根据第 {_text(payload.get('revision'))} 版签名数据生成，电子签名数据以附件 {ATTACHMENT_NAME} "
+            "随本文件报送；扫描右上角二维码可将纸质件与电子件核对。",
+            styles.note,
+        )
+    )
+    if timeliness:
+        # A table of many units may take pages: only the signature block is kept in one piece.
+        return [*summary, *timeliness, KeepTogether(closing)]
+    return [KeepTogether(closing)]
 
 
 def qr_drawing(text: str, size: float) -> Any:

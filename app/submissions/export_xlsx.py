@@ -11,7 +11,6 @@ Sheet protection and the hidden sheet only deter casual edits; integrity comes f
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from typing import Any
 from app.engine.periods import Period
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
+from app.submissions.rows import indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
 
 SHEET = "报送表"
@@ -207,26 +207,40 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     """
     if not isinstance(payload, Mapping) or payload.get("format") != PAYLOAD_FORMAT:
         raise PayloadShapeError("不是填报通的报送数据")
-    catalog = payload.get("catalog")
-    unit = payload.get("unit")
-    signer = payload.get("signer")
     indicators = payload.get("indicators")
     counts = payload.get("counts")
     if not isinstance(indicators, list) or not all(isinstance(i, Mapping) for i in indicators):
         raise PayloadShapeError("报送数据的指标列表格式不对")
     if not isinstance(counts, Mapping):
         raise PayloadShapeError("报送数据的统计格式不对")
+    grid = SheetGrid()
+    unit_name, unit_code, label, submission_id = _heading(grid, payload, app_version)
+    notes = _indicator_table(grid, indicators)
+    row = _closing(grid, payload, counts, indicators, notes)
+    row = _timeliness_table(grid, payload, row)
+    _signature_block(grid, row)
+    grid.header_left = _header_text(f"{unit_name}（{unit_code}）　{label}")
+    grid.header_right = _header_text(f"报送编号：{submission_id}")
+    return grid
+
+
+WIDTHS = [w for _, w, _ in COLUMNS]
+TOTAL_WIDTH = sum(WIDTHS)
+
+
+def _heading(grid: SheetGrid, payload: Mapping[str, Any], app_version: str | None) -> tuple[str, str, str, str]:
+    """Rows 1–5 (title and the signed facts) and the table header; the unit name, unit code, period label and
+    submission id, which the page header repeats."""
+    catalog = payload.get("catalog")
+    unit = payload.get("unit")
+    signer = payload.get("signer")
     catalog_name = clean(_field(catalog, "name"))
     demo = bool(_field(catalog, "demo"))
     unit_name, unit_code = clean(_field(unit, "name")), clean(_field(unit, "code"))
     label = period_label(payload.get("period"))
     submission_id = clean(payload.get("submission_id"))
-    widths = [w for _, w, _ in COLUMNS]
-    total_width = sum(widths)
-
-    grid = SheetGrid()
     grid.put(1, 1, GridCell(f"{catalog_name}指标完成情况报送表", "标题", "title"), NCOLS)
-    grid.heights[1] = _height(_lines(grid.cells[(1, 1)].text, total_width / 1.6), line=24, least=32)
+    grid.heights[1] = _height(_lines(grid.cells[(1, 1)].text, TOTAL_WIDTH / 1.6), line=24, least=32)
     grid.put(
         2,
         1,
@@ -255,38 +269,27 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     grid.put(5, 1, GridCell(f"数据摘要（SHA-256）：{payload_hash(dict(payload))}", "数据摘要", "meta"), NCOLS)
     for row in (3, 4, 5):
         grid.heights[row] = 16
-
     for col, (header, _, _) in enumerate(COLUMNS, start=1):
         grid.put(HEADER_ROW, col, GridCell(header, f"表头“{header}”", "header"))
     grid.heights[HEADER_ROW] = _height(max(_lines(h, w) for h, w, _ in COLUMNS), least=24)
+    return unit_name, unit_code, label, submission_id
 
+
+def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """One row per indicator; the (short name, full explanation) of each explanation too long for its row, to be
+    shown under the table."""
     row = FIRST_DATA_ROW
-    notes: list[tuple[str, str]] = []  # (indicator name, full explanation) shown under the table
+    notes: list[tuple[str, str]] = []
     explanation_width = COLUMNS[-1][1]
-    for number, ind in enumerate(indicators, start=1):
-        name = clean(ind.get("name"))
-        completion = clean(ind.get("completion"))
-        status = ind.get("status")
-        texts = [
-            str(number),
-            clean(ind.get("code")),
-            name,
-            clean(ind.get("unit")),
-            clean(ind.get("numerator")),
-            clean(ind.get("denominator")),
-            clean(ind.get("value")),
-            clean(ind.get("target")),
-            clean(ind.get("expected")),
-            f"{completion}%" if completion else "",
-            status_label(status),
-            clean(ind.get("explanation")),
-        ]
-        short = name if len(name) <= 30 else name[:29] + "…"
+    for line in indicator_rows(indicators, clean):
+        texts = line.texts(status_label(line.status_key), with_code=True)
+        short = line.name if len(line.name) <= 30 else line.name[:29] + "…"
         explanation = texts[-1]
         if _lines(explanation, explanation_width) > ROW_LINES:
             notes.append((short, explanation))
             pointer = f"…（全文见表后附注 {len(notes)}）"
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
+        status = line.status_key
         for col, text in enumerate(texts, start=1):
             grid.put(
                 row,
@@ -299,37 +302,93 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
                     status=str(status) if col == 11 and status is not None else None,
                 ),
             )
-        grid.heights[row] = _height(max(_lines(t, w) for t, w in zip(texts, widths, strict=True)))
+        grid.heights[row] = _height(max(_lines(t, w) for t, w in zip(texts, WIDTHS, strict=True)))
         row += 1
     grid.last_data_row = row - 1
+    return notes
 
-    row += 1  # a blank row under the table
+
+def _closing(
+    grid: SheetGrid,
+    payload: Mapping[str, Any],
+    counts: Mapping[str, Any],
+    indicators: list[Mapping[str, Any]],
+    notes: list[tuple[str, str]],
+) -> int:
+    """The summary sentence, the status counts and the notes under the table; the row after them."""
+    row = grid.last_data_row + 2  # a blank row under the table
     summary = f"情况汇总：{clean(payload.get('summary'))}"
     grid.put(row, 1, GridCell(summary, "情况汇总", "summary"), NCOLS)
-    grid.heights[row] = _height(_lines(summary, total_width))
+    grid.heights[row] = _height(_lines(summary, TOTAL_WIDTH))
     row += 1
     parts = []
     for status in Status:
         n = counts.get(status.value)
         if n:
             parts.append(f"{STATUS_LABELS[status]} {clean(n)} 项")
-    unassessed = sum(1 for ind in indicators if ind.get("status") is None)
+    not_assessed = unassessed(indicators)
     line = f"考核指标统计：{'，'.join(parts) if parts else '无'}"
-    if unassessed:
-        line += f"；另有 {unassessed} 项基础数据不考核"
+    if not_assessed:
+        line += f"；另有 {not_assessed} 项基础数据不考核"
     grid.put(row, 1, GridCell(line, "考核指标统计", "summary"), NCOLS)
-    grid.heights[row] = _height(_lines(line, total_width))
+    grid.heights[row] = _height(_lines(line, TOTAL_WIDTH))
     row += 1
     for n, (short, explanation) in enumerate(notes, start=1):
-        for part, chunk in enumerate(_note_chunks(f"附注 {n}（{short}）情况说明：{explanation}", total_width)):
+        for part, chunk in enumerate(_note_chunks(f"附注 {n}（{short}）情况说明：{explanation}", TOTAL_WIDTH)):
             where = f"情况说明附注 {n}，{short}" + (f"，第 {part + 1} 段" if part else "")
             grid.put(row, 1, GridCell(chunk, where, "summary"), NCOLS)
-            grid.heights[row] = _height(_lines(chunk, total_width))
+            grid.heights[row] = _height(_lines(chunk, TOTAL_WIDTH))
             row += 1
-    row += 1
+    return row + 1
 
-    # The signature block: labels are fixed, the blanks beside them are filled in by hand (or typed before
-    # printing: those cells are left unlocked and are not checked).
+
+# The city report's timeliness table lies over the indicator table's columns: 序号, 单位代码 (指标代码), 单位 (指标),
+# 收到时间 across 单位 … 完成率, and the verdict in the 状态 column, in the status style of the same colours.
+RECEIVED_FIRST, RECEIVED_LAST, VERDICT_COLUMN = 4, 10, 11
+STYLE_OF_COLOURS = {colours: status.value for status, colours in STATUS_COLORS.items()}
+
+
+def _timeliness_table(grid: SheetGrid, payload: Mapping[str, Any], row: int) -> int:
+    """A city report's 报送及时情况 from ``row``: the sentence, then one row per unit; the row after it (``row``
+    itself when the payload has none)."""
+    part = timeliness_part(payload)
+    if part is None:
+        return row
+    units = part.get("units")
+    if not isinstance(units, list) or not all(isinstance(u, Mapping) for u in units):
+        raise PayloadShapeError("报送数据的报送及时情况格式不对")
+    line = f"报送及时情况（以市级收到报送的时间为准）：{clean(part.get('sentence'))}"
+    grid.put(row, 1, GridCell(line, "报送及时情况", "summary"), NCOLS)
+    grid.heights[row] = _height(_lines(line, TOTAL_WIDTH))
+    row += 1
+    headers = ((1, "序号"), (2, "单位代码"), (3, "单位"), (RECEIVED_FIRST, "收到时间"), (VERDICT_COLUMN, "报送情况"))
+    for col, header in headers:
+        to_col = RECEIVED_LAST if col == RECEIVED_FIRST else None
+        grid.put(row, col, GridCell(header, f"报送及时情况表头“{header}”", "header"), to_col)
+    grid.heights[row] = 20
+    row += 1
+    for line_ in timeliness_rows(units, clean):
+        colours = line_.colours
+        style = None if colours is None else STYLE_OF_COLOURS.get(colours)
+        cells = (
+            (1, str(line_.number), None),
+            (2, line_.code, None),
+            (3, line_.name, None),
+            (RECEIVED_FIRST, line_.received, None),
+            (VERDICT_COLUMN, line_.verdict, style),
+        )
+        for col, text, status in cells:
+            to_col = RECEIVED_LAST if col == RECEIVED_FIRST else None
+            where = f"报送及时情况，{line_.name}"
+            grid.put(row, col, GridCell(text, where, "data", column=col, status=status), to_col)
+        grid.heights[row] = _height(_lines(line_.name, COLUMNS[2][1]))
+        row += 1
+    return row + 1
+
+
+def _signature_block(grid: SheetGrid, row: int) -> None:
+    """The signature block from ``row``: labels are fixed, the blanks beside them are filled in by hand (or typed
+    before printing: those cells are left unlocked and are not checked)."""
     grid.put(row, 2, GridCell("填报人：", "签名栏", "label"), 3)
     grid.put(row, 4, GridCell("", "填报人签名", "fill"), 5)
     grid.put(row, 6, GridCell("审核人：", "签名栏", "label"), 7)
@@ -344,10 +403,6 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     grid.put(row, 12, GridCell("", "盖章处", "fill"))
     grid.heights[row] = 30
     grid.last_row = row
-
-    grid.header_left = _header_text(f"{unit_name}（{unit_code}）　{label}")
-    grid.header_right = _header_text(f"报送编号：{submission_id}")
-    return grid
 
 
 # ---------------------------------------------------------------------------------------------- the envelope
@@ -371,134 +426,12 @@ def write_submission_xlsx(envelope: dict[str, Any], path: Path, app_version: str
 
 
 def submission_xlsx_bytes(envelope: Mapping[str, Any], app_version: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.workbook.protection import WorkbookProtection
+    """The workbook of ``envelope``: always the same bytes for the same envelope and program version."""
+    from app.submissions.xlsx_parts import render_parts, zip_parts
 
     if not isinstance(envelope, Mapping) or envelope.get("format") != ENVELOPE_FORMAT:
         raise ValueError("不是填报通的签名报送数据")
     payload = envelope.get("payload")
     if not isinstance(payload, Mapping):
         raise ValueError("签名报送数据缺少内容")
-    grid = render_grid(payload, app_version)
-
-    thin = Side(style="thin", color="808080")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    underline = Border(bottom=Side(style="thin", color="000000"))
-    fonts = {
-        "title": Font(name=FONT_NAME, size=16, bold=True),
-        "meta_strong": Font(name=FONT_NAME, size=11, bold=True),
-        "demo": Font(name=FONT_NAME, size=11, bold=True, color="B3261E"),
-        "meta": Font(name=FONT_NAME, size=9, color="404040"),
-        "version": Font(name=FONT_NAME, size=9, color="404040"),
-        "header": Font(name=FONT_NAME, size=10, bold=True, color="1F2D3D"),
-        "data": Font(name=FONT_NAME, size=10),
-        "summary": Font(name=FONT_NAME, size=10),
-        "label": Font(name=FONT_NAME, size=11),
-        "fill": Font(name=FONT_NAME, size=11),
-    }
-    header_fill = PatternFill("solid", fgColor="D9E1F2")
-    status_styles = {
-        s.value: (PatternFill("solid", fgColor=bg), Font(name=FONT_NAME, size=10, bold=True, color=fg))
-        for s, (bg, fg) in STATUS_COLOURS.items()
-    }
-    aligns = {
-        "title": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "meta_strong": Alignment(horizontal="left", vertical="center"),
-        "demo": Alignment(horizontal="right", vertical="center"),
-        "meta": Alignment(horizontal="left", vertical="center"),
-        "version": Alignment(horizontal="right", vertical="center"),
-        "header": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "summary": Alignment(horizontal="left", vertical="center", wrap_text=True),
-        "label": Alignment(horizontal="right", vertical="bottom"),
-        "fill": Alignment(horizontal="center", vertical="bottom"),
-    }
-    data_aligns = {
-        col: Alignment(horizontal=align, vertical="center", wrap_text=True)
-        for col, (_, _, align) in enumerate(COLUMNS, start=1)
-    }
-    unlocked = Protection(locked=False)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    merged_tail = {(r, c) for (r1, c1, r2, c2) in grid.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-    for (r, c), cell in grid.cells.items():
-        target = ws.cell(row=r, column=c)
-        if cell.text:
-            target.value = cell.text
-            target.data_type = "s"  # never a formula, whatever the text begins with
-            if cell.text[0] in "=+-@":
-                target.quotePrefix = True
-        target.number_format = "@"
-        target.font = fonts[cell.kind]
-        if cell.kind == "data":
-            target.alignment = data_aligns[cell.column]
-            target.border = box
-            if cell.status in status_styles:
-                target.fill, target.font = status_styles[cell.status]
-        else:
-            target.alignment = aligns[cell.kind]
-        if cell.kind == "header":
-            target.fill = header_fill
-            target.border = box
-        if cell.kind == "fill":
-            target.protection = unlocked
-    for r1, c1, r2, c2 in grid.merges:
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) not in grid.cells:
-                    ws.cell(row=r, column=c).number_format = "@"
-        first = grid.cells[(r1, c1)]
-        if first.kind == "fill":
-            for c in range(c1, c2 + 1):
-                ws.cell(row=r1, column=c).border = underline
-                ws.cell(row=r1, column=c).protection = unlocked
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-    for (r, c), cell in grid.cells.items():
-        if cell.kind == "fill" and (r, c) not in merged_tail:
-            ws.cell(row=r, column=c).border = underline
-    for row, height in grid.heights.items():
-        ws.row_dimensions[row].height = height
-    for col, (_, width, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-
-    # Printing: A4 landscape, one page wide, the table header on every page.
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(NCOLS)}{grid.last_row}"
-    ws.oddHeader.left.text = grid.header_left
-    ws.oddHeader.right.text = grid.header_right
-    ws.oddFooter.center.text = grid.footer
-    ws.sheet_view.showGridLines = False
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
-    ws.protection.sheet = True
-
-    # The envelope, in a sheet no one sees.
-    hidden = wb.create_sheet(HIDDEN_SHEET)
-    hidden.sheet_state = "veryHidden"
-    parts = chunks(envelope_text(envelope))
-    for i, part in enumerate(parts, start=1):
-        cell = hidden.cell(row=i, column=1, value=part)
-        cell.data_type = "s"
-    for row, value in enumerate((MARKER, MARKER_VERSION, str(len(parts)), str(sum(map(len, parts)))), start=1):
-        cell = hidden.cell(row=row, column=2, value=value)
-        cell.data_type = "s"
-    hidden.protection.sheet = True
-
-    wb.active = 0
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.properties.title = grid.cells[(1, 1)].text
-    wb.properties.creator = f"填报通 Tianbao {app_version}"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return zip_parts(render_parts(envelope, app_version))

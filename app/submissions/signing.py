@@ -7,6 +7,7 @@ summary in a submission are the ones the clerk saw.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ from app.storage.checks import check_unit
 from app.storage.db import Database
 from app.storage.models import utcnow
 from app.storage.store import LOCKED, EntryError, current_user, latest_submission, lock_submission, unit_by_code
+from app.storage.uploads import enqueue
 from app.trust.keys import KeysError, KeyStore, check_issued_by, fingerprint, unit_code_of
 
 PAYLOAD_FORMAT = "tianbao-submission"
 ENVELOPE_FORMAT = "tianbao-envelope"
 ALGORITHM = "ECDSA-P256-SHA256"
+ENVELOPE_KEYS = frozenset({"format", "format_version", "algorithm", "payload", "signature", "certificate"})
 
 
 def beijing_time(signed_at: str) -> str | None:
@@ -119,22 +122,31 @@ def sign_payload(payload: dict[str, Any], key: ec.EllipticCurvePrivateKey, cert:
     }
 
 
-def verify_envelope(envelope: Any, city_ca: x509.Certificate) -> dict[str, Any]:
-    """The payload of a valid envelope, or :class:`VerificationError` with the reason."""
+def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | None = None) -> dict[str, Any]:
+    """The payload of a valid envelope, or :class:`VerificationError` with the reason.
+
+    The unit certificate is judged at ``at`` (default: now) — the time of a receipt the city gave for it, so a
+    submission received while its certificate was valid stays verifiable after the certificate expires.
+    """
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise VerificationError("not_tianbao", "不是填报通的签名报送数据")
     payload = envelope.get("payload")
     if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
         raise VerificationError("not_tianbao", "报送数据缺少内容")
+    if set(envelope) != ENVELOPE_KEYS or envelope.get("format_version") != 1:
+        raise VerificationError("malformed", "签名报送数据的格式不合规：外层字段不对")
     if envelope.get("algorithm") != ALGORITHM:
         raise VerificationError("signature_invalid", f"不支持的签名算法 {envelope.get('algorithm')}")
     try:
-        cert = x509.load_pem_x509_certificate(str(envelope.get("certificate", "")).encode("ascii"))
-        signature = base64.b64decode(str(envelope.get("signature", "")), validate=True)
+        pem, encoded = envelope.get("certificate"), envelope.get("signature")
+        if not (isinstance(pem, str) and isinstance(encoded, str) and len(pem) < 8192 and len(encoded) < 512):
+            raise ValueError("not a certificate and a signature")
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+        signature = base64.b64decode(encoded, validate=True)
     except (ValueError, UnicodeEncodeError) as exc:
         raise VerificationError("signature_invalid", "签名或证书数据已损坏") from exc
     try:
-        check_issued_by(cert, city_ca)
+        check_issued_by(cert, city_ca, at)
     except KeysError as exc:
         raise VerificationError("unknown_certificate", f"证书无效：{exc}") from exc
     unit = payload.get("unit")
@@ -148,7 +160,9 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate) -> dict[str, Any]:
         public_key.verify(signature, canonical(payload), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise VerificationError("altered", "签名不符：报送内容在签名后被改动过") from exc
-    return payload
+    from app.submissions.payload import check_payload
+
+    return check_payload(payload)
 
 
 @dataclass(frozen=True)
@@ -161,7 +175,7 @@ class Signed:
 def sign_and_lock(
     db: Database, keys: KeyStore, unit_code: str, period: Period, passphrase: str, user: str | None = None
 ) -> Signed:
-    """Sign the unit's open revision and freeze it, in one transaction.
+    """Sign the unit's open revision, freeze it and queue it for upload (待上报), in one transaction.
 
     Refused while the self-check has errors or a required explanation is missing.
     """
@@ -192,7 +206,7 @@ def sign_and_lock(
         envelope = sign_payload(payload, key, cert)
         digest = payload_hash(payload)
         try:
-            lock_submission(
+            locked = lock_submission(
                 session,
                 unit_code,
                 period,
@@ -203,6 +217,8 @@ def sign_and_lock(
             )
         except EntryError as exc:
             raise SigningError(str(exc)) from exc
+        # In the same transaction: a signed revision is never left out of the outbox, whenever the program stops.
+        enqueue(session, locked, payload["submission_id"])
         return Signed(envelope, digest, sub.revision)
 
 

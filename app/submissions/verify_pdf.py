@@ -8,15 +8,19 @@ must hold. Any file, however broken or hostile, gives a :class:`~app.submissions
 from __future__ import annotations
 
 import io
-import json
+import re
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from app.submissions.limits import MAX_PDF_OBJECTS, MAX_PDF_REVISIONS
+from app.submissions.payload import parse_json
 from app.submissions.signing import VerificationError, verify_envelope
+from app.submissions.xlsx_parts import APPLICATION, VERSION
 from app.trust.keys import KeysError, check_issued_by, unit_code_of
 
 ATTACHMENT_NAME = "tianbao-envelope.json"
@@ -31,7 +35,7 @@ def _unreadable(detail: str = "") -> VerificationError:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_pdf_bytes(path: Path) -> bytes:
     try:
         size = Path(path).stat().st_size
         if size > MAX_PDF_BYTES:
@@ -92,8 +96,12 @@ def _envelope(reader: Any) -> dict[str, Any]:
     if len(data) > MAX_ENVELOPE_BYTES:
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据过大")
     try:
-        envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        envelope = parse_json(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise VerificationError("not_tianbao", "该 PDF 附带的报送数据不是有效的 JSON") from exc
+    except VerificationError as exc:
+        if exc.reason == "malformed":
+            raise
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据不是有效的 JSON") from exc
     if not isinstance(envelope, dict):
         raise VerificationError("not_tianbao", "该 PDF 附带的报送数据格式不对")
@@ -102,26 +110,61 @@ def _envelope(reader: Any) -> dict[str, Any]:
 
 def read_envelope_pdf(path: Path) -> dict[str, Any]:
     """The envelope attached to a submission PDF, without checking any signature."""
+    return read_envelope_pdf_bytes(read_pdf_bytes(path))
+
+
+def read_envelope_pdf_bytes(data: bytes) -> dict[str, Any]:
+    """The envelope attached to a submission PDF's bytes, without checking any signature."""
+    if len(data) > MAX_PDF_BYTES or b"%PDF-" not in data[:1024]:
+        raise _unreadable()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _envelope(_reader(_read_bytes(path)))
+        return _envelope(_reader(data))
 
 
-def verify_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verify_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The payload of a valid submission PDF, or :class:`VerificationError` with the reason."""
-    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca)["payload"]
+    payload: dict[str, Any] = verified_envelope_pdf(path, city_ca, at)["payload"]
     return payload
 
 
-def verified_envelope_pdf(path: Path, city_ca: x509.Certificate) -> dict[str, Any]:
+def verified_envelope_pdf(path: Path, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """The envelope of a valid submission PDF (for storing it), or :class:`VerificationError` with the reason."""
-    data = _read_bytes(path)
+    return verified_envelope_pdf_bytes(read_pdf_bytes(path), city_ca, at)
+
+
+def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+    """:func:`verified_envelope_pdf` of a file's bytes; the signing certificate judged at ``at`` (default: now),
+    the time of the city's receipt for it."""
+    if len(data) > MAX_PDF_BYTES:
+        raise _unreadable("文件过大")
+    if b"%PDF-" not in data[:1024]:
+        raise _unreadable()
+    _check_bounds(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko warns about oddities in hostile files; the verdict is ours
-        return _verify(data, city_ca)
+        return _verify(data, city_ca, at)
 
 
-def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
+_XREF_ENTRY = re.compile(rb"[0-9]{10} [0-9]{5} [nf]")
+
+
+def _check_bounds(data: bytes) -> None:
+    """Refuse, before any parser sees it, a file whose structure is larger than a submission's can be: too many
+    revisions, objects or cross-reference entries, or compressed object and cross-reference streams (which this
+    program never writes and whose sizes a file can lie about)."""
+    if data.count(b"startxref") > MAX_PDF_REVISIONS:
+        raise VerificationError("altered", "该 PDF 在签名后又被改动过（多次增量更新）")
+    if data.count(b" obj") > MAX_PDF_OBJECTS:
+        raise _unreadable(f"对象超过 {MAX_PDF_OBJECTS} 个，不是填报通的报送文件")
+    for entries, _ in enumerate(_XREF_ENTRY.finditer(data), start=1):
+        if entries > MAX_PDF_OBJECTS:
+            raise _unreadable(f"交叉引用表超过 {MAX_PDF_OBJECTS} 项，不是填报通的报送文件")
+    if b"/ObjStm" in data or b"/XRefStm" in data or re.search(rb"/Type\s*/XRef\b", data):
+        raise _unreadable("含有压缩对象流，不是填报通的报送文件")
+
+
+def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -142,7 +185,7 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     try:
         status = validate_pdf_signature(
             embedded,
-            ValidationContext(trust_roots=[ca], allow_fetching=False),
+            ValidationContext(trust_roots=[ca], allow_fetching=False, moment=at),
             skip_diff=True,  # only a signature over the entire file is accepted, so there is no diff to judge
         )
     except Exception as exc:
@@ -164,12 +207,12 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     except Exception as exc:
         raise VerificationError("signature_invalid", "PDF 签名证书已损坏") from exc
     try:
-        check_issued_by(signer, city_ca)
+        check_issued_by(signer, city_ca, at)
     except KeysError as exc:
         raise VerificationError("unknown_certificate", f"PDF 签名证书无效：{exc}") from exc
     if not status.trusted:
         raise VerificationError("unknown_certificate", "PDF 签名证书不是本市 CA 签发的，或已失效")
-    payload = verify_envelope(envelope, city_ca)
+    payload = verify_envelope(envelope, city_ca, at)
     envelope_cert = x509.load_pem_x509_certificate(str(envelope["certificate"]).encode("ascii"))
     if signer != envelope_cert:
         raise VerificationError(
@@ -178,4 +221,87 @@ def _verify(data: bytes, city_ca: x509.Certificate) -> dict[str, Any]:
     unit = payload.get("unit")
     if unit_code_of(signer) != (unit.get("code") if isinstance(unit, dict) else None):
         raise VerificationError("wrong_signer", f"PDF 签名证书属于单位 {unit_code_of(signer)}，不是报送单位")
+    _check_pages(data, reader, payload)
     return envelope
+
+
+def _altered(message: str) -> VerificationError:
+    return VerificationError("altered", message)
+
+
+def _check_pages(data: bytes, reader: Any, payload: dict[str, Any]) -> None:
+    """What the pages show must be what this program draws for the payload: the drawn revision byte for byte,
+    and the signing update adding nothing that shows."""
+    from app.submissions.export_pdf import render_pdf
+
+    try:
+        creator = str(reader.trailer["/Info"]["/Creator"])
+    except Exception as exc:
+        raise _altered("PDF 的页面无法核验：文件中没有填报通的版本信息") from exc
+    version = creator.removeprefix(f"{APPLICATION} ")
+    if creator == version or not VERSION.match(version):
+        raise _altered("PDF 的页面无法核验：不是填报通生成的页面")
+    if not data.startswith(render_pdf(payload, version)):
+        raise _altered("PDF 的页面与签名数据不符：页面不是填报通根据所附签名数据生成的（数字、文字或版式被改动）")
+    try:
+        _check_update(reader)
+    except VerificationError:
+        raise
+    except Exception as exc:
+        raise _altered("PDF 签名时的更新无法核验") from exc
+
+
+# What the signing update may add to the document catalog: none of it shows on a page.
+_CATALOG_ADDITIONS = {"/Version", "/Names", "/AcroForm", "/Extensions", "/Metadata"}
+
+
+def _check_update(reader: Any) -> None:
+    """The update that attaches the envelope and signs may change only the catalog (attachment, form, metadata),
+    the document information and the pages' annotation lists, and the only annotation is the invisible
+    signature field."""
+    from pyhanko.pdf_utils import generic
+
+    if reader.xrefs.total_revisions != 2:
+        raise _altered("PDF 的修订次数不对：不是填报通签名的文件")
+    old = reader.get_historical_resolver(0)
+    old_root = old.root
+    pages = old_root["/Pages"]["/Kids"]
+    page_refs = {(k.idnum, k.generation) for k in (p.reference for p in pages) if k is not None}
+    catalog_ref = reader.trailer.raw_get("/Root")
+    info_ref = reader.trailer.raw_get("/Info")
+    allowed = page_refs | {(catalog_ref.idnum, catalog_ref.generation), (info_ref.idnum, info_ref.generation)}
+    for ref in reader.xrefs.explicit_refs_in_revision(1):
+        try:
+            before = old.get_object(generic.Reference(ref.idnum, ref.generation, reader))
+        except Exception:
+            continue  # a new object: only what the allowed ones reach can show, and that is checked below
+        if (
+            before is not None
+            and not isinstance(before, generic.NullObject)
+            and (ref.idnum, ref.generation) not in allowed
+        ):
+            raise _altered(f"PDF 在签名时改动了页面内容（对象 {ref.idnum}）")
+    for page in pages:
+        now = page.get_object()
+        then = old.get_object(generic.Reference(page.idnum, page.generation, reader))
+        if {k: v for k, v in now.items() if k != "/Annots"} != dict(then):
+            raise _altered("PDF 在签名时改动了页面（内容、字体或资源）")
+        for annotation in now.get("/Annots", generic.ArrayObject()):
+            _check_signature_widget(annotation.get_object())
+    root = reader.root
+    for key, value in old_root.items():
+        if root.raw_get(key) != value:
+            raise _altered(f"PDF 在签名时改动了文档目录（{key}）")
+    extra = set(root) - set(old_root) - _CATALOG_ADDITIONS
+    if extra:
+        raise _altered(f"PDF 在签名时加入了{sorted(extra)[0]}")
+    if set(root["/Names"]) != {"/EmbeddedFiles"} or len(root["/Names"]["/EmbeddedFiles"]["/Names"]) != 2:
+        raise _altered("PDF 含有签名数据以外的附件或脚本")
+    if len(root["/AcroForm"]["/Fields"]) != 1:
+        raise _altered("PDF 含有签名以外的表单域")
+
+
+def _check_signature_widget(widget: Any) -> None:
+    rect = [float(x) for x in widget.get("/Rect", [])]
+    if widget.get("/Subtype") != "/Widget" or widget.get("/FT") != "/Sig" or any(rect) or "/AP" in widget:
+        raise _altered("PDF 的页面上加入了签名以外的批注或控件")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.engine.calendar import Window
 from app.engine.catalog import CatalogSpec, IndicatorSpec, TargetSpec
 from app.engine.numbers import to_text
 from app.templates.document import FORMAT
@@ -63,6 +64,13 @@ def document_from_spec(spec: CatalogSpec, signature: Any = None) -> dict[str, An
     }
     if spec.description:
         catalog["description"] = spec.description
+    if spec.intake_url:
+        catalog["intake_url"] = spec.intake_url
+    if spec.cap_pacing is not None:
+        pacing = {"warning_margin": to_text(spec.cap_pacing.warning_margin)}
+        if spec.cap_pacing.alarm_margin is not None:
+            pacing["alarm_margin"] = to_text(spec.cap_pacing.alarm_margin)
+        catalog["cap_pacing"] = pacing
     return {
         "format": FORMAT,
         "format_version": 1,
@@ -74,5 +82,15 @@ def document_from_spec(spec: CatalogSpec, signature: Any = None) -> dict[str, An
             {"code": r.code, "left": r.left, "op": r.op, "right": r.right, "level": r.level, "message": r.message}
             for r in spec.rules
         ],
+        **({"calendar": [_window(w) for w in spec.calendar.values()]} if spec.calendar else {}),
         "signature": signature,
+    }
+
+
+def _window(w: Window) -> dict[str, str]:
+    return {
+        "period": str(w.period),
+        "opens": w.opens.isoformat(),
+        "due": w.due.isoformat(),
+        "closes": w.closes.isoformat(),
     }

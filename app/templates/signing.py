@@ -100,19 +100,30 @@ def import_signed_template_file(
 ) -> ImportedTemplate:
     """Import a template file after checking the city's signature (unless ``allow_unsigned`` and it has none),
     in one transaction."""
+    return import_signed_template_document(db, keys, read_document(path), str(path), allow_unsigned)
+
+
+def import_signed_template_document(
+    db: Database, keys: KeyStore, doc: dict[str, Any], source: str, allow_unsigned: bool = False
+) -> ImportedTemplate:
+    """Import a template document read from ``source`` (a file, or what the intake service offered), as
+    :func:`import_signed_template_file` does."""
     from app.templates.document import content_hash
     from app.templates.export import document_from_spec
     from app.templates.store import store_spec
 
-    doc = read_document(path)
-    spec = spec_from_document(doc, str(path))
+    spec = spec_from_document(doc, source)
     cert: x509.Certificate | None = None
     pinned = False
     if doc.get("signature") is not None or not allow_unsigned:
-        cert, pinned = check_template_signature(doc, keys, str(path))
+        cert, pinned = check_template_signature(doc, keys, source)
     with db.transaction() as session:
         digest = content_hash(document_from_spec(spec))
-        catalog, new = store_spec(session, spec, digest, doc.get("signature"), str(path))
+        catalog, new = store_spec(session, spec, digest, doc.get("signature"), source)
+        if cert is not None and catalog.signed_document is None:
+            # The document exactly as the city signed it: what the intake service hands the districts, and what
+            # template export writes back (a document rebuilt from the catalog would not match the signature).
+            catalog.signed_document = json.dumps(doc, ensure_ascii=False)
         return ImportedTemplate(
             catalog.name,
             catalog.year,

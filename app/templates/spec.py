@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from app.engine.catalog import CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
+from app.engine.calendar import CalendarError, Window
+from app.engine.catalog import CapPacing, CatalogSpec, IndicatorSpec, Part, RuleSpec, TargetSpec, UnitSpec
 from app.engine.formula import FormulaError, parse
 from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
@@ -45,42 +48,12 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
     by_code = {ind.code: ind for ind in indicators}
     problems += _check_formulas(indicators, by_code, {raw["code"]: i for i, raw in enumerate(doc["indicators"])})
 
-    unit_codes = {u.code for u in units}
-    targets: dict[tuple[str, str, str], TargetSpec] = {}
-    given: set[tuple[str, str, str]] = set()
-    for i, raw in enumerate(doc["targets"]):
-        if raw["indicator"] in seen and raw["indicator"] not in by_code:
-            continue  # its indicator is refused above; “指标不存在” here would be wrong
-        where = f"targets[{i}]（{raw['indicator']} / {raw['unit']} / {raw['period']}）"
-        key = (raw["indicator"], raw["unit"], raw["period"])
-        given.add(key)
-        spec = _target(raw, where, year, by_code, unit_codes, dec, problems)
-        if spec is None:
-            continue
-        if key in targets:
-            problems.append(f"{where}：同一指标、单位、报告期的目标重复")
-        targets[key] = spec
-    # A target that is there but wrong is reported above, not once more as missing.
-    problems += _check_target_coverage(indicators, units, given, targets, year)
+    targets = _targets(doc["targets"], year, seen, indicators, units, dec, problems)
 
-    rules: list[RuleSpec] = []
-    rule_codes: set[str] = set()
-    for i, raw in enumerate(doc["rules"]):
-        where = f"rules[{i}]（{raw['code']}）"
-        if raw["code"] in rule_codes:
-            problems.append(f"{where}：规则代码重复")
-        rule_codes.add(raw["code"])
-        for side in ("left", "right"):
-            try:
-                formula = parse(raw[side])
-            except FormulaError as exc:
-                problems.append(f"{where}.{side}：{exc}")
-                continue
-            missing = sorted((formula.refs | formula.base_refs) - by_code.keys())
-            if missing:
-                problems.append(f"{where}.{side}：引用了不存在的指标 {', '.join(missing)}")
-        rules.append(RuleSpec(raw["code"], raw["left"], raw["op"], raw["right"], raw["level"], raw["message"]))
+    rules = _rules(doc["rules"], by_code.keys(), problems)
 
+    calendar = _calendar(doc.get("calendar", []), year, problems)
+    pacing = _cap_pacing(cat.get("cap_pacing"), problems)
     if cat["baseline_year"] >= year:
         problems.append("catalog.baseline_year：基期年份应早于报告年份")
     if problems:
@@ -98,7 +71,109 @@ def spec_from_document(doc: dict[str, Any], source: str = "<模板>") -> Catalog
         indicators=indicators,
         targets=targets,
         rules=rules,
+        intake_url=cat.get("intake_url"),
+        cap_pacing=pacing,
+        calendar=calendar,
     )
+
+
+def _targets(
+    raws: list[dict[str, Any]],
+    year: int,
+    seen: set[str],
+    indicators: list[IndicatorSpec],
+    units: list[UnitSpec],
+    dec: Any,
+    problems: list[str],
+) -> dict[tuple[str, str, str], TargetSpec]:
+    """The targets of the document, each checked, and every indicator, unit and period that needs one covered."""
+    by_code = {ind.code: ind for ind in indicators}
+    unit_codes = {u.code for u in units}
+    targets: dict[tuple[str, str, str], TargetSpec] = {}
+    given: set[tuple[str, str, str]] = set()
+    for i, raw in enumerate(raws):
+        if raw["indicator"] in seen and raw["indicator"] not in by_code:
+            continue  # its indicator is refused above; “指标不存在” here would be wrong
+        where = f"targets[{i}]（{raw['indicator']} / {raw['unit']} / {raw['period']}）"
+        key = (raw["indicator"], raw["unit"], raw["period"])
+        given.add(key)
+        spec = _target(raw, where, year, by_code, unit_codes, dec, problems)
+        if spec is None:
+            continue
+        if key in targets:
+            problems.append(f"{where}：同一指标、单位、报告期的目标重复")
+        targets[key] = spec
+    # A target that is there but wrong is reported above, not once more as missing.
+    problems += _check_target_coverage(indicators, units, given, targets, year)
+    return targets
+
+
+def _rules(raws: list[dict[str, Any]], codes: Collection[str], problems: list[str]) -> list[RuleSpec]:
+    """The cross-indicator rules, each side a formula over indicators that exist."""
+    rules: list[RuleSpec] = []
+    rule_codes: set[str] = set()
+    for i, raw in enumerate(raws):
+        where = f"rules[{i}]（{raw['code']}）"
+        if raw["code"] in rule_codes:
+            problems.append(f"{where}：规则代码重复")
+        rule_codes.add(raw["code"])
+        for side in ("left", "right"):
+            try:
+                formula = parse(raw[side])
+            except FormulaError as exc:
+                problems.append(f"{where}.{side}：{exc}")
+                continue
+            missing = sorted((formula.refs | formula.base_refs) - set(codes))
+            if missing:
+                problems.append(f"{where}.{side}：引用了不存在的指标 {', '.join(missing)}")
+        rules.append(RuleSpec(raw["code"], raw["left"], raw["op"], raw["right"], raw["level"], raw["message"]))
+    return rules
+
+
+def _calendar(raws: list[dict[str, Any]], year: int, problems: list[str]) -> dict[str, Window]:
+    """The reporting windows: real dates in order, one per period of the template's year, due after it ends."""
+    windows: dict[str, Window] = {}
+    for i, raw in enumerate(raws):
+        where = f"calendar[{i}]（{raw['period']}）"
+        try:
+            period = Period.parse(raw["period"])
+        except PeriodError as exc:
+            problems.append(f"{where}：{exc}")
+            continue
+        if period.year != year:
+            problems.append(f"{where}：报告期不属于 {year} 年度")
+            continue
+        if str(period) in windows:
+            problems.append(f"{where}：同一报告期的填报期重复")
+            continue
+        dates = {}
+        for key in ("opens", "due", "closes"):
+            try:
+                dates[key] = dt.date.fromisoformat(raw[key])
+            except ValueError:
+                problems.append(f"{where}.{key}：“{raw[key]}”不是有效日期")
+        if len(dates) < 3:
+            continue
+        try:
+            window = Window(period, dates["opens"], dates["due"], dates["closes"])
+        except CalendarError as exc:
+            problems.append(f"{where}：{exc}")
+            continue
+        if window.due < period.last_day:
+            problems.append(f"{where}.due：截止日期早于报告期结束（{period.last_day.isoformat()}）")
+            continue
+        windows[str(period)] = window
+    return windows
+
+
+def _cap_pacing(raw: dict[str, Any] | None, problems: list[str]) -> CapPacing | None:
+    if raw is None:
+        return None
+    warning = Decimal(raw["warning_margin"])
+    alarm = None if raw.get("alarm_margin") is None else Decimal(raw["alarm_margin"])
+    if alarm is not None and alarm <= warning:
+        problems.append("catalog.cap_pacing.alarm_margin：应大于 warning_margin")
+    return CapPacing(warning, alarm)
 
 
 def _check_units(units: list[UnitSpec]) -> list[str]:

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.engine.catalog import CatalogSpec, UnitSpec
-from app.storage.models import Catalog, CatalogUnit, Indicator, Target, Unit, ValidationRule
+from app.engine.catalog import CatalogSpec, IndicatorSpec, UnitSpec
+from app.storage.models import Catalog, CatalogPeriod, CatalogUnit, Indicator, Target, Unit, ValidationRule
 from app.templates.document import TemplateError, content_hash, read_document
 from app.templates.export import document_from_spec
 from app.templates.spec import spec_from_document
@@ -57,39 +57,13 @@ def store_spec(
         description=spec.description,
         content_hash=digest,
         signature=signature_text,
+        intake_url=spec.intake_url,
+        cap_warning_margin=spec.cap_pacing.warning_margin if spec.cap_pacing else None,
+        cap_alarm_margin=spec.cap_pacing.alarm_margin if spec.cap_pacing else None,
     )
     session.add(catalog)
-    rows: dict[str, Indicator] = {}
-    for order, ind in enumerate(spec.indicators):
-        row = Indicator(
-            code=ind.code,
-            name=ind.name,
-            field=ind.field,
-            tier=ind.tier,
-            unit_label=ind.unit,
-            decimals=ind.decimals,
-            kind=ind.kind,
-            frequency=ind.frequency,
-            accumulation=ind.accumulation,
-            direction=ind.direction,
-            aggregation=ind.aggregation,
-            assessed=ind.assessed,
-            formula=ind.formula,
-            numerator_name=ind.numerator.name if ind.numerator else None,
-            numerator_unit=ind.numerator.unit if ind.numerator else None,
-            numerator_decimals=ind.numerator.decimals if ind.numerator else None,
-            denominator_name=ind.denominator.name if ind.denominator else None,
-            denominator_unit=ind.denominator.unit if ind.denominator else None,
-            denominator_decimals=ind.denominator.decimals if ind.denominator else None,
-            scale=ind.scale,
-            min_value=ind.min_value,
-            max_value=ind.max_value,
-            change_threshold=ind.change_threshold,
-            description=ind.description,
-            sort_order=order,
-        )
-        catalog.indicators.append(row)
-        rows[ind.code] = row
+    rows = {ind.code: _indicator_row(ind, order) for order, ind in enumerate(spec.indicators)}
+    catalog.indicators.extend(rows.values())
     session.flush()
     for order, listed in enumerate(spec.units):
         session.add(
@@ -114,6 +88,16 @@ def store_spec(
                 milestone_q3=t.milestones.get(3),
             )
         )
+    for order, window in enumerate(spec.calendar.values()):
+        dates = {"opens": window.opens, "due": window.due, "closes": window.closes}
+        session.add(
+            CatalogPeriod(
+                catalog_id=catalog.id,
+                period=str(window.period),
+                sort_order=order,
+                **{key: day.isoformat() for key, day in dates.items()},
+            )
+        )
     for order, rule in enumerate(spec.rules):
         session.add(
             ValidationRule(
@@ -129,6 +113,37 @@ def store_spec(
         )
     session.flush()
     return catalog, True
+
+
+def _indicator_row(ind: IndicatorSpec, order: int) -> Indicator:
+    """The database row of one indicator of a template, at its place in the template."""
+    return Indicator(
+        code=ind.code,
+        name=ind.name,
+        field=ind.field,
+        tier=ind.tier,
+        unit_label=ind.unit,
+        decimals=ind.decimals,
+        kind=ind.kind,
+        frequency=ind.frequency,
+        accumulation=ind.accumulation,
+        direction=ind.direction,
+        aggregation=ind.aggregation,
+        assessed=ind.assessed,
+        formula=ind.formula,
+        numerator_name=ind.numerator.name if ind.numerator else None,
+        numerator_unit=ind.numerator.unit if ind.numerator else None,
+        numerator_decimals=ind.numerator.decimals if ind.numerator else None,
+        denominator_name=ind.denominator.name if ind.denominator else None,
+        denominator_unit=ind.denominator.unit if ind.denominator else None,
+        denominator_decimals=ind.denominator.decimals if ind.denominator else None,
+        scale=ind.scale,
+        min_value=ind.min_value,
+        max_value=ind.max_value,
+        change_threshold=ind.change_threshold,
+        description=ind.description,
+        sort_order=order,
+    )
 
 
 def _store_units(session: Session, units: list[UnitSpec]) -> dict[str, Unit]:

@@ -1,54 +1,67 @@
-"""Keys and certificates: the city's CA, each unit's key pair, requests, issuing and importing certificates.
+"""The key folder of one installation: the city's CA, each unit's key pair, requests, issuing and importing
+certificates, and the pinned city certificate.
 
-ECDSA P-256 throughout. Private keys are only ever written encrypted (PKCS#8 with the passphrase), to files in
-the key folder, never to the database. See ``docs/submission-format.md``.
+Private keys are only ever written encrypted (PKCS#8 with the passphrase), to files in the key folder, never to the
+database. See ``docs/submission-format.md``. Building and checking certificates is :mod:`app.trust.certificates`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app.storage.files import write_atomic
+from app.trust.certificates import (
+    CA_YEARS,
+    UNIT_DAYS,
+    KeysError,
+    ca_certificate,
+    check_issued_by,
+    fingerprint,
+    group,
+    issued_certificate,
+    key_fingerprint,
+    receipt_certificate,
+    server_tls_certificate,
+    signing_usage,
+    unit_code_of,
+    unit_request,
+)
+
+__all__ = [
+    "CA_YEARS",
+    "CITY_CERT",
+    "CITY_KEY",
+    "MIN_PASSPHRASE",
+    "RECEIPT_CERT",
+    "RECEIPT_KEY",
+    "TLS_CERT",
+    "TLS_KEY",
+    "UNIT_DAYS",
+    "KeyStore",
+    "KeysError",
+    "check_issued_by",
+    "default_keys_dir",
+    "fingerprint",
+    "group",
+    "key_fingerprint",
+    "unit_code_of",
+]
 
 CITY_CERT = "city-ca.crt.pem"
 CITY_KEY = "city-ca.key.pem"
-CA_YEARS = 10
-UNIT_DAYS = 3 * 366
 MIN_PASSPHRASE = 8
-
-
-class KeysError(ValueError):
-    """A key operation that cannot be done; the message says why in Chinese."""
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    """SHA-256 of the certificate, in groups of four hex digits (to read out over the phone)."""
-    return group(cert.fingerprint(hashes.SHA256()).hex())
-
-
-def key_fingerprint(public_key: ec.EllipticCurvePublicKey) -> str:
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return group(hashlib.sha256(der).hexdigest())
-
-
-def group(hexdigits: str) -> str:
-    return " ".join(hexdigits[i : i + 4] for i in range(0, len(hexdigits), 4)).upper()
-
-
-def unit_code_of(cert: x509.Certificate) -> str | None:
-    """The unit code a unit certificate was issued for (subject serialNumber)."""
-    values = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    return str(values[0].value) if values else None
+# The intake server's own key folder: what `keys server-cert` writes and `serve` reads (with the CA certificate).
+TLS_CERT = "tls.crt.pem"
+TLS_KEY = "tls.key.pem"
+RECEIPT_CERT = "receipt.crt.pem"
+RECEIPT_KEY = "receipt.key.pem"
 
 
 def default_keys_dir(db_path: Path) -> Path:
@@ -64,10 +77,6 @@ def _encrypt(key: ec.EllipticCurvePrivateKey, passphrase: str) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
     )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -124,39 +133,7 @@ class KeyStore:
         if self.path(CITY_KEY).exists() or self.path(CITY_CERT).exists():
             raise KeysError(f"{self.folder} 中已有市级 CA；更换 CA 会使已签发的证书全部失效，请先移走旧文件")
         key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, f"{issuer} 填报通 CA"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, issuer),
-            ]
-        )
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256())
-        )
+        cert = ca_certificate(key, issuer)
         write_atomic(self.path(CITY_KEY), _encrypt(key, passphrase), private=True)
         write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
         return cert
@@ -176,34 +153,8 @@ class KeyStore:
         if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != "secp256r1":
             raise KeysError("证书请求的密钥不是 ECDSA P-256")
         ca_cert, ca_key = self.city_certificate(), self.city_key(passphrase)
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(csr.subject)
-            .issuer_name(ca_cert.subject)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256())
-        )
+        builder = issued_certificate(csr.subject, public_key, ca_cert, ca_key, days)
+        cert = builder.add_extension(signing_usage(ca=False), critical=True).sign(ca_key, hashes.SHA256())
         code = code_attrs[0].value
         code = code.decode("utf-8") if isinstance(code, bytes) else code
         if not code.replace("-", "").replace("_", "").isalnum():
@@ -211,6 +162,56 @@ class KeyStore:
         out = self.path(f"unit-{code}.crt.pem")
         write_atomic(out, cert.public_bytes(serialization.Encoding.PEM))
         return cert, out
+
+    def issue_server(
+        self, host: str, ca_passphrase: str, server_passphrase: str, out: Path, days: int = UNIT_DAYS
+    ) -> tuple[x509.Certificate, x509.Certificate]:
+        """(City) Make the intake server's two key pairs and issue their certificates: TLS for ``host``, and
+        receipt signing. Written to the folder ``out`` with the city CA certificate — everything the server gets;
+        the CA key stays here. The server keys are encrypted with ``server_passphrase``. Returns (TLS, receipt).
+        """
+        out = Path(out)
+        held = [name for name in (TLS_KEY, RECEIPT_KEY) if (out / name).exists()]
+        if held:
+            raise KeysError(f"{out} 中已有服务器密钥（{held[0]}）；重新签发请换一个文件夹，或先移走旧文件")
+        ca_cert, ca_key = self.city_certificate(), self.city_key(ca_passphrase)
+        tls_key = ec.generate_private_key(ec.SECP256R1())
+        receipt_key = ec.generate_private_key(ec.SECP256R1())
+        tls = server_tls_certificate(host, tls_key.public_key(), ca_cert, ca_key, days)
+        receipt = receipt_certificate(host, receipt_key.public_key(), ca_cert, ca_key, days)
+        pem = serialization.Encoding.PEM
+        write_atomic(out / TLS_KEY, _encrypt(tls_key, server_passphrase), private=True)
+        write_atomic(out / RECEIPT_KEY, _encrypt(receipt_key, server_passphrase), private=True)
+        write_atomic(out / TLS_CERT, tls.public_bytes(pem))
+        write_atomic(out / RECEIPT_CERT, receipt.public_bytes(pem))
+        write_atomic(out / CITY_CERT, ca_cert.public_bytes(pem))
+        return tls, receipt
+
+    def receipt_signing(
+        self, passphrase: str, cert_path: Path | None = None, key_path: Path | None = None
+    ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """(Server) The receipt key and certificate, from this folder unless paths are given; the certificate
+        must be issued by this folder's city CA and the key must be its own."""
+        cert_file = Path(cert_path) if cert_path is not None else self.path(RECEIPT_CERT)
+        key_file = Path(key_path) if key_path is not None else self.path(RECEIPT_KEY)
+        try:
+            cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到回执签名证书（{cert_file}）；请用 keys server-cert 签发") from exc
+        except ValueError as exc:
+            raise KeysError(f"回执签名证书文件 {cert_file} 已损坏") from exc
+        try:
+            key = serialization.load_pem_private_key(key_file.read_bytes(), passphrase.encode("utf-8"))
+        except FileNotFoundError as exc:
+            raise KeysError(f"没有找到回执签名私钥（{key_file}）") from exc
+        except (ValueError, TypeError) as exc:
+            raise KeysError(f"口令不正确，或回执签名私钥文件 {key_file} 已损坏") from exc
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise KeysError("回执签名私钥不是 ECDSA 密钥")
+        if key_fingerprint(key.public_key()) != key_fingerprint(cert.public_key()):  # type: ignore[arg-type]
+            raise KeysError("回执签名私钥与证书不配对")
+        check_issued_by(cert, self.city_certificate())
+        return key, cert
 
     # ------------------------------------------------------------------ a unit
 
@@ -225,19 +226,7 @@ class KeyStore:
         else:
             key = ec.generate_private_key(ec.SECP256R1())
             write_atomic(key_path, _encrypt(key, passphrase), private=True)
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(
-                x509.Name(
-                    [
-                        x509.NameAttribute(NameOID.COMMON_NAME, unit_name),
-                        x509.NameAttribute(NameOID.SERIAL_NUMBER, unit_code),
-                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit_name),
-                    ]
-                )
-            )
-            .sign(key, hashes.SHA256())
-        )
+        csr = unit_request(key, unit_code, unit_name)
         out = self.path(f"unit-{unit_code}.csr.pem")
         write_atomic(out, csr.public_bytes(serialization.Encoding.PEM))
         return out, key_fingerprint(key.public_key())
@@ -273,21 +262,3 @@ class KeyStore:
             return False
         write_atomic(self.path(CITY_CERT), cert.public_bytes(serialization.Encoding.PEM))
         return True
-
-
-def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetime | None = None) -> None:
-    """Raise :class:`KeysError` unless ``cert`` was issued by ``ca`` and is valid at ``at`` (default: now)."""
-    if cert.issuer != ca.subject:
-        raise KeysError("证书不是市级 CA 签发的")
-    try:
-        cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature) as exc:
-        raise KeysError("证书不是市级 CA 签发的（签名不符）") from exc
-    when = at or _now()
-    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
-        raise KeysError(
-            f"证书不在有效期内（{cert.not_valid_before_utc:%Y-%m-%d} 至 {cert.not_valid_after_utc:%Y-%m-%d}）"
-        )
-    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    if not (usage.digital_signature and usage.content_commitment):
-        raise KeysError("证书不允许用于签名")

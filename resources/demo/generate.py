@@ -1306,8 +1306,20 @@ def template_doc() -> dict[str, Any]:
         "indicators": [indicator_entry(spec) for spec in INDICATORS],
         "targets": [e for spec in INDICATORS for unit, _, _ in UNITS for e in target_entries(spec, unit)],
         "rules": RULES,
+        "calendar": CALENDAR,
         "signature": None,
     }
+
+
+# The city's reporting calendar: each quarter's figures due on the 15th of the following month, entry closed at its
+# end; the year's report due at the end of January.
+CALENDAR = [
+    {"period": f"{YEAR}Q1", "opens": f"{YEAR}-04-01", "due": f"{YEAR}-04-15", "closes": f"{YEAR}-04-30"},
+    {"period": f"{YEAR}Q2", "opens": f"{YEAR}-07-01", "due": f"{YEAR}-07-15", "closes": f"{YEAR}-07-31"},
+    {"period": f"{YEAR}Q3", "opens": f"{YEAR}-10-01", "due": f"{YEAR}-10-15", "closes": f"{YEAR}-10-31"},
+    {"period": f"{YEAR}Q4", "opens": f"{YEAR + 1}-01-01", "due": f"{YEAR + 1}-01-15", "closes": f"{YEAR + 1}-01-31"},
+    {"period": f"{YEAR}", "opens": f"{YEAR + 1}-01-01", "due": f"{YEAR + 1}-01-31", "closes": f"{YEAR + 1}-02-29"},
+]
 
 
 def values_doc(explanations: dict[tuple[str, str, str], str]) -> dict[str, Any]:
@@ -1419,7 +1431,7 @@ OPS = {
     ">": lambda a, b: a > b,
 }
 ALLOWED_KEYS = {
-    "top": {"format", "format_version", "catalog", "units", "indicators", "targets", "rules", "signature"},
+    "top": {"format", "format_version", "catalog", "units", "indicators", "targets", "rules", "calendar", "signature"},
     "catalog": {"code", "name", "version", "year", "baseline_year", "demo", "issuer", "description"},
     "unit": {"code", "name", "parent"},
     "indicator": {

@@ -78,6 +78,7 @@ def test_city_check_gives_the_seed_sentence_and_counts(demo_db: Path, capsys: py
         "behind": 0,
         "missing": 0,
         "within_cap": 0,
+        "cap_warning": 0,
         "over_cap": 0,
     }
     assert data["catalog"]["demo"] is True

@@ -43,7 +43,7 @@ def test_return_then_notice_then_the_next_revision(
     assert notice.exists()
     assert "退回" in window.banner.text()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(notice), ""))
-    city_actions.import_return_notice(window)  # the same file on the district's side is taken once, calmly
+    city_actions.import_city_notice(window)  # the same file on the district's side is taken once, calmly
     assert "口径有误" in no_dialogs[-1]
     model = window.model
     assert model is not None and model.setData(model.index_of("A", Col.VALUE), "65")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import PySide6
 import pytest
-from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QRect, QSettings, Qt
 from PySide6.QtGui import QFocusEvent, QGuiApplication, QInputMethodEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QListWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit, QListWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.catalog import CatalogSpec
@@ -115,7 +115,7 @@ def test_typed_value_is_saved_rechecked_and_the_cursor_moves_down(
 ) -> None:
     assert (window.unit_box.currentData(), window.period_box.currentData()) == (D1, "2023Q2")
     assert text(window, "A", Col.STATUS) == "未填报"
-    filled_before, sentence_before = window.summary.filled.text(), window.summary.sentence.text()
+    filled_before, sentence_before = window.summary.filled.text(), window.check_panel.sentence.text()
     assert filled_before == "已填 0/6"
 
     select(window, "A", Col.VALUE)
@@ -129,8 +129,8 @@ def test_typed_value_is_saved_rechecked_and_the_cursor_moves_down(
     assert text(window, "A", Col.STATUS) == "滞后"
     assert text(window, "A", Col.COMPLETION) == "40.0%"
     assert window.summary.filled.text() == "已填 1/6"
-    assert window.summary.sentence.text() != sentence_before
-    assert "滞后（新增绿色工厂）" in window.summary.sentence.text()
+    assert window.check_panel.sentence.text() != sentence_before
+    assert "滞后（新增绿色工厂）" in window.check_panel.sentence.text()
     assert current(window) == (ROWS["B"], Col.VALUE)
 
 
@@ -285,6 +285,64 @@ def test_switching_to_another_program_keeps_a_refused_entry_open(
     assert stored(db) == {}
 
 
+def beside(label: QWidget, cell_rect: QRect) -> bool:
+    """Whether ``label`` sits right under or right over the cell, overlapping it sideways."""
+    box = label.geometry()
+    touches = box.top() == cell_rect.bottom() + 1 or box.bottom() == cell_rect.top() - 1
+    return touches and box.left() <= cell_rect.right() and box.right() >= cell_rect.left()
+
+
+def test_a_refusal_is_said_beside_the_cell_and_goes_away_with_the_correction(
+    qtbot: QtBot, window: MainWindow, db: Database
+) -> None:
+    view = select(window, "A", Col.VALUE)
+    line = type_text(qtbot, window, "1.5")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    problem = view.problem
+    assert problem.isVisible() and "整数" in problem.text()
+    assert beside(problem, view.visualRect(cell(window, "A", Col.VALUE)))
+    assert "整数" in window.statusBar().currentMessage()
+    line.setText("40")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert value(db, "A") == Decimal(40)
+    assert not problem.isVisible()
+    assert window.statusBar().currentMessage() == ""  # the old refusal does not linger after a good entry
+
+
+def test_a_refusal_given_up_with_escape_is_no_longer_shown(qtbot: QtBot, window: MainWindow) -> None:
+    select(window, "B", Col.VALUE)
+    line = type_text(qtbot, window, "abc")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert window.view.problem.isVisible() and window.statusBar().currentMessage()
+    qtbot.keyClick(line, Qt.Key.Key_Escape)
+    assert not window.view.problem.isVisible()
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_refused_paste_is_forgotten_after_the_next_good_entry(qtbot: QtBot, window: MainWindow) -> None:
+    QGuiApplication.clipboard().setText("10\nabc")
+    qtbot.keyClick(select(window, "A", Col.VALUE), "v", CTRL)
+    assert "第 2 行" in window.statusBar().currentMessage()
+    enter_cell(qtbot, window, "C", Col.VALUE, "2.5")
+    assert window.statusBar().currentMessage() == ""
+    # Other news is not an entry's refusal: an edit leaves it standing.
+    window.show_message("已导出数值表")
+    enter_cell(qtbot, window, "C", Col.VALUE, "3")
+    assert window.statusBar().currentMessage() == "已导出数值表"
+
+
+def test_the_status_tooltip_has_the_columns_a_narrow_window_hides(window: MainWindow) -> None:
+    model = window.model
+    assert model is not None and model.setData(cell(window, "A", Col.VALUE), "40")
+    window.resize(620, 500)
+    window.view.fit_columns()
+    assert window.view.isColumnHidden(int(Col.PREVIOUS))
+    assert not window.view.isColumnHidden(int(Col.EXPLANATION))
+    tip = str(cell(window, "A", Col.STATUS).data(Qt.ItemDataRole.ToolTipRole))
+    assert "预期进度值：50" in tip and "完成率：40.0%" in tip and "上期值" in tip and "进度滞后" in tip
+    assert str(cell(window, "A", Col.NAME).data(Qt.ItemDataRole.ToolTipRole)).startswith("新增绿色工厂")
+
+
 def test_refused_value_through_set_data_reports_its_reason(window: MainWindow, db: Database) -> None:
     model = window.model
     assert model is not None
@@ -360,6 +418,13 @@ def test_paste_skips_field_headers(qtbot: QtBot, window: MainWindow, db: Databas
     QGuiApplication.clipboard().setText("7\n2.5")
     qtbot.keyClick(select(window, "Q", Col.VALUE), "v", CTRL)
     assert (value(db, "Q"), value(db, "C")) == (Decimal(7), Decimal("2.5"))
+
+
+def test_a_paste_longer_than_the_form_says_what_was_left_out(qtbot: QtBot, window: MainWindow, db: Database) -> None:
+    QGuiApplication.clipboard().setText("甲\n乙\n丙\n丁\n戊")
+    qtbot.keyClick(select(window, "C", Col.EXPLANATION), "v", CTRL)  # four rows from C to the end
+    assert [value(db, c, "explanation") for c in "CRSD"] == ["甲", "乙", "丙", "丁"]
+    assert "超出表格范围" in window.statusBar().currentMessage()
 
 
 def test_paste_two_columns_into_numerator_and_denominator(qtbot: QtBot, window: MainWindow, db: Database) -> None:
@@ -498,11 +563,14 @@ def test_progress_chart_draws_each_assessed_indicator(qtbot: QtBot, window: Main
     model.setData(cell(window, "A", Col.VALUE), "40")
     chart = window.chart
     assert [ic.spec.code for ic in chart.items] == ["A", "B", "Q", "C", "R", "S", "D"]
+    window.chart_dock.raise_()  # a tab beside the self-check
+    qtbot.waitUntil(lambda: not chart.visibleRegion().isEmpty())
     image = chart.grab().toImage()
-    assert image.height() >= 20 + 22 * 7
+    assert image.height() >= chart.bar_rect(6).bottom()
     # A's bar (40 % of a 150 % scale) is drawn in its status colour on the first row.
-    y = 20 + 11
-    row = {image.pixelColor(x, y).name() for x in range(image.width())}
+    bar = chart.bar_rect(0)
+    y = int(bar.center().y())
+    row = {image.pixelColor(x, y).name() for x in range(int(bar.left()), int(bar.right()))}
     assert style.status_foreground(window.form.result.by_code["A"].status).name() in row  # type: ignore[union-attr,arg-type]
 
 
@@ -563,7 +631,7 @@ def test_period_and_unit_selectors_open_the_right_form(
     assert window.form is not None and (window.form.unit.code, str(window.form.period)) == (D1, "2023Q1")
     assert text(window, "A", Col.VALUE) == "7" and text(window, "Q", Col.VALUE) == "9"
     assert text(window, "Q", Col.TARGET) == "10"  # the first quarter's own target
-    assert "第一季度" in window.banner.text()
+    assert "第一季度" in window.windowTitle()
     assert window.undo_stack.count() == 0  # undo history belongs to one form
     assert text(window, "A", Col.PREVIOUS) == ""
 
@@ -571,7 +639,7 @@ def test_period_and_unit_selectors_open_the_right_form(
     assert text(window, "A", Col.VALUE) == "40" and text(window, "A", Col.PREVIOUS) == "7"
 
     pick(window.unit_box, D2)
-    assert window.form.unit.code == D2 and "乙县" in window.banner.text()
+    assert window.form.unit.code == D2 and "乙县" in window.windowTitle()
     assert text(window, "A", Col.VALUE) == ""
     pick(window.period_box, "2023Q1")
     assert text(window, "A", Col.VALUE) == "70"
@@ -585,7 +653,7 @@ def test_period_and_unit_selectors_open_the_right_form(
     assert model.flags(cell(window, "A", Col.EXPLANATION)) & Qt.ItemFlag.ItemIsEditable
 
     pick(window.period_box, "2023")
-    assert str(window.form.period) == "2023" and "年度" in window.banner.text()
+    assert str(window.form.period) == "2023" and "年度" in window.windowTitle()
 
 
 def test_reopening_the_database_finds_every_edit(

@@ -191,7 +191,7 @@ def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[
     held = threading.Event()
     calls = 0
 
-    def gated(path: Path, city_ca: Any) -> dict[str, Any]:
+    def gated(path: Path, city_ca: Any, trusted: Any = None) -> dict[str, Any]:
         nonlocal calls
         calls += 1
         if calls > 1:
@@ -199,7 +199,7 @@ def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[
         deadline = time.monotonic() + TIMEOUT_MS / 1000
         while calls > 1 and not open_when() and time.monotonic() < deadline:
             time.sleep(0.005)
-        return real(path, city_ca)
+        return real(path, city_ca, trusted)
 
     monkeypatch.setattr(app.city.importer, "verified_envelope", gated)
     return held

@@ -27,7 +27,9 @@ from ui.matrix_view import (
     CODE_ROLE,
     FIXED_COLUMNS,
     MISSING_ROW_BACKGROUND,
+    REVISION_COLUMN,
     SUBMISSION_COLUMN,
+    TIMELINESS_COLUMN,
     ContributionDialog,
     ContributionModel,
     MatrixDialog,
@@ -102,6 +104,8 @@ def test_rows_columns_and_colours(dialog: MatrixDialog) -> None:
     assert model.index(d1, SUBMISSION_COLUMN).data() == "填报中"
     assert model.index(d1, FIXED_COLUMNS - 1).data() == "6/6"
     assert model.index(0, SUBMISSION_COLUMN).data() == "汇总"
+    # The template dates no reporting window: no timeliness to show.
+    assert dialog.table.isColumnHidden(TIMELINESS_COLUMN) and not dialog.timeliness.isVisibleTo(dialog)
     assert model.index(0, model.column_of("D")).data() == "未填报"
 
 
@@ -109,7 +113,7 @@ def test_a_unit_without_submission_shows_not_submitted(dialog: MatrixDialog) -> 
     model = dialog.model
     d2 = [r.code for r in dialog.matrix.rows].index(D2)
     assert model.index(d2, SUBMISSION_COLUMN).data() == "未报送"
-    assert model.index(d2, 1).data() == "—"
+    assert model.index(d2, REVISION_COLUMN).data() == "—"
     assert model.index(d2, FIXED_COLUMNS - 1).data() == "0/6"
     for column in range(model.columnCount()):
         index = model.index(d2, column)

@@ -256,9 +256,13 @@ def test_the_matrix_workbook_holds_every_figure_with_its_status_colour(demo: Dat
     assert "2023年第二季度" in sheet["A1"].value and "演示数据" in sheet["A1"].value
     assert sheet["A2"].value == SEED_SENTENCE
     assert "填报通 9.9.9" in sheet["A3"].value
-    header_row, first_row = 6, 8
+    # The demo's calendar dates 2023Q2: row 8 holds each unit's timeliness, under its submission state.
+    header_row, timeliness_row, first_row = 6, 8, 9
     units = [sheet.cell(row=header_row, column=FIRST_UNIT_COLUMN + j).value for j in range(len(matrix.rows))]
     assert units == [r.name for r in matrix.rows] and units[0] == "贵阳市"
+    judged = [sheet.cell(row=timeliness_row, column=FIRST_UNIT_COLUMN + j).value for j in range(len(matrix.rows))]
+    assert judged[1:] == [matrix.timeliness[r.code].label for r in matrix.unit_rows]
+    assert judged[1:].count("按时") == 6 and judged[0] == "按时报送率 100.0%"
     codes = [sheet.cell(row=first_row + i, column=1).value for i in range(len(matrix.indicators))]
     assert codes == [ind.code for ind in matrix.indicators]
     for i, ind in enumerate(matrix.indicators):
@@ -274,7 +278,7 @@ def test_the_matrix_workbook_holds_every_figure_with_its_status_colour(demo: Dat
                 assert cell.fill.fgColor.rgb == "FF" + STATUS_COLORS[status][0].lstrip("#").upper()
     # Printing: A4 landscape, one page wide, titles repeated.
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.print_title_rows == "$6:$7"
+    assert sheet.print_title_rows == "$6:$8"
 
 
 def test_a_unit_that_sent_nothing_is_marked_in_the_workbook(fresh_demo: Database, tmp_path: Path) -> None:
@@ -294,3 +298,36 @@ def test_a_unit_that_sent_nothing_is_marked_in_the_workbook(fresh_demo: Database
     column = FIRST_UNIT_COLUMN + [r.code for r in matrix.rows].index("520111")
     assert sheet.cell(row=7, column=column).value == "未报送"
     assert sheet.cell(row=7, column=FIRST_UNIT_COLUMN + 1).value.startswith("填报中")
+
+
+def test_the_matrix_and_its_workbook_say_who_was_late(demo: Database) -> None:
+    import io
+
+    import openpyxl
+
+    from app.city.matrix_export import FIRST_UNIT_COLUMN, matrix_xlsx
+    from app.engine.calendar import TIMELINESS_COLORS, Timeliness
+
+    matrix = completeness(demo, Period.parse("2023Q1"))
+    assert {code: p.label for code, p in matrix.timeliness.items() if p.timeliness is not Timeliness.ON_TIME} == {
+        "520123": "逾期 3 天"
+    }
+    summary = matrix.timeliness_summary
+    assert summary is not None and (summary.on_time, summary.late, str(summary.on_time_rate)) == (10, 1, "90.9")
+    sheet = openpyxl.load_workbook(io.BytesIO(matrix_xlsx(matrix, "9.9.9"))).active
+    assert sheet is not None
+    assert (
+        sheet["A5"].value
+        == "报送及时情况（以市级收到报送的时间为准）：应报 11 个单位，按时 10 个，逾期 1 个，按时报送率 90.9%。"
+    )
+    assert sheet.cell(row=8, column=2).value == "报送及时"
+    late = sheet.cell(row=8, column=FIRST_UNIT_COLUMN + [r.code for r in matrix.rows].index("520123"))
+    assert late.value == "逾期 3 天"
+    assert late.fill.fgColor.rgb == "FF" + TIMELINESS_COLORS[Timeliness.LATE][0].lstrip("#").upper()
+    assert sheet.cell(row=8, column=FIRST_UNIT_COLUMN).value == "按时报送率 90.9%"
+
+
+def test_without_a_calendar_the_matrix_judges_no_timeliness(db: Database, tmp_path: Path) -> None:
+    store_template(db, document([indicator("A")]), tmp_path)
+    matrix = completeness(db, Q2)
+    assert matrix.timeliness == {} and matrix.timeliness_summary is None

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import __version__
 from app.city.returns import ReturnError, import_notice, return_submission
@@ -103,3 +104,82 @@ def test_cli_return_notice_and_history(signed: Signed, tmp_path: Path, capsys: p
     assert main([*base, "history", "--unit", D1, "--period", "2023Q2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["status"] == "returned" and rows[0]["returned"] == ["数据有误"]
+
+
+def test_an_accepted_submission_gets_a_signed_notice_the_district_records(signed: Signed, tmp_path: Path) -> None:
+    from app.city.returns import accept_submission, check_notice_document
+    from app.storage.models import AuditEntry
+    from app.storage.models import Notice as NoticeRow
+
+    db, keys, _ = signed
+    notice_file = tmp_path / "审核通过.json"
+    notice = accept_submission(db, keys, D1, Q2, PASSPHRASE, "数据已核对，无误", notice_file)
+    assert (notice.kind, notice.revision, notice.reason) == ("accepted", 1, "数据已核对，无误")
+    document = json.loads(notice_file.read_text(encoding="utf-8"))
+    assert (document["format"], document["kind"]) == ("tianbao-accept-notice", "accepted")
+    assert check_notice_document(document, keys.city_certificate()) == notice
+    # Accepting again gives the notice it has; the revision stays as it was.
+    assert accept_submission(db, keys, D1, Q2, PASSPHRASE, "别的意见") == notice
+    with db.session() as session:
+        assert [(r.revision, r.status) for r in revisions(session, D1, Q2)] == [(1, "locked")]
+        kept = session.scalars(select(NoticeRow)).all()
+        assert [(n.kind, json.loads(n.document)) for n in kept] == [("accepted", document)]
+    # The district records it once, however often it is applied; it is never taken for a return.
+    assert import_notice(db, keys, notice_file).kind == "accepted"
+    assert import_notice(db, keys, notice_file).kind == "accepted"
+    with db.session() as session:
+        actions = [a.action for a in session.scalars(select(AuditEntry).where(AuditEntry.action == "accept"))]
+        # Here the district's database is the city's own, which recorded the acceptance already: one entry.
+        assert actions == ["accept"]
+        assert [(r.revision, r.status) for r in revisions(session, D1, Q2)] == [(1, "locked")]
+
+
+def test_a_returned_revision_cannot_be_accepted_and_notices_need_no_file(signed: Signed) -> None:
+    from app.city.returns import accept_submission
+    from app.storage.models import Notice as NoticeRow
+
+    db, keys, _ = signed
+    returned = return_submission(db, keys, D1, Q2, "请补充说明", PASSPHRASE)
+    with pytest.raises(ReturnError, match="已被退回"):
+        accept_submission(db, keys, D1, Q2, PASSPHRASE)
+    with db.session() as session:
+        (row,) = session.scalars(select(NoticeRow)).all()
+        assert row.kind == "returned"
+        document = json.loads(row.document)
+    assert (document["format"], document["kind"], document["reason"]) == (
+        "tianbao-return-notice",
+        "returned",
+        "请补充说明",
+    )
+    assert document["returned_at"] == returned.returned_at
+
+
+def test_an_acceptance_notice_changed_into_a_return_is_refused(signed: Signed, tmp_path: Path) -> None:
+    from app.city.returns import accept_submission
+
+    db, keys, _ = signed
+    notice_file = tmp_path / "n.json"
+    accept_submission(db, keys, D1, Q2, PASSPHRASE, out=notice_file)
+    document = json.loads(notice_file.read_text(encoding="utf-8"))
+    document["format"], document["kind"] = "tianbao-return-notice", "returned"
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ReturnError, match="签名不符"):
+        import_notice(db, keys, changed)
+
+
+def test_cli_accept_and_notice(signed: Signed, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, keys, _ = signed
+    secret = tmp_path / "p.txt"
+    secret.write_text(PASSPHRASE, encoding="utf-8")
+    base = ["--db", str(db.path), "--keys", str(keys.folder)]
+    notice = tmp_path / "accept.json"
+    args = [*base, "accept", "--unit", D1, "--period", "2023Q2", "--comment", "已核", "--out", str(notice)]
+    assert main([*args, "--passphrase-file", str(secret)]) == 0
+    assert "已审核通过" in capsys.readouterr().out
+    assert main([*base, "notice", str(notice)]) == 0
+    assert "市级已审核通过" in capsys.readouterr().out
+    assert (
+        main([*base, "accept", "--unit", D1, "--period", "2023Q2", "--revision", "9", "--passphrase-file", str(secret)])
+        == 2
+    )

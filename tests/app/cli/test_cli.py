@@ -16,7 +16,7 @@ from app.engine.progress import Status
 from tests.app.sample_templates import CITY, D1, D2, document, indicator, ratio
 
 ROOT = Path(__file__).resolve().parents[3]
-STATUSES = {"exceeded", "completed", "on_track", "behind", "missing", "within_cap", "over_cap"}
+STATUSES = {"exceeded", "completed", "on_track", "behind", "missing", "within_cap", "cap_warning", "over_cap"}
 
 
 def template_doc() -> dict[str, Any]:

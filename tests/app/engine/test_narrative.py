@@ -117,3 +117,10 @@ def test_check_builds_the_sentence_from_computed_statuses(db: Database, tmp_path
     assert city.counts[Status.ON_TRACK] == 1
     assert city.counts[Status.EXCEEDED] == 1
     assert sum(city.counts.values()) == 3  # the basic indicator is not counted
+
+
+def test_a_ceiling_ahead_of_pace_is_named_as_a_warning() -> None:
+    items = [("能源消费总量", False, Status.CAP_WARNING), ("绿色建筑占比", False, Status.ON_TRACK)]
+    assert (
+        summarize(items) == "2项指标任务中1项需关注，其中，2项年度指标中1项按序推进、1项超出进度预警（能源消费总量）。"
+    )

@@ -83,7 +83,9 @@ def test_lenient_parse_accepts_what_clerks_type(text: str, expected: str) -> Non
     assert to_text(parse_decimal(text, lenient=True)) == expected
 
 
-@pytest.mark.parametrize("text", ["1e3", "１Ｅ３", "NaN", "inf", "Infinity", "1.5e2", "abc", "", "  ", "1.2.3", "--1"])
+@pytest.mark.parametrize(
+    "text", ["1e3", "１Ｅ３", "NaN", "inf", "Infinity", "1.5e2", "abc", "", "  ", "1.2.3", "--1", "+-1", "++2", "+ 1"]
+)
 def test_lenient_parse_still_refuses_exponents_and_non_numbers(text: str) -> None:
     with pytest.raises(NumberError):
         parse_decimal(text, lenient=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.engine.catalog import IndicatorSpec, TargetSpec
+from app.engine.catalog import CapPacing, IndicatorSpec, TargetSpec
 from app.engine.periods import Period
 from app.engine.progress import NEEDS_EXPLANATION, Status, applicable_target, classify, expected_value
 from app.storage.db import Database
@@ -231,19 +231,22 @@ def test_lower_level_boundaries(period: Period, value: str, expected: Status) ->
 @pytest.mark.parametrize(
     ("period", "value", "expected"),
     [
-        (Q1, "25.00", Status.WITHIN_CAP),
-        (Q1, "25.01", Status.OVER_CAP),  # the ceiling is pro-rated through the year
+        (Q1, "25.00", Status.WITHIN_CAP),  # exactly at the pro-rated pace: green
+        (Q1, "25.01", Status.CAP_WARNING),  # ahead of the pace, well within the ceiling: yellow, not 超标
         (Q2, "50.00", Status.WITHIN_CAP),
         (Q2, "50.004", Status.WITHIN_CAP),  # rounds to 50.00
-        (Q2, "50.005", Status.OVER_CAP),
-        (Q2, "50.01", Status.OVER_CAP),
+        (Q2, "50.005", Status.CAP_WARNING),
+        (Q2, "50.01", Status.CAP_WARNING),
         (Q2, "0", Status.WITHIN_CAP),
-        (Q3, "75.01", Status.OVER_CAP),
-        (YEAR, "100.00", Status.WITHIN_CAP),
+        (Q3, "75.01", Status.CAP_WARNING),
+        (Q3, "99.99", Status.CAP_WARNING),
+        (Q3, "100.00", Status.OVER_CAP),  # the year's allowance used with a quarter to run: certain to be overrun
+        (Q2, "100.01", Status.OVER_CAP),  # the ceiling itself exceeded
+        (YEAR, "100.00", Status.WITHIN_CAP),  # the year's figure exactly at the ceiling
         (YEAR, "100.01", Status.OVER_CAP),
     ],
 )
-def test_cumulative_cap_is_pro_rated(period: Period, value: str, expected: Status) -> None:
+def test_cumulative_cap_is_paced_like_the_barometer(period: Period, value: str, expected: Status) -> None:
     cap = spec(direction="cap", decimals=2)
     assert status(cap, period, value, T100) is expected
 
@@ -252,7 +255,25 @@ def test_cumulative_cap_follows_milestones() -> None:
     cap = spec(direction="cap")
     annual = target("100", Q2="60")
     assert status(cap, Q2, "60", annual) is Status.WITHIN_CAP
-    assert status(cap, Q2, "61", annual) is Status.OVER_CAP
+    assert status(cap, Q2, "61", annual) is Status.CAP_WARNING
+
+
+@pytest.mark.parametrize(
+    ("warning", "alarm", "value", "expected"),
+    [
+        ("5", None, "52.50", Status.WITHIN_CAP),  # 5 % over the pace of 50 is tolerated
+        ("5", None, "52.51", Status.CAP_WARNING),
+        ("0", "20", "60.00", Status.CAP_WARNING),  # 20 % over the pace: still a warning
+        ("0", "20", "60.01", Status.OVER_CAP),  # beyond it the template treats overrunning the year as certain
+        ("5", "20", "99.99", Status.OVER_CAP),
+    ],
+)
+def test_cap_pacing_margins_come_from_the_template(
+    warning: str, alarm: str | None, value: str, expected: Status
+) -> None:
+    cap = spec(direction="cap", decimals=2)
+    pacing = CapPacing(D(warning), None if alarm is None else D(alarm))
+    assert classify(cap, Q2, D(value), T100, pacing=pacing).status is expected
 
 
 @pytest.mark.parametrize(
@@ -270,8 +291,8 @@ def test_level_cap_holds_all_year(period: Period, value: str, expected: Status) 
     assert status(cap, period, value, target("5", baseline="3")) is expected
 
 
-def test_over_cap_and_behind_need_an_explanation() -> None:
-    assert {Status.BEHIND, Status.OVER_CAP} == NEEDS_EXPLANATION
+def test_behind_warning_and_over_cap_need_an_explanation() -> None:
+    assert {Status.BEHIND, Status.CAP_WARNING, Status.OVER_CAP} == NEEDS_EXPLANATION
 
 
 # ---------------------------------------------------------------- quarterly

@@ -311,14 +311,23 @@ def test_rule_dividing_by_zero_is_an_error_not_a_crash(db: Database, tmp_path: P
 # ---------------------------------------------------------------- explanations for behind and over cap
 
 
+def test_a_ceiling_exceeded_is_over_cap_and_named_against_the_ceiling(db: Database, tmp_path: Path) -> None:
+    spec = store_template(db, document([indicator("A"), indicator("K", direction="cap")]), tmp_path)
+    enter(db, spec, D1, "2023Q2", A="50", K="101")  # the year's ceiling of 100 already passed at mid-year
+    result = check(db, D1, "2023Q2")
+    assert result.by_code["K"].status is Status.OVER_CAP
+    assert texts(result, "K", WARNING) == ["超出控制目标：本期 101个，控制目标 100个"]
+    assert "1项超出控制目标（指标K）" in result.summary
+
+
 def test_behind_needs_an_explanation_before_signing(db: Database, tmp_path: Path) -> None:
     spec = store_template(db, document([indicator("A"), indicator("K", direction="cap")]), tmp_path)
-    enter(db, spec, D1, "2023Q2", A="49", K="51")  # expected 50; cap pro-rated to 50
+    enter(db, spec, D1, "2023Q2", A="49", K="51")  # expected 50; cap of 100 pro-rated to 50
     result = check(db, D1, "2023Q2")
     assert result.by_code["A"].status is Status.BEHIND
-    assert result.by_code["K"].status is Status.OVER_CAP
+    assert result.by_code["K"].status is Status.CAP_WARNING
     assert texts(result, "A", WARNING) == ["进度滞后：本期 49个，预期进度值 50个"]
-    assert texts(result, "K", WARNING) == ["超出控制目标：本期 51个，控制目标 50个"]
+    assert texts(result, "K", WARNING) == ["超出进度预警：本期 51个，按进度控制值 50个"]
     assert result.errors == []
     assert {ic.spec.code for ic in result.missing_explanations} == {"A", "K"}
     assert not result.can_sign

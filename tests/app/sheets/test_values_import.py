@@ -476,3 +476,10 @@ def test_too_many_rows_is_refused(
         else xlsx_file(tmp_path / "v.xlsx", rows)
     )
     assert "行数超过 5" in str(refused(db, spec, path))
+
+
+def test_a_plus_before_a_sign_is_no_number(db: Database, spec: CatalogSpec, tmp_path: Path) -> None:
+    rows = [["A", "+-1", "", "", ""], ["C", "++2", "", "", ""], ["G", "+1.5", "", "", ""]]
+    error = refused(db, spec, write(tmp_path, "v.csv", csv_bytes(rows, "utf-8")))
+    assert [p.split("：")[0] for p in error.problems] == ["第 2 行（A）", "第 3 行（C）"]
+    assert "+-1" in error.problems[0]

@@ -12,12 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from app.engine.numbers import to_text
 from app.storage.db import MIGRATIONS_DIR, SCHEMA_HEAD, Database, DatabaseError, current_revision, make_engine, migrate
 from app.storage.models import AuditEntry, Base, Value
+from tests.pg import PgServer
 
 EXACT = "123456789.123456"
 
@@ -242,3 +243,37 @@ def test_models_match_the_migrated_schema(tmp_path: Path, old_database: Path, st
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         db.close()
+
+
+def test_the_same_migrations_build_the_postgresql_schema_of_the_models(postgresql: PgServer) -> None:
+    url = postgresql.empty()
+    try:
+        db = Database(url)
+        try:
+            assert current_revision(db.engine) == SCHEMA_HEAD
+            with db.engine.connect() as conn:
+                assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        finally:
+            db.close()
+        # Opening it again (another worker starting) finds it current and changes nothing.
+        Database(url).close()
+    finally:
+        postgresql.drop(url)
+
+
+def test_a_postgresql_database_of_another_program_is_refused_untouched(postgresql: PgServer) -> None:
+    url = postgresql.empty()
+    try:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE customers (id integer primary key)")
+        engine.dispose()
+        with pytest.raises(DatabaseError, match="不是填报通的数据库"):
+            Database(url)
+    finally:
+        postgresql.drop(url)
+
+
+def test_a_server_address_the_program_does_not_support_is_refused() -> None:
+    with pytest.raises(DatabaseError, match="不支持的数据库地址"):
+        Database("mysql://user:secret@127.0.0.1/city")

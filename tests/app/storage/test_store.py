@@ -33,6 +33,12 @@ Q2 = Period(2023, 2)
 
 
 @pytest.fixture
+def db(any_db: Database) -> Database:
+    """The store works the same on SQLite and PostgreSQL: every test here runs on both."""
+    return any_db
+
+
+@pytest.fixture
 def spec(db: Database, tmp_path: Path) -> CatalogSpec:
     doc = document(
         [

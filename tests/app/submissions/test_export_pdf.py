@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import random
 import shutil
@@ -80,6 +81,34 @@ def _tool(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} (poppler-utils) is not installed")
     return path
+
+
+def _page_colours(data: bytes) -> set[str]:
+    """The fill colours (``r g b rg``) the first page's drawing sets, as reportlab writes them."""
+    import re
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    page = PdfFileReader(io.BytesIO(data)).root["/Pages"]["/Kids"][0]
+    return {m.decode() for m in re.findall(rb"[0-9. ]+ rg", page["/Contents"].data)}
+
+
+def _rg(hex_colour: str) -> str:
+    """``#fdf0c2`` as reportlab writes the fill colour: ``.992157 .941176 .760784 rg``."""
+    from reportlab.lib.rl_accel import fp_str
+
+    return fp_str(*(int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))) + " rg"
+
+
+def test_a_ceiling_ahead_of_its_pace_is_drawn_in_the_warning_yellow(signed: Signed) -> None:
+    from app.engine.progress import STATUS_COLORS, Status
+
+    payload = copy.deepcopy(signed.envelope["payload"])
+    background, text = (_rg(c) for c in STATUS_COLORS[Status.CAP_WARNING])
+    assert background not in _page_colours(render_pdf(payload, __version__))
+    payload["indicators"][0]["status"] = "cap_warning"
+    colours = _page_colours(render_pdf(payload, __version__))
+    assert {background, text} <= colours
 
 
 # ---------------------------------------------------------------------------------------------- the good file

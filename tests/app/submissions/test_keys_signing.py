@@ -27,6 +27,7 @@ from app.submissions.signing import (
     signed_envelope,
     verify_envelope,
 )
+from app.templates.spec import spec_from_document
 from app.trust.keys import KeysError, KeyStore
 from tests.app.helpers import enter, store_template
 from tests.app.sample_templates import D1, D2, document, indicator
@@ -125,6 +126,43 @@ def test_a_correction_after_signing_is_a_new_revision_and_the_signed_one_stays(
     assert second.revision == 2
     assert first.envelope["payload"]["indicators"][0]["value"] == "60"  # the signed revision did not change
     assert second.envelope["payload"]["indicators"][0]["value"] == "61"
+
+
+def test_signing_queues_each_revision_for_upload_in_the_same_transaction(
+    signed_setup: tuple[Database, KeyStore],
+) -> None:
+    from sqlalchemy import select
+
+    from app.storage.models import OutboxEntry
+
+    db, keys = signed_setup
+    first = sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE)
+    spec = spec_from_document(document([indicator("A"), indicator("B")]))
+    with db.transaction() as session:
+        apply_changes(session, spec, D1, Period(2023, 2), [Change("A", value=Decimal("61"))], "clerk")
+    second = sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE)
+    with db.session() as session:
+        rows = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).all()
+        queued = [(r.submission_id, r.revision, r.payload_hash, r.state, r.receipt) for r in rows]
+    assert queued == [
+        (first.envelope["payload"]["submission_id"], 1, first.payload_hash, "pending", None),
+        (second.envelope["payload"]["submission_id"], 2, second.payload_hash, "pending", None),
+    ]
+
+
+def test_a_refused_signing_queues_nothing(db: Database, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from app.storage.models import OutboxEntry
+
+    spec = store_template(db, document([indicator("A")]), tmp_path)
+    keys = keystore_with_units(tmp_path / "keys", spec, [D1])
+    enter(db, spec, D1, "2023Q2", A="60")
+    with pytest.raises(KeysError):
+        sign_and_lock(db, keys, D1, Period(2023, 2), "wrong passphrase")
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+        assert [r.status for r in revisions(session, D1, Period(2023, 2))] == ["draft"]
 
 
 def test_signing_is_refused_while_the_check_has_errors_or_missing_explanations(db: Database, tmp_path: Path) -> None:

@@ -1,0 +1,227 @@
+"""What a signed payload may be: strict JSON, the published schema, and the rules the schema cannot say.
+
+A payload signed with a genuine unit key can still be anything its signer chose to put in it. Before any part of
+the program uses one (to draw a sheet, to compare a file, to store figures), it is checked here; what does not
+pass is refused as ``malformed``, with a message naming the field, never a crash. The schema is
+``resources/schemas/submission-v1.schema.json`` (see ``docs/submission-format.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from app import RESOURCES_DIR
+from app.engine.calendar import Timeliness, TimelinessSummary
+from app.engine.numbers import NumberError, check_places, parse_decimal
+from app.engine.periods import Period, PeriodError
+from app.submissions.signing import VerificationError
+
+SCHEMA_PATH = RESOURCES_DIR / "schemas" / "submission-v1.schema.json"
+# Digits of the longest integer JSON may carry: revisions and counts need a handful; Python refuses to read
+# integers of thousands of digits, and 10³⁰ is no revision.
+MAX_INT_DIGITS = 12
+MAX_DEPTH = 12
+
+
+def malformed(message: str) -> VerificationError:
+    return VerificationError("malformed", f"报送数据格式不合规：{message}")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema())
+
+
+# ---------------------------------------------------------------------------------------------- strict JSON
+
+
+def parse_json(text: str | bytes) -> Any:
+    """JSON as Tianbao writes it: no repeated keys, no floats, no NaN or Infinity, no huge integers, shallow.
+
+    Refusals are ``malformed``; what does not parse at all is ``altered`` (the carrier's text was broken).
+    """
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) != len(pairs):
+            twice = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+            raise malformed(f"字段“{twice[0][:40]}”出现了两次")
+        return data
+
+    def no_float(text_value: str) -> Any:
+        raise malformed(f"数值 {text_value[:20]} 不是整数（数据须写成文本形式的小数）")
+
+    def small_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise malformed(f"整数 {digits[:20]}… 位数过多")
+        return int(digits)
+
+    def no_constant(name: str) -> Any:
+        raise malformed(f"不允许 {name}")
+
+    try:
+        data = json.loads(
+            text, object_pairs_hook=no_duplicates, parse_float=no_float, parse_int=small_int, parse_constant=no_constant
+        )
+    except VerificationError:
+        raise
+    except RecursionError as exc:
+        raise malformed("嵌套过深") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise VerificationError("altered", "文件中的签名数据已损坏或被改动（无法解析）") from exc
+    if _depth(data) > MAX_DEPTH:
+        raise malformed("嵌套过深")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest (iteratively: a hostile file must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+# ---------------------------------------------------------------------------------------------- the payload
+
+
+def _where(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "（顶层）"
+
+
+def _schema_problem(err: Any) -> str:
+    where = _where(err.absolute_path)
+    validator = err.validator
+    if validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"{where} 有不认识的字段 {', '.join(e[:40] for e in extra[:3])}"
+    if validator == "required":
+        return f"{where} 缺少字段 {err.message.split(' ')[0]}"
+    if validator in ("maxLength", "minLength", "maxItems", "minItems", "maxProperties"):
+        return f"{where} 长度不对（{validator} {err.validator_value}）"
+    if validator in ("type", "oneOf"):
+        return f"{where} 类型不对"
+    if validator in ("minimum", "maximum"):
+        return f"{where} 超出范围（{validator} {err.validator_value}）"
+    shown = repr(err.instance)
+    return f"{where} 的值 {shown[:40]} 不合规（{validator}）"
+
+
+def check_payload(payload: Any) -> dict[str, Any]:
+    """The payload, when it is one Tianbao could have signed; else ``malformed`` naming the first problem."""
+    if not isinstance(payload, dict):
+        raise malformed("不是 JSON 对象")
+    error = next(iter(sorted(_validator().iter_errors(payload), key=lambda e: list(map(str, e.absolute_path)))), None)
+    if error is not None:
+        raise malformed(_schema_problem(error))
+    _check_rules(payload)
+    return payload
+
+
+def _check_rules(payload: dict[str, Any]) -> None:
+    """What the schema cannot say: text that files can carry, dates and periods that exist, one row per code,
+    figures as declared."""
+    text = json.dumps(payload, ensure_ascii=False)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text) or "\ufffe" in text or "\uffff" in text:
+        raise malformed("文字中含有无效字符")
+    try:
+        period = Period.parse(payload["period"])
+    except (PeriodError, ValueError) as exc:
+        raise malformed(f"报告期“{payload['period']}”无效") from exc
+    if period.year != payload["catalog"]["year"]:
+        raise malformed(f"报告期 {period} 不属于 {payload['catalog']['year']} 年度的模板")
+    try:
+        dt.datetime.fromisoformat(payload["signed_at"].replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise malformed(f"签名时间“{payload['signed_at']}”无效") from exc
+    fingerprint = payload["signer"]["fingerprint"].replace(" ", "")[:8].lower()
+    expected_id = f"{payload['unit']['code']}-{period}-r{payload['revision']}-{fingerprint}"
+    if payload["submission_id"] != expected_id:
+        raise malformed(f"报送编号“{payload['submission_id']}”与单位、报告期、版次或签名证书不符")
+    codes = Counter(ind["code"] for ind in payload["indicators"])
+    twice = [code for code, n in codes.items() if n > 1]
+    if twice:
+        raise malformed(f"指标 {twice[0]} 出现了 {codes[twice[0]]} 次")
+    for ind in payload["indicators"]:
+        check_indicator(ind)
+    timeliness = payload.get("report", {}).get("timeliness")
+    if timeliness is not None:
+        _check_timeliness(timeliness)
+
+
+def _check_timeliness(part: dict[str, Any]) -> None:
+    """A city report's timeliness: each verdict with its days and time as the calendar gives them, and counts, rate
+    and sentence that are those of the units listed (never typed)."""
+    where = "report.timeliness"
+    codes = Counter(u["code"] for u in part["units"])
+    twice = [code for code, n in codes.items() if n > 1]
+    if twice:
+        raise malformed(f"{where} 中单位 {twice[0]} 出现了 {codes[twice[0]]} 次")
+    for i, unit in enumerate(part["units"]):
+        verdict = Timeliness(unit["timeliness"])
+        received = unit["received_at"]
+        if (verdict is Timeliness.LATE) != (unit["days_late"] > 0):
+            raise malformed(f"{where}.units[{i}] 的逾期天数与报送情况不符")
+        if (verdict in (Timeliness.ON_TIME, Timeliness.LATE)) != (received is not None):
+            raise malformed(f"{where}.units[{i}] 的收到时间与报送情况不符")
+        if received is not None:
+            try:
+                dt.datetime.fromisoformat(received.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise malformed(f"{where}.units[{i}] 的收到时间“{received}”无效") from exc
+    tally = Counter(Timeliness(u["timeliness"]) for u in part["units"])
+    summary = TimelinessSummary(
+        tally[Timeliness.ON_TIME], tally[Timeliness.LATE], tally[Timeliness.MISSING], tally[Timeliness.NOT_DUE]
+    )
+    counted = (part["on_time"], part["late"], part["missing"], part["not_due"])
+    if counted != (summary.on_time, summary.late, summary.missing, summary.not_due):
+        raise malformed(f"{where} 的按时、逾期、未报数与所列单位不符")
+    rate = None if summary.on_time_rate is None else str(summary.on_time_rate)
+    if part["on_time_rate"] != rate:
+        raise malformed(f"{where}.on_time_rate {part['on_time_rate']} 与所列单位不符（应为 {rate}）")
+    if part["sentence"] != summary.sentence:
+        raise malformed(f"{where}.sentence 与所列单位不符")
+
+
+def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str | None = None) -> None:
+    """One indicator row: its figures fit its kind, and the value has no more decimals than ``decimals`` (the
+    row's own declaration, or the template's when given)."""
+    code = ind["code"]
+    places = ind["decimals"] if decimals is None else decimals
+    if kind is not None and ind["kind"] != kind:
+        raise malformed(f"指标 {code} 的类型为 {ind['kind']}，模板中为 {kind}")
+    if decimals is not None and ind["decimals"] != decimals:
+        raise malformed(f"指标 {code} 声明 {ind['decimals']} 位小数，模板中为 {decimals} 位")
+    if ind["kind"] != "ratio" and (ind["numerator"] is not None or ind["denominator"] is not None):
+        raise malformed(f"指标 {code} 不是比率型，却带有分子或分母")
+    if ind["value"] is not None:
+        try:
+            check_places(parse_decimal(ind["value"]), places, "")
+        except NumberError as exc:
+            raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc

@@ -1,0 +1,334 @@
+"""The district's outbox: which signed revisions wait for upload, which were delivered with which receipt, and the
+state changes the uploader makes, each in its own short transaction.
+
+A revision enters the outbox when it is signed (:func:`app.storage.uploads.enqueue`, in the signing transaction).
+Here: ``pending`` → ``sending`` when an upload starts, then ``delivered`` — only with a receipt that verifies
+against the pinned city CA and names this very submission and payload hash, stored in the same transaction — or
+``refused`` with the server's reason, or back to ``pending`` when the server could not be reached. An entry left
+``sending`` by a program that was killed goes back to ``pending`` at the next start (:func:`resume_interrupted`).
+Several programs on one database (the window and a scheduled ``upload``) may send the same entry: the intake
+service answers the same submission with the same receipt, and the first receipt stored is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import func, select, update
+
+from app.storage.db import Database
+from app.storage.models import Catalog, OutboxEntry, Submission, TransportState, Unit, utcnow
+from app.storage.uploads import DELIVERED, PENDING, REFUSED, RETURNED, SENDING, STATE_LABELS
+from app.transport.receipts import Receipt, ReceiptError, verify_receipt
+
+__all__ = [
+    "DELIVERED",
+    "PENDING",
+    "REFUSED",
+    "RETURNED",
+    "SENDING",
+    "STATE_LABELS",
+    "VERDICT_LABELS",
+    "AddressError",
+    "Claimed",
+    "OutboxItem",
+    "check_address",
+    "claim",
+    "intake_address",
+    "last_contact",
+    "list_outbox",
+    "mark_delivered",
+    "mark_refused",
+    "pending_count",
+    "pending_ids",
+    "record_contact",
+    "release",
+    "resume_interrupted",
+    "retry_refused",
+    "server_address",
+    "stored_receipt",
+]
+
+# The same rule as the template schema's ``catalog.intake_url``: https with a host name, or plain http to this
+# machine only (a test); no user name, query or fragment that could hide where the figures really go.
+ADDRESS = re.compile(
+    r"^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?)(/[A-Za-z0-9._~/-]*)?$"
+)
+LAST_CONTACT = "last_contact"
+VERDICT_LABELS = {
+    "accepted": "已接收",
+    "superseded": "已接收（市级已有更新的版本）",
+    "duplicate": "重复报送（此前已接收）",
+}
+
+
+class AddressError(ValueError):
+    """A server address that cannot be used; the message says why in Chinese."""
+
+
+def check_address(text: str) -> str:
+    """The address as it will be used (trailing ``/`` removed), or :class:`AddressError`."""
+    address = text.strip().rstrip("/")
+    if len(address) > 300 or not ADDRESS.match(address):
+        raise AddressError(
+            f"上报地址“{text.strip()[:80]}”不可用：应为 https://主机名[:端口]，本机测试可用 http://127.0.0.1:端口"
+        )
+    return address
+
+
+def intake_address(db: Database) -> str | None:
+    """The intake service named by the newest signed template (the latest year, the last imported), if any.
+
+    An unsigned template (the demo, or one imported with ``--allow-unsigned``) never sets it: only the city decides
+    where a district's figures go.
+    """
+    with db.session() as session:
+        row = session.execute(
+            select(Catalog.intake_url)
+            .where(Catalog.signature.is_not(None))
+            .order_by(Catalog.year.desc(), Catalog.imported_at.desc(), Catalog.id.desc())
+            .limit(1)
+        ).first()
+    return None if row is None or not row[0] else str(row[0])
+
+
+def server_address(db: Database, override: str | None = None) -> str | None:
+    """The address to upload to: ``override`` (设置 or ``--server``, for testing) or the template's."""
+    if override and override.strip():
+        return check_address(override)
+    return intake_address(db)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One submission in the outbox, as the 报送记录 view and ``outbox`` list it."""
+
+    id: int
+    submission_id: str
+    unit_code: str
+    unit_name: str
+    period: str
+    revision: int
+    state: str
+    queued_at: str
+    attempts: int
+    last_attempt_at: str | None
+    last_error: str | None
+    reason_code: str | None
+    reason: str | None
+    received_at: str | None
+    sequence: int | None
+    verdict: str | None
+    payload_hash: str
+    accepted_at: str | None
+    returned_reason: str | None
+    has_receipt: bool
+
+    @property
+    def state_label(self) -> str:
+        label = STATE_LABELS[self.state]
+        if self.state == DELIVERED and self.accepted_at:
+            return f"{label}（审核通过）"
+        return label
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS.get(self.verdict or "", self.verdict or "")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "submission_id": self.submission_id,
+            "unit": {"code": self.unit_code, "name": self.unit_name},
+            "period": self.period,
+            "revision": self.revision,
+            "state": self.state,
+            "state_label": self.state_label,
+            "queued_at": self.queued_at,
+            "attempts": self.attempts,
+            "last_attempt_at": self.last_attempt_at,
+            "last_error": self.last_error,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "received_at": self.received_at,
+            "sequence": self.sequence,
+            "verdict": self.verdict,
+            "payload_hash": self.payload_hash,
+            "accepted_at": self.accepted_at,
+            "returned_reason": self.returned_reason,
+        }
+
+
+def list_outbox(db: Database) -> list[OutboxItem]:
+    """Every submission the outbox holds, newest first."""
+    with db.session() as session:
+        rows = session.execute(
+            select(OutboxEntry, Unit.name, Submission.status, Submission.returned_reason)
+            .join(Submission, Submission.id == OutboxEntry.submission_row_id)
+            .join(Unit, Unit.id == Submission.unit_id)
+            .order_by(OutboxEntry.id.desc())
+        ).all()
+    items = []
+    for entry, unit_name, status, returned_reason in rows:
+        state = entry.state
+        if state == DELIVERED and status == "returned":
+            state = RETURNED
+        items.append(
+            OutboxItem(
+                entry.id,
+                entry.submission_id,
+                entry.unit_code,
+                unit_name,
+                entry.period,
+                entry.revision,
+                state,
+                entry.queued_at,
+                entry.attempts,
+                entry.last_attempt_at,
+                entry.last_error,
+                entry.reason_code,
+                entry.reason,
+                entry.received_at,
+                entry.sequence,
+                entry.verdict,
+                entry.payload_hash,
+                entry.accepted_at,
+                returned_reason if status == "returned" else None,
+                entry.receipt is not None,
+            )
+        )
+    return items
+
+
+def pending_count(db: Database) -> int:
+    """How many submissions still wait to be delivered (待上报 and 上报中)."""
+    with db.session() as session:
+        count = session.scalar(
+            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state.in_((PENDING, SENDING)))
+        )
+    return int(count or 0)
+
+
+def pending_ids(db: Database) -> list[int]:
+    """The entries to send, oldest first, so a later revision of a period reaches the city after the earlier."""
+    with db.session() as session:
+        return list(
+            session.scalars(select(OutboxEntry.id).where(OutboxEntry.state == PENDING).order_by(OutboxEntry.id))
+        )
+
+
+def resume_interrupted(db: Database) -> int:
+    """Put back into 待上报 what a stopped program left 上报中. Returns how many."""
+    with db.transaction() as session:
+        result = session.execute(update(OutboxEntry).where(OutboxEntry.state == SENDING).values(state=PENDING))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An entry taken for sending: what to send and what the receipt must name."""
+
+    id: int
+    submission_id: str
+    payload_hash: str
+    envelope: dict[str, Any]
+
+
+def claim(db: Database, entry_id: int) -> Claimed | None:
+    """Mark a pending entry 上报中 and return what to send; ``None`` if it is no longer pending."""
+    import json
+
+    with db.transaction() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None or entry.state != PENDING:
+            return None
+        sub = session.get(Submission, entry.submission_row_id)
+        if sub is None or not sub.signature:
+            return None
+        entry.state, entry.attempts, entry.last_attempt_at = SENDING, entry.attempts + 1, utcnow()
+        envelope: dict[str, Any] = json.loads(sub.signature)
+        return Claimed(entry.id, entry.submission_id, entry.payload_hash, envelope)
+
+
+def release(db: Database, entry_id: int, error: str) -> None:
+    """The server could not be reached (or did not give a valid receipt): back to 待上报, keeping why."""
+    with db.transaction() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is not None and entry.state == SENDING:
+            entry.state, entry.last_error = PENDING, error[:2000]
+
+
+def mark_refused(db: Database, entry_id: int, code: str, message: str) -> None:
+    """The server refused the file (409 / 413 / 422): 被拒收, with its reason code and message."""
+    with db.transaction() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is not None and entry.state in (PENDING, SENDING):
+            entry.state, entry.reason_code, entry.reason = REFUSED, code[:40], message[:2000]
+
+
+def mark_delivered(db: Database, entry_id: int, raw: bytes, city_ca: x509.Certificate) -> Receipt:
+    """Store the receipt and mark the entry 已送达, in one transaction.
+
+    The receipt is verified here again, whatever handed it over: signed by a receipt certificate of the pinned city
+    CA, and naming this entry's submission id and payload hash. Otherwise :class:`ReceiptError` and nothing changes.
+    An entry already delivered keeps the receipt it has.
+    """
+    receipt = verify_receipt(raw, city_ca)
+    with db.transaction() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None:
+            raise ReceiptError("待上报记录已不存在")
+        if receipt.submission_id != entry.submission_id or receipt.payload_hash != entry.payload_hash:
+            raise ReceiptError(f"回执不属于这份报送：回执为 {receipt.submission_id}，报送为 {entry.submission_id}")
+        if entry.state == DELIVERED:
+            return verify_receipt(entry.receipt or b"", city_ca)
+        entry.state = DELIVERED
+        entry.receipt = receipt.raw
+        entry.received_at = receipt.received_at_text
+        entry.sequence = receipt.sequence
+        entry.verdict = receipt.verdict
+        entry.delivered_at = utcnow()
+        entry.last_error = None
+        entry.reason_code = entry.reason = None
+        return receipt
+
+
+def retry_refused(db: Database, entry_id: int) -> bool:
+    """Put a refused entry back into 待上报 (after the city fixed what made it refuse). True if it was refused."""
+    with db.transaction() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None or entry.state != REFUSED:
+            return False
+        entry.state, entry.reason_code, entry.reason = PENDING, None, None
+        return True
+
+
+def stored_receipt(db: Database, entry_id: int, city_ca: x509.Certificate) -> Receipt | None:
+    """The entry's receipt, verified again against the city CA; ``None`` if it has none."""
+    with db.session() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        raw = None if entry is None else entry.receipt
+    return None if raw is None else verify_receipt(raw, city_ca)
+
+
+def record_contact(db: Database, when: str | None = None) -> None:
+    """Remember that the intake service answered (now, or at ``when``)."""
+    with db.transaction() as session:
+        _set_state(session, LAST_CONTACT, when or utcnow())
+
+
+def last_contact(db: Database) -> str | None:
+    """When the intake service last answered (UTC ISO), if ever."""
+    with db.session() as session:
+        return session.scalar(select(TransportState.value).where(TransportState.key == LAST_CONTACT))
+
+
+def _set_state(session: Any, key: str, value: str) -> None:
+    row = session.get(TransportState, key)
+    if row is None:
+        session.add(TransportState(key=key, value=value))
+    else:
+        row.value = value

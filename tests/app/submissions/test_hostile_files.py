@@ -1,0 +1,110 @@
+"""The hostile corpus (tests/app/submissions/hostile_corpus.py), tried as an attacker would: every file is
+refused with its reason, the city import stores none of them and goes on, and no refusal prints a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.city.importer import STORED, import_submission, import_submissions
+from app.demo import create_demo
+from app.storage.catalogs import load_spec
+from app.storage.models import Submission
+from app.storage.store import catalog_for_year
+from app.submissions.export_pdf import sign_pdf
+from app.submissions.signing import canonical, sign_payload
+from app.submissions.verify import verify_submission
+from app.trust.keys import KeyStore
+from tests.app.signing_helpers import PASSPHRASE, keystore_with_units, signed_envelope
+from tests.app.submissions.hostile_corpus import Case, Material, corpus
+
+UNIT = "520103"
+
+
+@pytest.fixture(scope="module")
+def material(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Material, KeyStore, Path]]:
+    folder = tmp_path_factory.mktemp("hostile")
+    db = create_demo(folder / "demo.db")
+    with db.session() as session:
+        catalog = catalog_for_year(session, 2023)
+        assert catalog is not None
+        spec = load_spec(session, catalog)
+    keys = keystore_with_units(folder / "test-keys", spec, [UNIT])
+    envelope = signed_envelope(db, keys, UNIT, "2023Q2")
+    db.close()
+    key, cert, ca = keys.unit_key(UNIT, PASSPHRASE), keys.unit_certificate(UNIT), keys.city_certificate()
+
+    def pdf(pages: bytes, env: dict[str, Any]) -> bytes:
+        payload = env["payload"] if isinstance(env.get("payload"), dict) else {}
+        return sign_pdf(pages, canonical(env), key, cert, [ca], payload)
+
+    yield Material(envelope, lambda p: sign_payload(p, key, cert), pdf), keys, folder
+
+
+@pytest.fixture(scope="module")
+def cases(material: tuple[Material, KeyStore, Path]) -> list[Case]:
+    return corpus(material[0])
+
+
+def test_the_corpus_covers_every_class(cases: list[Case]) -> None:
+    assert len(cases) > 150
+    assert {c.cls for c in cases} == {"bomb", "visible", "cells", "malformed"}
+    assert {c.suffix for c in cases} == {".xlsx", ".pdf"}
+
+
+def test_every_hostile_file_is_refused_with_its_reason(
+    material: tuple[Material, KeyStore, Path], cases: list[Case], capfd: pytest.CaptureFixture[str]
+) -> None:
+    ca = material[1].city_certificate()
+    wrong = []
+    for case in cases:
+        verdict = verify_submission(case.data, ca, name=f"x{case.suffix}")
+        if verdict.valid or verdict.reason not in case.reasons or not verdict.message:
+            wrong.append((case.cls, case.name, verdict.reason, verdict.message[:120]))
+    assert wrong == []
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_refused_certificate_prints_nothing_on_stderr(
+    material: tuple[Material, KeyStore, Path], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from app.submissions.export_pdf import write_submission_pdf
+
+    folder = material[2]
+    keys = KeyStore(folder / "test-keys")
+    path = tmp_path / "ok.pdf"
+    write_submission_pdf(material[0].envelope, path, keys, PASSPHRASE, "9.8.7")
+    other = KeyStore(tmp_path / "other")
+    other.city_init("别的市", PASSPHRASE)
+    verdict = verify_submission(path, other.city_certificate())
+    assert verdict.reason == "unknown_certificate"
+    assert capfd.readouterr().err == ""
+
+
+def test_the_city_import_stores_none_of_them_and_goes_on(
+    material: tuple[Material, KeyStore, Path], cases: list[Case], tmp_path: Path
+) -> None:
+    keys = material[1]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    malformed = [c for c in cases if c.cls in ("malformed", "visible")]
+    for i, case in enumerate(malformed):
+        (inbox / f"{i:03d}{case.suffix}").write_bytes(case.data)
+    db = create_demo(tmp_path / "city.db")
+    try:
+        with db.session() as session:
+            before = session.scalar(select(func.count()).select_from(Submission))
+        results = import_submissions(db, keys, [inbox], workers=1)
+        assert len(results) == len(malformed)
+        assert [r for r in results if r.status in STORED] == []
+        assert {r.status for r in results} <= {"altered", "malformed", "unreadable"}
+        one = import_submission(db, keys.city_certificate(), malformed[0].data, name="upload.xlsx")
+        assert one.status not in STORED
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Submission)) == before
+    finally:
+        db.close()
