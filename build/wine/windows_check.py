@@ -32,7 +32,14 @@ HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("WINDOWS_CHECK_CACHE", ROOT / "wine-cache"))
 PYTHON_DIR = CACHE / "python"
 SITE = PYTHON_DIR / "Lib" / "site-packages"
-PREFIX = CACHE / "prefix"
+# The Wine prefix lives outside the checkout: its Z: drive is a link to the Unix root, and inside the checkout it
+# would make anything that walks the project following links (setuptools' file list in `pip install -e .`) loop
+# through the whole file system without end. One prefix per checkout, as the flow empties %LOCALAPPDATA%.
+PREFIX = Path(
+    os.environ.get("WINDOWS_CHECK_PREFIX")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / f"tianbao-wine-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"
+)
 BUNDLE = CACHE / "pyi-dist" / "Tianbao"
 LOCALES = CACHE / "locale"
 WINDOWS_USER = "填报 用户"
