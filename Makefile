@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench bundle bundle-smoke translations clean-venv
+.PHONY: run test windows-check bench bundle bundle-smoke translations clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+# tests/app and the command line under Windows Python in Wine, Chinese and English code pages (build/README.md).
+windows-check: $(VENV)/.dev-installed
+	$(PY) build/wine/windows_check.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_check.py

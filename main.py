@@ -3,9 +3,12 @@
 import sys
 
 from app.cli.main import build_parser, run_command
+from app.cli.streams import use_utf8_when_redirected
 
 
 def main() -> int:
+    # Before parsing: a usage error or --help is Chinese text too.
+    use_utf8_when_redirected()
     args = build_parser().parse_args()
     if args.command is None:
         from app.storage.db import is_url

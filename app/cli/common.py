@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from app.sheets.textenc import EncodingError, decode
 from app.storage.db import default_db_location, default_db_path, is_url
 
 if TYPE_CHECKING:
@@ -98,9 +99,12 @@ def passphrase(
     path: Path | None = getattr(args, option, None)
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
+            # As Notepad saves it: UTF-8 with or without a BOM, UTF-16, or the Chinese ANSI code page (GBK).
+            return decode(path.read_bytes())[0].rstrip("\r\n")
         except OSError as exc:
             raise UsageError(f"无法读取口令文件 {path}：{exc.strerror or exc}") from exc
+        except EncodingError as exc:
+            raise UsageError(f"口令文件 {path} 无法读取：{exc}") from exc
     env = os.environ.get(variable)
     if env:
         return env

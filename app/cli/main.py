@@ -15,6 +15,7 @@ from pathlib import Path
 from app import __version__
 from app.cli import calendar, checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
+from app.cli.streams import use_utf8_when_redirected
 from app.logsetup import configure as configure_logging
 from app.storage.db import DatabaseError, data_dir
 from app.trust import KeysError
@@ -43,15 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command (the desktop program, started when there is none, lives in ``ui``)."""
+    use_utf8_when_redirected()
     return run_command(build_parser().parse_args(argv))
 
 
 def run_command(args: argparse.Namespace) -> int:
-    # A windowed Windows executable has no standard streams at all (sys.stdout is None).
-    if sys.stdout is not None and not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
-        # Redirected output (check --json > out.json) is UTF-8 on every system, not the Windows code page,
-        # which cannot hold every character and would garble the file for other programs.
-        sys.stdout.reconfigure(encoding="utf-8")
     # Refusals keep their details (a library's traceback) in the log file, not on the console; a profile that
     # cannot be written leaves the command running without a log.
     with contextlib.suppress(OSError):

@@ -82,8 +82,10 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 def make_engine(path: Path) -> Engine:
     from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import URL
 
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    # Built, not parsed from text: as a URL, "%41" in a folder name would be read as "A" and a "?" would end the path.
+    engine = create_engine(URL.create("sqlite", database=str(path)), future=True)
     event.listen(engine, "connect", _on_connect)
     return engine
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.engine.numbers import fmt, to_text
+from app.engine.timefmt import beijing_from_iso
 from app.trust.keys import KeysError, check_issued_by, fingerprint, unit_code_of
 
 if TYPE_CHECKING:
@@ -36,19 +37,10 @@ ALGORITHM = "ECDSA-P256-SHA256"
 ENVELOPE_KEYS = frozenset({"format", "format_version", "algorithm", "payload", "signature", "certificate"})
 
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
 def beijing_time(signed_at: str) -> str | None:
     """A signing time as the exports show it: Beijing time, the same text on every machine whatever its time
-    zone (the Excel check re-renders it). ``None`` when the text is not a time."""
-    try:
-        when = dt.datetime.fromisoformat(signed_at)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return when.strftime("%Y-%m-%d %H:%M:%S")
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
+    zone or language (the Excel check re-renders it). ``None`` when the text is not a time."""
+    return beijing_from_iso(signed_at)
 
 
 class SigningError(ValueError):

@@ -18,8 +18,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from app import __version__
+from app.engine.timefmt import beijing_text
 from app.submissions.export_pdf import FONT, FONT_PATH, period_label, qr_drawing
-from app.submissions.signing import BEIJING
 from app.transport.outbox import VERDICT_LABELS
 from app.transport.receipts import Receipt
 from app.trust.keys import fingerprint
@@ -54,7 +54,7 @@ def receipt_facts(receipt: Receipt) -> list[tuple[str, str]]:
     unit = payload.get("unit") or {}
     certificate = x509.load_pem_x509_certificate(str(document.get("certificate", "")).encode("ascii"))
     signature = base64.b64decode(str(document.get("signature", "")))
-    received = receipt.received_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S（北京时间）")
+    received = beijing_text(receipt.received_at)
     verdict = str(payload.get("verdict", ""))
     return [
         ("报送编号", str(payload.get("submission_id", ""))),

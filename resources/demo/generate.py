@@ -1702,6 +1702,9 @@ def main() -> None:
     dump(template, folder, "template-2023.json")
     dump(values, folder, "values-2023.json")
     names = {i["code"]: i["name"] for i in template["indicators"]}
+    # The report names indicators in Chinese; a Windows code page such as cp1252 cannot hold them.
+    if not sys.stdout.isatty() and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
     for code, (v, st) in summary["q2"].items():
         print(f"{code} {names[code]}: 2023Q2 {v} {st}; 2023Q1 {summary['q1'][code][0]} {summary['q1'][code][1]}")
     for (u, p), codes in sorted(summary["behind"].items()):

@@ -149,3 +149,15 @@ def test_a_file_in_the_way_of_the_data_folder_is_refused(tmp_path: Path) -> None
     (tmp_path / "blocker").write_text("x", encoding="utf-8")
     with pytest.raises(DatabaseError, match="无法创建数据文件夹"):
         Database(tmp_path / "blocker" / "tianbao.db")
+
+
+def test_a_folder_name_with_percent_signs_and_question_marks_is_taken_as_it_is(tmp_path: Path) -> None:
+    # Read as a URL, "%41" would become "A" and "?" would end the path: the file would land elsewhere.
+    folder = tmp_path / ("报送 100%41 完成#" + ("" if os.name == "nt" else "?"))  # Windows forbids "?" in names
+    database = Database(folder / "tianbao.db")
+    try:
+        assert database.integrity_check() == "ok"
+    finally:
+        database.close()
+    assert (folder / "tianbao.db").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]

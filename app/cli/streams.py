@@ -1,0 +1,19 @@
+"""The command's standard streams: UTF-8 whenever they go to a file or another program."""
+
+from __future__ import annotations
+
+import sys
+
+
+def use_utf8_when_redirected() -> None:
+    """Make redirected standard output and error UTF-8 on every system.
+
+    Python writes redirected streams in the locale's encoding, which on Windows is the ANSI code page: cp1252
+    cannot hold Chinese at all and cp936 garbles it for any program that reads UTF-8 (``check --json > out.json``,
+    a script reading the messages). A console keeps its own encoding: Windows' console takes Unicode whatever its
+    code page, a terminal elsewhere decodes what its locale says. The windowed Windows executable has no
+    streams at all (``None``).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.isatty() and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
