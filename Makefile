@@ -31,6 +31,7 @@ windows-check: $(VENV)/.dev-installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_check.py
+	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_ui.py
 	$(PY) bench/bench_submission.py
 	$(PY) bench/bench_city_import.py

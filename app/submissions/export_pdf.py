@@ -421,6 +421,8 @@ def _qr_classes() -> tuple[type, type]:
     from reportlab.graphics.renderbase import getStateDelta, renderScaledDrawing
     from reportlab.graphics.renderPDF import _PDFRenderer
     from reportlab.graphics.shapes import Drawing, Group
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfgen.canvas import PATH_OPS
 
     class Modules(Group):  # type: ignore[misc]
         """The frame as a shape, the dark runs as (x, y, width, height) with the state of one such shape."""
@@ -460,16 +462,41 @@ def _qr_classes() -> tuple[type, type]:
     class Renderer(_PDFRenderer):  # type: ignore[misc]
         def drawGroup(self, group: Any) -> None:
             super().drawGroup(group)
-            if isinstance(group, Modules):
-                # What drawNode does for each SRect: save, apply its state, a filled rectangle, restore.
-                canvas = self._canvas
-                for x, y, w, h in group._runs:
-                    canvas.saveState()
-                    self._tracker.push(group._delta)
-                    self.applyStateChanges(group._delta, {})
-                    canvas.rect(x, y, w, h, stroke=self._stroke, fill=self._fill)
-                    self._tracker.pop()
-                    canvas.restoreState()
+            if isinstance(group, Modules) and group._runs:
+                runs = group._runs
+                # The first run as drawNode draws an SRect: save, apply its state, a filled rectangle, restore.
+                start = len(self.canv_code)
+                self._run(*runs[0], group._delta)
+                drawn = self.canv_code[start:]
+                # Every other run writes the same operators around its own rectangle; they are written as the
+                # first one's text (checked to be what the canvas wrote), without the calls that produce it.
+                ops = PATH_OPS[self._stroke, self._fill, self._canvas._fillMode]
+                rect = f"n {fp_str(*runs[0])} re {ops}"
+                if len(drawn) < 3 or drawn[0] != "q" or drawn[-1] != "Q" or drawn[-2] != rect:
+                    for run in runs[1:]:  # not the canvas this was written for: the slow way, which is exact
+                        self._run(*run, group._delta)
+                    return
+                state = drawn[1:-2]
+                code = self.canv_code
+                for x, y, w, h in runs[1:]:
+                    code.append("q")
+                    code.extend(state)
+                    code.append(f"n {fp_str(x, y, w, h)} re {ops}")
+                    code.append("Q")
+
+        @property
+        def canv_code(self) -> list[str]:
+            code: list[str] = self._canvas._code
+            return code
+
+        def _run(self, x: float, y: float, w: float, h: float, delta: dict[str, Any]) -> None:
+            canvas = self._canvas
+            canvas.saveState()
+            self._tracker.push(delta)
+            self.applyStateChanges(delta, {})
+            canvas.rect(x, y, w, h, stroke=self._stroke, fill=self._fill)
+            self._tracker.pop()
+            canvas.restoreState()
 
     class QrDrawing(Drawing):  # type: ignore[misc]
         def draw(self, showBoundary: Any = None) -> None:
