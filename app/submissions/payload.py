@@ -115,7 +115,8 @@ def _depth(value: Any) -> int:
         deepest = max(deepest, depth)
         if deepest > MAX_DEPTH:
             return deepest
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers go on the stack: a text or a number nests nothing.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
