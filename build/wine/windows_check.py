@@ -189,6 +189,8 @@ def wine_env(code_page: int) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("TIANBAO_", "PYTHON", "LC_", "LANG", "QT_", "DISPLAY", "WAYLAND"))
+        # Under CI a missing PostgreSQL server fails its test cases; they run on Linux, and skip here.
+        and k != "CI"
     }
     locale = CODE_PAGES[code_page]
     env.update(
