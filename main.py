@@ -1,6 +1,5 @@
 """填报通 Tianbao — the single entry point: a command runs headless; no command starts the desktop program."""
 
-import multiprocessing
 import sys
 
 from app.cli.main import build_parser, run_command
@@ -26,6 +25,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # The city import verifies files in worker processes; a frozen Windows build needs this to start them.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        # The city import verifies files in worker processes; a frozen Windows build needs this to start them.
+        # (Only the frozen program needs it, so every other start is spared importing multiprocessing.)
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     sys.exit(main())

@@ -7,6 +7,9 @@ Generation (timed and printed, not part of the measured figure): the demo databa
 × 2023Q1 and 2023Q2 are 22 forms. They are signed in turn, round after round: after the first signature of a form
 each round changes one explanation ("修订 n"), which opens the next revision after the locked one, then signs and
 locks it. Every tenth file is the signed PDF, the others the submission workbook, so both kinds are verified.
+Generating takes a minute or more, so the files (with the districts' database and keys) are kept in a cache folder
+named after the number of files, the program version, the demo template and the schema (``--cache``; ``--fresh``
+makes them again). Files made by a program that writes other bytes would be refused by the import: the outcomes say so.
 
 The city (measured): a fresh city database; the demo template signed by the city and imported; then
 ``import_submissions`` over the folder of files, with a progress callback that stamps the time of each file (the
@@ -22,12 +25,13 @@ pandas``) when missing; if that fails, the baseline falls back to a plain openpy
 The responsiveness of the window during an import is not measured here. Peak RSS is of this whole process
 (generation included); the RSS the import itself adds is printed beside it.
 
-Run: ``python bench/bench_city_import.py`` (``--files``, default 1000).
+Run: ``python bench/bench_city_import.py`` (``--files``, default 1000; ``--cache DIR``, ``--fresh``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import os
 import resource
@@ -47,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 CITY = "520100"
 TARGET_S = 30.0
+TARGET_FAST_S, TARGET_RATIO = 5.0, 0.3  # the next targets: a fraction of a plain read of the same files
 PDF_EVERY = 10  # one file in ten is a PDF
 CANCEL_AFTER = 50
 AGG_RUNS = 5
@@ -114,7 +119,9 @@ def generate(tmp: Path, n: int) -> tuple[Any, Path, Any]:
         unit, period = forms[i % len(forms)]
         if i >= len(forms):  # the form's last revision is signed and locked: an edit opens the next one
             with db.transaction() as session:
-                apply_changes(session, spec, unit, period, [Change(code[unit], explanation=f"修订 {i}")], "bench")
+                # As the demo's own figures: on the demo's day (2023-07-10) its calendar has closed 2023Q1.
+                change = [Change(code[unit], explanation=f"修订 {i}")]
+                apply_changes(session, spec, unit, period, change, "bench", action="demo")
         signed = sign_and_lock(db, keys, unit, period, DEMO_PASSPHRASE, "bench")
         name = out / f"{unit}-{period}-r{signed.revision:03d}"
         if i % PDF_EVERY == PDF_EVERY - 1:
@@ -132,6 +139,36 @@ def generate(tmp: Path, n: int) -> tuple[Any, Path, Any]:
     )
     print(f"  peak RSS after generation: {peak_rss_mb():.0f} MB")
     return db, out, keys
+
+
+def cache_folder(n: int) -> Path:
+    """The default cache of generated files: one per number of files, program version, demo template and database
+    schema (the districts' database is kept with the files)."""
+    from app import __version__
+    from app.demo import TEMPLATE
+    from app.storage.db import MIGRATIONS_DIR
+
+    schema = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
+    digest = hashlib.sha256(TEMPLATE.read_bytes() + repr(schema).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"tianbao-bench-city-import-{n}-{__version__}-{digest}"
+
+
+def cached_or_generated(cache: Path, n: int, fresh: bool) -> tuple[Any, Path, Any]:
+    """The districts' database, the folder of ``n`` signed files and the keys: from ``cache`` when it holds a
+    complete set, else generated into it."""
+    from app.storage.db import Database
+    from app.trust.keys import KeyStore
+
+    done = cache / "COMPLETE"
+    if done.exists() and not fresh:
+        folder = cache / "submissions"
+        print(f"{n} signed files from the cache {cache} (made {done.read_text().strip()}; --fresh makes them again)")
+        return Database(cache / "districts" / "demo.db"), folder, KeyStore(cache / "districts" / "keys")
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    db, folder, keys = generate(cache, n)
+    done.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+    return db, folder, keys
 
 
 def city_database(folder: Path, keys: Any) -> Any:
@@ -211,9 +248,10 @@ def bench_import(tmp: Path, folder: Path, keys: Any, districts_db: Any) -> tuple
 
     total_s = import_s + agg_first_ms / 1000
     verdict = "met" if total_s <= TARGET_S else "MISSED"
+    fast = "met" if total_s <= TARGET_FAST_S else "MISSED"
     print(
         f"(a)+(b) verify + import + aggregate {n} files: {total_s:.2f} s, {total_s / n * 1000:.1f} ms per file  "
-        f"[target ≤ {TARGET_S:.0f} s: {verdict}]"
+        f"[target ≤ {TARGET_S:.0f} s: {verdict}; ≤ {TARGET_FAST_S:.0f} s: {fast}]"
     )
     return files, deltas, total_s
 
@@ -286,7 +324,7 @@ def baseline_reader() -> tuple[str, Callable[[Path], Any]]:
     return "openpyxl.load_workbook + rows of '报送表' (FALLBACK: pandas unavailable)", load
 
 
-def bench_baseline(files: list[Path], deltas: list[float]) -> None:
+def bench_baseline(files: list[Path], deltas: list[float], total_s: float) -> None:
     print("(d) baseline: the analyst's plain loop over the same workbooks (no verification, nothing stored)")
     label, read = baseline_reader()
     xlsx = [f for f in files if f.suffix == ".xlsx"]
@@ -310,23 +348,30 @@ def bench_baseline(files: list[Path], deltas: list[float]) -> None:
         f"{statistics.fmean(ours) / statistics.fmean(ms):.2f}× (means); "
         f"ours {statistics.median(ours):.1f} ms vs {statistics.median(ms):.1f} ms"
     )
+    print(
+        f"  ours in all / baseline in all: verify + import + aggregate {len(files)} files {total_s:.2f} s vs the loop "
+        f"scaled to {len(files)} files {per_file * len(files):.2f} s = {total_s / (per_file * len(files)):.2f}×  "
+        f"[target ≤ {TARGET_RATIO}×: {'met' if total_s / (per_file * len(files)) <= TARGET_RATIO else 'MISSED'}]"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000, help="signed submission files to generate and import")
+    parser.add_argument("--cache", type=Path, help="folder of the generated files (default: in the temp folder)")
+    parser.add_argument("--fresh", action="store_true", help="generate the files again even when cached")
     args = parser.parse_args()
     os.environ.pop("TIANBAO_KEYS", None)  # keys beside each benchmark database
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        districts_db, folder, keys = generate(tmp, args.files)
+        districts_db, folder, keys = cached_or_generated(args.cache or cache_folder(args.files), args.files, args.fresh)
         try:
-            files, deltas, _ = bench_import(tmp, folder, keys, districts_db)
+            files, deltas, total_s = bench_import(tmp, folder, keys, districts_db)
         finally:
             districts_db.close()
         bench_cancel(tmp, folder, keys)
-        bench_baseline(files, deltas)
+        bench_baseline(files, deltas, total_s)
     print(f"peak RSS of the process (generation, import and baseline): {peak_rss_mb():.0f} MB")
 
 

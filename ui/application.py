@@ -72,9 +72,9 @@ def open_or_create(path: Path, demo_default: bool = True) -> Database:
     The installed program passes False: a clerk's first start is the first-run wizard (role, template, unit),
     which offers the demo catalog among the choices, not a database already full of demo figures.
     """
-    from app.demo import create_demo
-
     if demo_default and not path.exists() and path == default_db_path():
+        from app.demo import create_demo
+
         return create_demo(path)
     return Database(path)
 

@@ -17,10 +17,6 @@ from app.cli.common import (
     passphrase,
     print_json,
 )
-from app.engine.calendar import summarize_timeliness
-from app.storage.calendar import punctuality_for
-from app.storage.catalogs import load_spec
-from app.storage.store import catalog_for_year
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -47,6 +43,11 @@ def _date(text: str) -> dt.date:
 
 
 def _timeliness(args: argparse.Namespace) -> int:
+    from app.engine.calendar import summarize_timeliness
+    from app.storage.calendar import punctuality_for
+    from app.storage.catalogs import load_spec
+    from app.storage.store import catalog_for_year
+
     period = parse_period(args.period)
     db = open_db(args)
     try:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import EXIT_OK, UsageError, add_unit_period, open_db, parse_period, print_json
-from app.engine.calendar import DeadlineState
-from app.engine.numbers import fmt, to_text
-from app.engine.periods import Period
-from app.engine.progress import Status
-from app.engine.selfcheck import CheckResult
-from app.storage.calendar import deadline_for
-from app.storage.checks import check_unit
-from app.storage.db import Database
+
+if TYPE_CHECKING:
+    from app.engine.calendar import DeadlineState
+    from app.engine.periods import Period
+    from app.engine.selfcheck import CheckResult
+    from app.storage.db import Database
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -30,6 +28,8 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 
 def run_check(db: Database, unit: str, period: Period) -> CheckResult:
+    from app.storage.checks import check_unit
+
     with db.session() as session:
         try:
             return check_unit(session, unit, period)
@@ -48,6 +48,8 @@ def checked(args: argparse.Namespace) -> CheckResult:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from app.storage.calendar import deadline_for
+
     result = checked(args)
     db = open_db(args)
     try:
@@ -81,6 +83,9 @@ def deadline_json(deadline: DeadlineState | None) -> dict[str, Any] | None:
 
 def check_json(result: CheckResult) -> dict[str, Any]:
     """The ``check --json`` document."""
+    from app.engine.numbers import fmt, to_text
+    from app.engine.progress import Status
+
     indicators = []
     for ic in result.indicators:
         ind = ic.spec
@@ -124,6 +129,8 @@ def check_json(result: CheckResult) -> dict[str, Any]:
 
 
 def print_check(result: CheckResult) -> None:
+    from app.engine.numbers import fmt
+
     demo = "【演示数据】" if result.catalog.demo else ""
     print(f"{demo}{result.catalog.name} · {result.unit.name}（{result.unit.code}）· {result.period.label}")
     if result.aggregated:
@@ -148,6 +155,7 @@ def print_check(result: CheckResult) -> None:
 
 
 def _aggregate(args: argparse.Namespace) -> int:
+    from app.engine.numbers import fmt, to_text
     from app.storage.store import city_code
 
     period = parse_period(args.period)

@@ -9,7 +9,6 @@ from typing import Any
 
 from app.cli.common import UsageError, add_unit_period, keystore, open_db, parse_period, passphrase
 from app.cli.submission import write_files
-from app.engine.periods import Period
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -109,6 +108,7 @@ def _return(args: argparse.Namespace) -> int:
     from app.city.extensions import ExtensionError, import_extension
     from app.city.notices import notice_format
     from app.city.returns import ReturnError, accept_submission, import_notice, return_submission
+    from app.engine.periods import Period
 
     keys = keystore(args)
     db = open_db(args)
@@ -147,7 +147,6 @@ def _return(args: argparse.Namespace) -> int:
 def receipts_beside(files: list[Path], city_ca: Any) -> tuple[dict[Path, Any], dict[Path, Any]]:
     """The city receipts kept beside submission files (name + .receipt.json), as the times to judge them at; and
     the files whose receipt is there but not valid, with their refusal."""
-    from app.city.importer import FileResult
     from app.transport.receipts import ReceiptError, read_receipt_file, receipt_beside
 
     times: dict[Path, Any] = {}
@@ -159,6 +158,9 @@ def receipts_beside(files: list[Path], city_ca: Any) -> tuple[dict[Path, Any], d
         try:
             times[path] = read_receipt_file(beside, city_ca).trusted_time()
         except ReceiptError as exc:
+            # Imported here: verifying files (the verify command) needs neither the import nor the database.
+            from app.city.importer import FileResult
+
             refused[path] = FileResult(str(path), "receipt_invalid", f"所附回执无效：{exc}")
     return times, refused
 

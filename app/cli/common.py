@@ -9,12 +9,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from app.engine.periods import Period, PeriodError
 from app.sheets.textenc import EncodingError, decode
-from app.storage.db import Database, default_db_location, default_db_path, is_url
-from app.trust.keys import KeyStore, default_keys_dir
+from app.storage.db import default_db_location, default_db_path, is_url
+
+if TYPE_CHECKING:
+    from app.engine.periods import Period
+    from app.storage.db import Database
+    from app.trust.keys import KeyStore
+
+# What a command needs (the database, keys, the engine) is imported when it runs: every command registers itself
+# at start, and a light one must not pay for what the others use.
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -44,8 +50,15 @@ def database_location(text: str) -> Path | str:
 
 def open_db(args: argparse.Namespace) -> Database:
     """The database of ``--db`` (a file or a server URL), or the default one in the user's data folder."""
+    from app.storage.db import Database
+
+    return Database(db_location(args))
+
+
+def db_location(args: argparse.Namespace) -> Path | str:
+    """``--db`` (a file or a server URL), or the default database."""
     location: Path | str = args.db if args.db is not None else default_db_location()
-    return Database(location)
+    return location
 
 
 def db_path(args: argparse.Namespace) -> Path:
@@ -54,6 +67,8 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def parse_period(text: str) -> Period:
+    from app.engine.periods import Period, PeriodError
+
     try:
         return Period.parse(text)
     except PeriodError as exc:
@@ -65,6 +80,8 @@ def print_json(data: dict[str, Any]) -> None:
 
 
 def keystore(args: argparse.Namespace) -> KeyStore:
+    from app.trust.keys import KeyStore, default_keys_dir
+
     return KeyStore(Path(args.keys) if getattr(args, "keys", None) else default_keys_dir(db_path(args)))
 
 

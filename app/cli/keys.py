@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import keystore, passphrase, unit_name
-from app.trust.keys import KeyStore, fingerprint
+
+if TYPE_CHECKING:
+    from app.trust.keys import KeyStore
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -39,6 +41,8 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from app.trust.keys import fingerprint
+
     keys = keystore(args)
     action = args.keys_command
     if action == "city-init":
@@ -66,6 +70,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _server_cert(args: argparse.Namespace, keys: KeyStore) -> None:
     from app.trust.certificates import check_host_name
+    from app.trust.keys import fingerprint
 
     host = check_host_name(args.host)
     out = args.out if args.out is not None else keys.folder / f"server-{host}"
@@ -85,6 +90,8 @@ def _server_cert(args: argparse.Namespace, keys: KeyStore) -> None:
 
 
 def _show(keys: KeyStore) -> None:
+    from app.trust.keys import fingerprint
+
     if keys.has_city_certificate():
         ca = keys.city_certificate()
         print(f"市级 CA：{ca.subject.rfc4514_string()}\n  指纹 {fingerprint(ca)}")

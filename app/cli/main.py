@@ -18,7 +18,7 @@ from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_locat
 from app.cli.streams import use_utf8_when_redirected
 from app.logsetup import configure as configure_logging
 from app.storage.db import DatabaseError, data_dir
-from app.trust.keys import KeysError
+from app.trust import KeysError
 
 # The order of the commands in --help.
 COMMAND_MODULES = (templates, values, checks, keys, submission, city, calendar, intake, outbox)

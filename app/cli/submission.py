@@ -6,10 +6,12 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import UsageError, add_unit_period, keystore, open_db, parse_period, passphrase
-from app.trust.keys import KeyStore
+
+if TYPE_CHECKING:
+    from app.trust.keys import KeyStore
 
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:

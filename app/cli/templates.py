@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_OK, UsageError, keystore, open_db, passphrase
+from app.cli.common import EXIT_OK, UsageError, db_location, keystore, open_db, passphrase
 from app.storage.db import Database, default_db_path, is_url
 
 
@@ -87,20 +87,10 @@ def _real_catalogs(path: Path) -> list[str]:
 
 
 def _units(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from app.storage.lookups import units
 
-    from app.storage.models import Unit
-
-    db = open_db(args)
-    try:
-        with db.session() as session:
-            rows = list(session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
-            names = {u.id: u.code for u in rows}
-            for u in rows:
-                parent = names.get(u.parent_id) if u.parent_id else None
-                print(f"{u.code}\t{u.name}\t{'上级 ' + parent if parent else '（市级）'}")
-    finally:
-        db.close()
+    for u in units(db_location(args)):
+        print(f"{u.code}\t{u.name}\t{'上级 ' + u.parent_code if u.parent_code else '（市级）'}")
     return EXIT_OK
 
 

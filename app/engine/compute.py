@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,20 +55,54 @@ def compute_values(
     values: dict[str, Decimal | None] = {}
     errors: dict[str, str] = {}
     for ind in catalog.evaluation_order:
-        entry = entries.get(ind.code, EMPTY)
-        try:
-            if ind.kind == "base":
-                values[ind.code] = entry.value
-            elif ind.kind == "ratio":
-                values[ind.code] = ratio_value(ind, entry.numerator, entry.denominator)
-            elif entry.incomplete:
-                values[ind.code] = None
-            elif entry.value is not None:
-                values[ind.code] = entry.value
-            else:
-                assert ind.parsed is not None
-                values[ind.code] = ind.parsed.evaluate(values, baselines)
-        except EvaluationError as exc:
-            values[ind.code] = None
-            errors[ind.code] = f"无法计算：{exc}"
+        _compute_one(ind, entries.get(ind.code, EMPTY), values, errors, baselines)
     return Computed(values, errors)
+
+
+def recompute_values(
+    catalog: CatalogSpec,
+    entries: Mapping[str, Entry],
+    baselines: Mapping[str, Decimal | None],
+    previous: Computed,
+    changed: Iterable[str],
+) -> Computed:
+    """:func:`compute_values` after the entries of ``changed`` indicators changed, given ``previous``, the result
+    before: only those indicators and the formulas that read them (directly or through another formula) are
+    computed again; every other value is the one ``previous`` holds, which it would compute to again."""
+    values: dict[str, Decimal | None] = {}
+    errors: dict[str, str] = {}
+    touched = set(changed)
+    for ind in catalog.evaluation_order:
+        code = ind.code
+        if code in touched or (ind.parsed is not None and not ind.parsed.refs.isdisjoint(touched)):
+            touched.add(code)
+            _compute_one(ind, entries.get(code, EMPTY), values, errors, baselines)
+        else:
+            values[code] = previous.values.get(code)
+            if code in previous.errors:
+                errors[code] = previous.errors[code]
+    return Computed(values, errors)
+
+
+def _compute_one(
+    ind: IndicatorSpec,
+    entry: Entry,
+    values: dict[str, Decimal | None],
+    errors: dict[str, str],
+    baselines: Mapping[str, Decimal | None],
+) -> None:
+    try:
+        if ind.kind == "base":
+            values[ind.code] = entry.value
+        elif ind.kind == "ratio":
+            values[ind.code] = ratio_value(ind, entry.numerator, entry.denominator)
+        elif entry.incomplete:
+            values[ind.code] = None
+        elif entry.value is not None:
+            values[ind.code] = entry.value
+        else:
+            assert ind.parsed is not None
+            values[ind.code] = ind.parsed.evaluate(values, baselines)
+    except EvaluationError as exc:
+        values[ind.code] = None
+        errors[ind.code] = f"无法计算：{exc}"

@@ -13,7 +13,7 @@ from functools import cached_property
 
 from app.engine.aggregation import aggregate
 from app.engine.catalog import CatalogSpec, IndicatorSpec, UnitSpec
-from app.engine.compute import EMPTY, Computed, Entry, compute_values
+from app.engine.compute import EMPTY, Computed, Entry, compute_values, recompute_values
 from app.engine.narrative import summarize
 from app.engine.numbers import fmt
 from app.engine.periods import Period
@@ -39,8 +39,13 @@ class Figures:
     def replace_entries(self, unit: str, period: Period, changed: Mapping[str, Entry]) -> None:
         """Take ``changed`` entries of a unit and period as they now stand in the database (after an edit)."""
         current = self.entries(unit, period)
+        before = self._computed.get((unit, period))
         self.forget(unit, period)
-        self._entries[(unit, period)] = {**current, **changed}
+        entries = self._entries[(unit, period)] = {**current, **changed}
+        if before is not None and not self.catalog.children_of(unit):
+            # Only what the edit reaches is computed again.
+            baselines = self.catalog.baselines(unit)
+            self._computed[(unit, period)] = recompute_values(self.catalog, entries, baselines, before, changed)
 
     def forget(self, unit: str, period: Period) -> None:
         """Drop what is cached for ``unit`` and ``period`` (after an edit), and for the units above it."""
@@ -89,11 +94,13 @@ class IndicatorCheck:
     def status(self) -> Status | None:
         return self.progress.status
 
-    @property
+    # Cached: a check is immutable, and an open form keeps the checks an edit did not touch, so the panels that
+    # ask after every edit find most answers already there.
+    @cached_property
     def explanation_required(self) -> bool:
-        return self.status in NEEDS_EXPLANATION or any(m.level == WARNING for m in self.messages)
+        return self.progress.status in NEEDS_EXPLANATION or any(m.level == WARNING for m in self.messages)
 
-    @property
+    @cached_property
     def explanation_missing(self) -> bool:
         return self.explanation_required and not self.entry.explanation.strip()
 
@@ -124,12 +131,11 @@ class CheckResult:
 
     @cached_property
     def missing_explanations(self) -> list[IndicatorCheck]:
-        return [ic for ic in self.indicators if ic.explanation_missing or self._rule_needs(ic)]
+        warned = {m.indicator for m in self.rule_messages if m.level == WARNING}
+        return [ic for ic in self.indicators if ic.explanation_missing or self._rule_needs(ic, warned)]
 
-    def _rule_needs(self, ic: IndicatorCheck) -> bool:
-        return not ic.entry.explanation.strip() and any(
-            m.level == WARNING and m.indicator == ic.spec.code for m in self.rule_messages
-        )
+    def _rule_needs(self, ic: IndicatorCheck, warned: set[str | None]) -> bool:
+        return ic.spec.code in warned and not ic.entry.explanation.strip()
 
     @cached_property
     def filled(self) -> tuple[int, int]:
@@ -154,6 +160,8 @@ def _same(a: Decimal | None, b: Decimal | None) -> bool:
 
 def _unchanged(old: IndicatorCheck, entry: Entry, value: Decimal | None, contributors: list[str] | None) -> bool:
     e = old.entry
+    if e is entry and old.value is value and old.contributors is contributors:
+        return True  # the very objects of the earlier check (what an edit did not reach)
     return (
         _same(old.value, value)
         and _same(e.value, entry.value)

@@ -12,11 +12,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Engine
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+# SQLAlchemy is imported where a database is opened, not with this module: a command that only reads a little
+# (``units``) or needs no database at all (``verify``) starts without it (``read_connection``).
 
 APP_NAME = "Tianbao"
 # The newest migration; checked against the scripts by a test. Knowing it here lets an up-to-date
@@ -78,6 +81,9 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import URL
+
     # Built, not parsed from text: as a URL, "%41" in a folder name would be read as "A" and a "?" would end the path.
     engine = create_engine(URL.create("sqlite", database=str(path)), future=True)
     event.listen(engine, "connect", _on_connect)
@@ -85,11 +91,15 @@ def make_engine(path: Path) -> Engine:
 
 
 def make_server_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine
+
     # pre_ping: a connection the server dropped (restart, idle timeout) is replaced instead of failing a request.
     return create_engine(server_url(url), future=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             exists = (
@@ -105,6 +115,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _has_tables(engine: Engine) -> bool:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if engine.dialect.name != "sqlite":
             return bool(inspect(conn).get_table_names())
@@ -141,6 +153,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def _migrate_server(engine: Engine, config: Any, revision: str) -> None:
     """PostgreSQL: the whole upgrade in one transaction (its DDL is transactional), one process at a time."""
     from alembic import command
+    from sqlalchemy import text
 
     with engine.connect() as connection, connection.begin():
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
@@ -152,6 +165,8 @@ class Database:
     """An open database (a file, or a PostgreSQL server) with its migrated schema."""
 
     def __init__(self, location: Path | str) -> None:
+        from sqlalchemy.orm import sessionmaker
+
         if is_url(location):
             url = str(location)
             if url.startswith("sqlite:///"):
@@ -198,6 +213,8 @@ class Database:
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` ("ok" when sound); a server checks its own storage."""
+        from sqlalchemy import text
+
         with self.engine.connect() as conn:
             if not self.is_sqlite:
                 return "ok" if conn.execute(text("SELECT 1")).scalar() == 1 else "unreachable"
@@ -205,6 +222,26 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def read_connection(path: Path) -> sqlite3.Connection | None:
+    """A read-only SQLite connection to an existing, up-to-date database file, without loading SQLAlchemy;
+    ``None`` when the file is missing, not this program's or of an older schema (or cannot be opened so) — then
+    open it with :class:`Database`, which creates, migrates or refuses it with the right message."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        row = None
+    if row is None or row[0] != SCHEMA_HEAD:
+        conn.close()
+        return None
+    return conn
 
 
 def open_database(location: Path | str | None = None) -> Database:

@@ -26,7 +26,7 @@ from app.storage.store import (
     Change,
     EntryError,
     RevisionInfo,
-    apply_changes,
+    apply_and_read,
     audit_trail,
     catalog_for_year,
     current_user,
@@ -172,8 +172,7 @@ class FormService:
         codes = {c.indicator for c in changes}
         try:
             with self.db.transaction() as session:
-                apply_changes(session, self.spec, self.unit.code, self.period, changes, self.user, action)
-                stored = load_entries(session, self.unit.code, self.period, codes, self.spec.code)
+                _, stored = apply_and_read(session, self.spec, self.unit.code, self.period, changes, self.user, action)
         except EntryError as exc:
             raise FormError(str(exc)) from exc
         if self.aggregated:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import EllipsisType
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.engine.catalog import CatalogSpec, IndicatorSpec
@@ -47,8 +47,28 @@ def catalog_for_year(session: Session, year: int) -> Catalog | None:
     )
 
 
+# The statements an edit runs, built once: building a statement costs about as much as running it on SQLite.
+_UNIT_BY_CODE = select(Unit).where(Unit.code == bindparam("code"))
+_LATEST = (
+    select(Submission)
+    .join(Catalog, Catalog.id == Submission.catalog_id)
+    .where(Submission.unit_id == bindparam("unit"), Submission.period == bindparam("period"))
+    .where(Catalog.year == bindparam("year"))
+    .order_by(Submission.revision.desc())
+    .limit(1)
+)
+_LATEST_OF_CODE = _LATEST.where(Catalog.code == bindparam("code"))
+_ENTRIES = (
+    select(Indicator.code, Value.value, Value.numerator, Value.denominator, Value.explanation)
+    .join(Indicator, Indicator.id == Value.indicator_id)
+    .where(Value.submission_id == bindparam("submission"))
+)
+_ENTRIES_OF_CODES = _ENTRIES.where(Indicator.code.in_(bindparam("codes", expanding=True)))
+
+
 def unit_by_code(session: Session, code: str) -> Unit | None:
-    return session.scalar(select(Unit).where(Unit.code == code))
+    unit: Unit | None = session.scalar(_UNIT_BY_CODE, {"code": code})
+    return unit
 
 
 def latest_submission(
@@ -59,14 +79,12 @@ def latest_submission(
     Any version of that system counts (a newer version carries the figures on); another system's figures —
     the demo catalog's, say — never do. ``None`` looks at every system of the year.
     """
-    query = (
-        select(Submission)
-        .join(Catalog, Catalog.id == Submission.catalog_id)
-        .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.year == period.year)
-    )
-    if catalog_code is not None:
-        query = query.where(Catalog.code == catalog_code)
-    return session.scalar(query.order_by(Submission.revision.desc()).limit(1))
+    params = {"unit": unit.id, "period": str(period), "year": period.year}
+    if catalog_code is None:
+        latest: Submission | None = session.scalar(_LATEST, params)
+    else:
+        latest = session.scalar(_LATEST_OF_CODE, {**params, "code": catalog_code})
+    return latest
 
 
 def load_entries(
@@ -88,14 +106,11 @@ def load_entries(
 
 
 def entries_of(session: Session, sub: Submission, codes: Iterable[str] | None = None) -> dict[str, Entry]:
-    query = (
-        select(Indicator.code, Value.value, Value.numerator, Value.denominator, Value.explanation)
-        .join(Indicator, Indicator.id == Value.indicator_id)
-        .where(Value.submission_id == sub.id)
-    )
-    if codes is not None:
-        query = query.where(Indicator.code.in_(list(codes)))
-    return {code: Entry(v, n, d, e or "") for code, v, n, d, e in session.execute(query)}
+    if codes is None:
+        rows = session.execute(_ENTRIES, {"submission": sub.id})
+    else:
+        rows = session.execute(_ENTRIES_OF_CODES, {"submission": sub.id, "codes": list(codes)})
+    return {code: Entry(v, n, d, e or "") for code, v, n, d, e in rows}
 
 
 @dataclass(frozen=True)
@@ -150,13 +165,21 @@ def _check_change(ind: IndicatorSpec, change: Change) -> None:
                 raise EntryError(str(exc)) from exc
 
 
-def editable_submission(session: Session, catalog: Catalog, unit: Unit, period: Period, user: str) -> Submission:
+def editable_submission(
+    session: Session,
+    catalog: Catalog,
+    unit: Unit,
+    period: Period,
+    user: str,
+    latest: Submission | EllipsisType | None = ...,
+) -> Submission:
     """The draft revision to write into: the open one, or a new revision that starts as a copy of the last.
 
     A new revision is opened after the last one was locked, and also when the city issued a new version of the
     template since: the draft then moves to the new catalog, keeping the values of indicators it still has.
+    ``latest`` is :func:`latest_submission` of ``catalog.code`` when the caller has just read it.
     """
-    sub = latest_submission(session, unit, period, catalog.code)
+    sub = latest_submission(session, unit, period, catalog.code) if latest is ... else latest
     if sub is not None and sub.status == DRAFT and sub.catalog_id == catalog.id:
         return sub
     revision = 1 if sub is None else sub.revision + 1
@@ -214,6 +237,20 @@ def apply_changes(
 
     All or nothing within the caller's transaction. Returns how many fields actually changed.
     """
+    return apply_and_read(session, spec, unit_code, period, changes, user, action)[0]
+
+
+def apply_and_read(
+    session: Session,
+    spec: CatalogSpec,
+    unit_code: str,
+    period: Period,
+    changes: list[Change],
+    user: str | None = None,
+    action: str = "edit",
+) -> tuple[int, dict[str, Entry]]:
+    """:func:`apply_changes`, and the changed indicators' entries as they now stand in the revision written
+    (what an open form shows again after an edit), read in the same transaction."""
     user = user or current_user()
     catalog = session.scalar(
         select(Catalog).where(Catalog.code == spec.code, Catalog.version == spec.version, Catalog.year == spec.year)
@@ -236,15 +273,16 @@ def apply_changes(
         if touches_figures and not spec.entered_at(ind, unit_code):
             raise EntryError(f"{ind.name}由下级单位的填报汇总得出，{unit_code} 不能直接填写")
     wanted = list({c.indicator for c in changes})
-    current = load_entries(session, unit_code, period, wanted, spec.code)
+    latest = latest_submission(session, unit, period, spec.code)
+    current = {} if latest is None else entries_of(session, latest, wanted)
     if not any(_differs(current.get(c.indicator, EMPTY), c) for c in changes):
-        return 0  # nothing changes: in particular a locked revision is not reopened for it
+        return 0, current  # nothing changes: in particular a locked revision is not reopened for it
     ids = dict(
         session.execute(
             select(Indicator.code, Indicator.id).where(Indicator.catalog_id == catalog.id, Indicator.code.in_(wanted))
         ).all()
     )
-    sub = editable_submission(session, catalog, unit, period, user)
+    sub = editable_submission(session, catalog, unit, period, user, latest)
     existing = {
         v.indicator_id: v
         for v in session.scalars(
@@ -277,7 +315,7 @@ def apply_changes(
             changed += 1
         row.updated_at, row.updated_by = now, user
     session.flush()
-    return changed
+    return changed, entries_of(session, sub, wanted)
 
 
 def _differs(entry: Entry, change: Change) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -393,15 +394,88 @@ def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: 
 
 
 def qr_drawing(text: str, size: float) -> Any:
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+    """The QR code of ``text`` as a drawing ``size`` points square.
 
-    widget = QrCodeWidget(text, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    It draws exactly what reportlab's own ``QrCodeWidget`` in a ``Drawing`` draws (the verifier compares pages
+    byte for byte), only without building one shape object per dark run of modules: with those several hundred
+    shapes the code took most of the time of drawing a whole report.
+    """
+    widget_class, drawing_class = _qr_classes()
+    widget = widget_class(text, barLevel="M")
+    # The widget's frame is its bounds (every module lies inside it); widget.getBounds() would draw the whole code
+    # once just to measure it.
+    x0, y0, x1, y1 = widget.x, widget.y, widget.x + widget.barWidth, widget.y + widget.barHeight
+    drawing = drawing_class(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     drawing.initialFontName = FONT  # a drawing starts in Helvetica, which would be a font not embedded
     drawing.add(widget)
     return drawing
+
+
+@cache
+def _qr_classes() -> tuple[type, type]:
+    """A QR widget whose dark runs are plain rectangles, and a drawing whose renderer draws them as reportlab
+    draws one ``SRect`` shape each (the same operators, in the same order)."""
+    import itertools
+
+    from reportlab.graphics.barcode.qr import QrCodeWidget, SRect
+    from reportlab.graphics.renderbase import getStateDelta, renderScaledDrawing
+    from reportlab.graphics.renderPDF import _PDFRenderer
+    from reportlab.graphics.shapes import Drawing, Group
+
+    class Modules(Group):  # type: ignore[misc]
+        """The frame as a shape, the dark runs as (x, y, width, height) with the state of one such shape."""
+
+        def __init__(self, frame: Any, runs: list[tuple[float, float, float, float]], delta: dict[str, Any]) -> None:
+            super().__init__(frame)
+            self._runs, self._delta = runs, delta  # private names: a shape refuses unknown public ones
+
+    class Widget(QrCodeWidget):  # type: ignore[misc]
+        def draw(self) -> Any:
+            # QrCodeWidget.draw, with the same arithmetic, collecting rectangles instead of shapes.
+            self.qr.make()
+            color = self.barFillColor
+            border = self.barBorder
+            width = self.barWidth
+            height = self.barHeight
+            x = self.x
+            y = self.y
+            frame = SRect(x, y, width, height, fillColor=None)
+            module_count = self.qr.getModuleCount()
+            minwh = float(min(width, height))
+            boxsize = minwh / (module_count + border * 2.0)
+            offset_x = x + (width - minwh) / 2.0
+            offset_y = y + (minwh - height) / 2.0
+            runs = []
+            for r, row in enumerate(self.qr.modules):
+                c = 0
+                for dark, group in itertools.groupby(map(bool, row)):
+                    count = len(list(group))
+                    if dark:
+                        x = (c + border) * boxsize
+                        y = (r + border + 1) * boxsize
+                        runs.append((offset_x + x, offset_y + height - y, count * boxsize, boxsize))
+                    c += count
+            return Modules(frame, runs, getStateDelta(SRect(0, 0, 1, 1, fillColor=color)))
+
+    class Renderer(_PDFRenderer):  # type: ignore[misc]
+        def drawGroup(self, group: Any) -> None:
+            super().drawGroup(group)
+            if isinstance(group, Modules):
+                # What drawNode does for each SRect: save, apply its state, a filled rectangle, restore.
+                canvas = self._canvas
+                for x, y, w, h in group._runs:
+                    canvas.saveState()
+                    self._tracker.push(group._delta)
+                    self.applyStateChanges(group._delta, {})
+                    canvas.rect(x, y, w, h, stroke=self._stroke, fill=self._fill)
+                    self._tracker.pop()
+                    canvas.restoreState()
+
+    class QrDrawing(Drawing):  # type: ignore[misc]
+        def draw(self, showBoundary: Any = None) -> None:
+            Renderer().draw(renderScaledDrawing(self), self.canv, 0, 0, showBoundary=False)
+
+    return Widget, QrDrawing
 
 
 def _numbered_canvas(demo: bool) -> Callable[..., Any]:

@@ -136,14 +136,26 @@ def status_label(status: Any) -> str:
         return clean(status)
 
 
+def _char_units(ch: str) -> float:
+    units = _CHAR_UNITS[ch] = 1.9 if unicodedata.east_asian_width(ch) in "WF" else 1.05
+    return units
+
+
+# Each character's width, looked up once: the verifier re-renders every sheet it checks.
+_CHAR_UNITS: dict[str, float] = {}
+
+
 def _units(text: str) -> float:
     """Approximate width of ``text`` in Excel character units (a CJK character is about two)."""
-    return sum(1.9 if unicodedata.east_asian_width(ch) in "WF" else 1.05 for ch in text)
+    known = _CHAR_UNITS
+    return sum(known.get(ch) or _char_units(ch) for ch in text)
 
 
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide."""
     usable = max(1.0, width - 1.2)
+    if 2 * len(text) <= usable and "\n" not in text:
+        return 1  # no character is 2 units wide: one line, whatever the rounding of the sum
     return sum(max(1, math.ceil(_units(part) / usable)) for part in text.split("\n")) if text else 1
 
 

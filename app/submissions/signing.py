@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -19,15 +19,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.engine.numbers import fmt, to_text
-from app.engine.periods import Period
-from app.engine.selfcheck import CheckResult
 from app.engine.timefmt import beijing_from_iso
-from app.storage.checks import check_unit
-from app.storage.db import Database
-from app.storage.models import utcnow
-from app.storage.store import LOCKED, EntryError, current_user, latest_submission, lock_submission, unit_by_code
-from app.storage.uploads import enqueue
-from app.trust.keys import KeysError, KeyStore, check_issued_by, fingerprint, unit_code_of
+from app.trust.keys import KeysError, check_issued_by, fingerprint, unit_code_of
+
+if TYPE_CHECKING:
+    from app.engine.periods import Period
+    from app.engine.selfcheck import CheckResult
+    from app.storage.db import Database
+    from app.trust.keys import KeyStore
+
+# Verifying (verify_envelope) needs neither the database nor the self-check; they are imported by the functions
+# that sign, so that checking a file (a command, an import worker, the intake service) does not load them.
 
 PAYLOAD_FORMAT = "tianbao-submission"
 ENVELOPE_FORMAT = "tianbao-envelope"
@@ -179,6 +181,11 @@ def sign_and_lock(
 
     Refused while the self-check has errors or a required explanation is missing.
     """
+    from app.storage.checks import check_unit
+    from app.storage.models import utcnow
+    from app.storage.store import LOCKED, EntryError, current_user, latest_submission, lock_submission, unit_by_code
+    from app.storage.uploads import enqueue
+
     user = user or current_user()
     with db.transaction() as session:
         result = check_unit(session, unit_code, period)
@@ -229,6 +236,7 @@ def signed_envelope(
     from sqlalchemy import select
 
     from app.storage.models import Catalog, Submission
+    from app.storage.store import LOCKED, unit_by_code
 
     with db.session() as session:
         unit = unit_by_code(session, unit_code)

@@ -126,6 +126,18 @@ def verify_submission(
     )
 
 
+def verdict_data(path: str, city_ca_pem: bytes, trusted: TrustedTime | None = None) -> tuple[Any, ...]:
+    """:func:`verify_submission` of the file at ``path`` as plain data that crosses process boundaries:
+    ``(True, envelope)`` or ``(False, reason, message)``. What the city import's worker processes run: they load
+    the verifier and nothing else (no database, no ORM)."""
+    from cryptography import x509
+
+    verdict = verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem), trusted=trusted)
+    if verdict.envelope is not None:
+        return (True, verdict.envelope)
+    return (False, verdict.reason or "unreadable", verdict.message)
+
+
 def _read(path: Path, kind: str) -> bytes:
     if kind == XLSX:
         from app.submissions.verify_xlsx import read_bytes

@@ -65,7 +65,7 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def text_xml(text: str) -> str:
-    return escape(_EXCEL_ESCAPE.sub(r"_x005F_\1", text))
+    return escape(_EXCEL_ESCAPE.sub(r"_x005F_\1", text) if "_x" in text else text)
 
 
 # ---------------------------------------------------------------------------------------------- styles
@@ -163,9 +163,12 @@ def _styles_xml() -> str:
 STYLES_XML = _styles_xml().encode("utf-8")
 
 
+_STATUS_KEYS = frozenset(s.value for s in Status)
+
+
 def _style_of(cell: GridCell) -> str:
     if cell.kind == "data":
-        if cell.column == 11 and cell.status in {s.value for s in Status}:
+        if cell.column == 11 and cell.status in _STATUS_KEYS:
             return f"status_{cell.status}"
         return f"data_{COLUMNS[cell.column - 1][2]}"
     return cell.kind

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -28,8 +28,12 @@ from app.templates.document import MAX_FILE_BYTES, TemplateError, content_hash, 
 from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
 from app.templates.spec import spec_from_document
-from app.transport.client import IntakeClient, RequestSigner
 from app.trust.keys import KeysError, KeyStore
+
+if TYPE_CHECKING:
+    # Only the callers that fetch hold a client: listing what waits (the outbox command, the 报送记录 view) loads
+    # no HTTP client.
+    from app.transport.client import IntakeClient, RequestSigner
 
 log = logging.getLogger(__name__)
 

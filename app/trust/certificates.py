@@ -19,14 +19,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from app.trust import KeysError as KeysError  # raised here, defined without the cryptography library
+
 CA_YEARS = 10
 UNIT_DAYS = 3 * 366
 # Issued a few minutes in the past, so a PC whose clock is slightly behind accepts a fresh certificate.
 BACKDATE = dt.timedelta(minutes=5)
-
-
-class KeysError(ValueError):
-    """A key operation that cannot be done; the message says why in Chinese."""
 
 
 def fingerprint(cert: x509.Certificate) -> str:

@@ -219,3 +219,49 @@ def test_quantize_is_idempotent_and_within_half_a_unit(x: Decimal, places: int) 
 @given(decimals_with_places(6))
 def test_values_within_the_places_are_not_changed_by_quantize(x: Decimal) -> None:
     assert quantize(x, 6) == x
+
+
+# ---------------------------------------------------------------- (n) recomputing only what an edit reaches
+
+CHAIN_SPEC = spec_from_document(
+    document(
+        [
+            indicator("A", decimals=2),
+            indicator("Z", decimals=2),
+            ratio("B"),
+            indicator("F", kind="derived", decimals=2, accumulation="level", aggregation="formula", formula="A / Z"),
+            indicator("G", kind="derived", decimals=2, accumulation="level", aggregation="formula", formula="F + B"),
+            indicator(
+                "H", kind="derived", decimals=2, accumulation="level", aggregation="formula", formula="base(A) - G"
+            ),
+            indicator("K", kind="derived", decimals=2, accumulation="level", aggregation="formula", formula="Z * 2"),
+        ]
+    )
+)
+
+entries_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "A": st.builds(Entry, value=st.none() | decimals_with_places(2, max_int_digits=4)),
+        "Z": st.builds(Entry, value=st.none() | st.sampled_from([Decimal(0), Decimal("0.00")]) | positive(2)),
+        "B": st.builds(
+            Entry, numerator=st.none() | positive(2), denominator=st.none() | st.just(Decimal(0)) | positive(2)
+        ),
+        "F": st.builds(Entry, value=st.none() | positive(2)),
+    },
+)
+
+
+@FAST
+@given(before=entries_strategy, after=entries_strategy)
+def test_recomputing_after_an_edit_equals_computing_afresh(before: dict[str, Entry], after: dict[str, Entry]) -> None:
+    from app.engine.compute import recompute_values
+
+    baselines = {"A": Decimal("7.5")}
+    previous = compute_values(CHAIN_SPEC, before, baselines)
+    entries = {**before, **after}
+    fresh = compute_values(CHAIN_SPEC, entries, baselines)
+    again = recompute_values(CHAIN_SPEC, entries, baselines, previous, after.keys())
+    assert again.values == fresh.values
+    assert list(again.values) == list(fresh.values)
+    assert again.errors == fresh.errors
