@@ -332,7 +332,10 @@ def main() -> int:
     for code_page in args.code_page or sorted(CODE_PAGES):
         runs: list[tuple[str, list[str]]] = []
         if not args.no_tests:
-            tests = args.pytest_args or ["tests/app"]
+            # The intake service does not start under Wine 8: its start-up ("Waiting for application startup.")
+            # never completes, so every tests/app/transport case would wait out its 90 s. It is tested on Linux
+            # until that is understood (build/README.md).
+            tests = args.pytest_args or ["tests/app", "--ignore=tests/app/transport"]
             pytest = ["-m", "pytest", "-p", "pytest_without_qt", "-p", "no:cacheprovider", "-q", "-n"]
             runs.append((f"tests {code_page}", [*pytest, str(args.workers), *tests]))
         if not args.no_flow:
