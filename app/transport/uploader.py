@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -23,9 +24,14 @@ from app.city.importer import CancelToken
 from app.storage.db import Database
 from app.submissions.export_xlsx import submission_xlsx_bytes
 from app.transport import outbox
-from app.transport.client import IntakeClient, Refused, RequestSigner, Unreachable
 from app.transport.receipts import ReceiptError
 from app.trust.keys import KeyStore
+
+if TYPE_CHECKING:
+    from app.transport.client import IntakeClient, RequestSigner
+
+# The HTTP client (httpx) is imported by what sends or fetches: the window builds its outbox indicator at start,
+# long before anything is sent, and a start should not pay for it.
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,8 @@ def deliver_pending(
     Only a verified receipt makes an entry 已送达; a refusal makes it 被拒收; anything else leaves it 待上报 and ends
     the pass (the server is down, or something between pretends to be it).
     """
+    from app.transport.client import Refused, Unreachable
+
     done = Delivery()
     for entry_id in outbox.pending_ids(db):
         if cancel is not None and cancel.cancelled:
@@ -213,6 +221,8 @@ class Uploader:
     def _client_for(self, address: str, ca: x509.Certificate) -> IntakeClient:
         """The client of the last round when the address and the city CA are the same: making one loads TLS
         settings, which would be most of what an idle round costs."""
+        from app.transport.client import IntakeClient
+
         key = (address, ca.fingerprint(hashes.SHA256()))
         if self._client is None or self._client_key != key:
             self.close()
@@ -234,6 +244,7 @@ class Uploader:
         Returns (documents kept, whether the service answered, why not). When there is nothing to fetch and
         nothing was sent, a health check tells whether the service is there (for the status bar's last contact).
         """
+        from app.transport.client import Refused, Unreachable
         from app.transport.inbox import Fetched, fetch_notices, fetch_templates
 
         done = Fetched()
