@@ -90,6 +90,8 @@ def _free_port() -> int:
 
 
 def _binaries() -> Path | None:
+    if os.name != "posix":  # Windows Python under Wine sees the Linux binaries through its Z: drive
+        return None
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
     return found[-1].parent if found else None
 

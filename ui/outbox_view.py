@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -103,7 +104,33 @@ def _period(text: str) -> str:
     return period_label(period.year, period.quarter)
 
 
-class OutboxTableModel(QAbstractTableModel):
+T = TypeVar("T")
+
+
+class _ListModel(QAbstractTableModel, Generic[T]):
+    """A table over a plain list the view hands it: rows are its items, columns its headers."""
+
+    items: list[T]
+    headers: list[str]
+
+    def set_items(self, items: list[T]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return None
+
+
+class OutboxTableModel(_ListModel[OutboxItem]):
     """The outbox's submissions, newest first."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -120,22 +147,6 @@ class OutboxTableModel(QAbstractTableModel):
             translate("Outbox", "报送编号"),
             translate("Outbox", "回执 / 原因"),
         ]
-
-    def set_items(self, items: list[OutboxItem]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section] if 0 <= section < len(self.headers) else None
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.items):
@@ -182,7 +193,7 @@ class OutboxTableModel(QAbstractTableModel):
         return ""
 
 
-class InboxTableModel(QAbstractTableModel):
+class InboxTableModel(_ListModel[InboxItem]):
     """What the city sent back and the clerk has not decided on yet."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -193,22 +204,6 @@ class InboxTableModel(QAbstractTableModel):
             translate("Outbox", "内容"),
             translate("Outbox", "收到时间（北京时间）"),
         ]
-
-    def set_items(self, items: list[InboxItem]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section] if 0 <= section < len(self.headers) else None
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.items):

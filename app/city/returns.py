@@ -306,30 +306,23 @@ def apply_notice(db: Database, notice: Notice) -> Notice:
                 select(AuditEntry.id).where(AuditEntry.submission_id == sub.id, AuditEntry.action == "accept").limit(1)
             )
             if done is None:
-                session.add(
-                    AuditEntry(
-                        user="city",
-                        action="accept",
-                        submission_id=sub.id,
-                        unit_code=notice.unit,
-                        period=notice.period,
-                        revision=notice.revision,
-                        detail=notice.reason,
-                    )
-                )
+                session.add(_audit(sub.id, notice, "accept"))
             return notice
         if sub.status == "returned":
             return notice
         sub.status, sub.returned_reason, sub.returned_at = "returned", notice.reason, notice.issued_at
-        session.add(
-            AuditEntry(
-                user="city",
-                action="return",
-                submission_id=sub.id,
-                unit_code=notice.unit,
-                period=notice.period,
-                revision=notice.revision,
-                detail=notice.reason,
-            )
-        )
+        session.add(_audit(sub.id, notice, "return"))
     return notice
+
+
+def _audit(submission_id: int, notice: Notice, action: str) -> AuditEntry:
+    """The history row of a notice the district applied."""
+    return AuditEntry(
+        user="city",
+        action=action,
+        submission_id=submission_id,
+        unit_code=notice.unit,
+        period=notice.period,
+        revision=notice.revision,
+        detail=notice.reason,
+    )

@@ -51,11 +51,12 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def signing_usage(ca: bool) -> x509.KeyUsage:
-    """Sign and commit to content; a CA may also issue certificates and revocation lists."""
+def signing_usage(ca: bool, commitment: bool = True) -> x509.KeyUsage:
+    """Sign and commit to content (a TLS key, ``commitment=False``, only signs its handshakes); a CA may also
+    issue certificates and revocation lists."""
     return x509.KeyUsage(
         digital_signature=True,
-        content_commitment=True,
+        content_commitment=commitment,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
@@ -192,20 +193,9 @@ def server_tls_certificate(
 ) -> x509.Certificate:
     """The intake server's TLS certificate for ``host`` (in its subjectAltName), issued by the city CA."""
     host = check_host_name(host)
-    usage = x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
     return (
         issued_certificate(_server_subject(ca_cert, host), public_key, ca_cert, ca_key, days)
-        .add_extension(usage, critical=True)
+        .add_extension(signing_usage(ca=False, commitment=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=True)
         .add_extension(x509.SubjectAlternativeName([_host_name(host)]), critical=False)
         .sign(ca_key, hashes.SHA256())

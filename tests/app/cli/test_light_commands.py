@@ -34,7 +34,14 @@ PROBE = (
 def probe(*args: str) -> tuple[int, list[str], str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TIANBAO_DB", "TIANBAO_KEYS")}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        # The program writes UTF-8 when its output is not a console; Windows would read it in the ANSI code page.
+        encoding="utf-8",
+        errors="replace",
+        timeout=60,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     return report["exit"], report["loaded"], done.stdout
