@@ -14,8 +14,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from app.engine.calendar import BEIJING, Deadline, DeadlineState, Punctuality, Timeliness, beijing_date
+from app.engine.calendar import Deadline, DeadlineState, Punctuality, Timeliness, beijing_date
 from app.engine.periods import Period
+from app.engine.timefmt import BEIJING
 from app.storage import calendar as storage_calendar
 from app.storage.form import FormService
 from ui.texts import quarter_label

@@ -13,26 +13,22 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from app.engine.timefmt import BEIJING, date_text, stored_moment
 from app.storage.db import Database
 from ui.outbox_monitor import OutboxMonitor, OutboxSummary
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 translate = QCoreApplication.translate
 
 
 def contact_label(when: str | None, now: dt.datetime | None = None) -> str:
     """The last contact as the clerk reads it: the time today, else the date and time (Beijing time)."""
-    if not when:
-        return translate("Outbox", "从未联系")
-    try:
-        moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        return when
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
+    moment = stored_moment(when)
+    if moment is None:
+        return when or translate("Outbox", "从未联系")
     local = moment.astimezone(BEIJING)
     today = (now or dt.datetime.now(dt.UTC)).astimezone(BEIJING).date()
-    return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+    hour_minute = f"{local.hour:02d}:{local.minute:02d}"
+    return hour_minute if local.date() == today else f"{date_text(local)} {hour_minute}"
 
 
 def indicator_text(summary: OutboxSummary) -> str:

@@ -7,7 +7,6 @@ The tables are thin Qt models over the lists :mod:`app.transport.outbox` and :mo
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.timefmt import BEIJING, clock_text, stored_moment
 from app.storage.files import write_atomic
 from app.transport import inbox, outbox
 from app.transport.inbox import InboxItem
@@ -37,7 +37,6 @@ from ui.outbox_monitor import OutboxMonitor, monitor_of
 from ui.outbox_status import contact_label
 from ui.texts import period_label
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 STATE_COLOURS = {
     outbox.PENDING: "#8a6100",
     outbox.SENDING: "#1d4f91",
@@ -83,15 +82,10 @@ def kind_text(kind: str) -> str:
 
 def beijing(when: str | None) -> str:
     """A stored UTC time as Beijing time, to the second."""
-    if not when:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        return when
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    moment = stored_moment(when)
+    if moment is None:
+        return when or ""
+    return clock_text(moment.astimezone(BEIJING))
 
 
 def _period(text: str) -> str:

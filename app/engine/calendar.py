@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from app.engine.numbers import CONTEXT, quantize
 from app.engine.periods import Period
+from app.engine.timefmt import BEIJING
 
-BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
 _DAY = dt.timedelta(days=1)
 
 

@@ -32,6 +32,18 @@ def beijing_text(when: dt.datetime) -> str:
     return clock_text(when.astimezone(BEIJING)) + BEIJING_SUFFIX
 
 
+def stored_moment(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time as the program stores it (UTC, a trailing ``Z`` allowed; without a zone it is UTC), or
+    ``None`` when the text is not a time."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 def beijing_from_iso(text: str) -> str | None:
     """``beijing_text`` of an ISO 8601 time (as stored and signed); ``None`` when the text is not a time."""
     try:

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.engine.calendar import (
-    BEIJING,
     DeadlineState,
     Extension,
     Punctuality,
@@ -27,6 +26,7 @@ from app.engine.calendar import (
 )
 from app.engine.catalog import CatalogSpec
 from app.engine.periods import Period
+from app.engine.timefmt import BEIJING, stored_moment
 from app.storage.models import AuditEntry, PeriodExtension, Unit
 
 DEMO_NOW = dt.datetime(2023, 7, 10, 10, 0, tzinfo=BEIJING)
@@ -127,7 +127,7 @@ def received_times(session: Session, period: Period, unit_codes: Iterable[str]) 
         )
         .group_by(AuditEntry.unit_code)
     )
-    return {code: _moment(at) for code, at in rows if at}
+    return {code: moment for code, at in rows if (moment := stored_moment(at)) is not None}
 
 
 def punctuality_for(
@@ -146,8 +146,3 @@ def punctuality_for(
         assert window is not None
         out[code] = punctuality(window, received.get(code), moment)
     return out
-
-
-def _moment(iso: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(iso)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

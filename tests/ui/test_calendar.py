@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.demo import DEMO_PASSPHRASE, create_demo
-from app.engine.calendar import BEIJING, TIMELINESS_COLORS, Timeliness
+from app.engine.calendar import TIMELINESS_COLORS, Timeliness
 from app.engine.catalog import CatalogSpec
 from app.engine.periods import Period
+from app.engine.timefmt import BEIJING
 from app.storage import calendar as storage_calendar
 from app.storage.db import Database
 from app.storage.form import FormService

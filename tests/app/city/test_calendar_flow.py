@@ -14,10 +14,11 @@ import pytest
 
 from app.city.extensions import ExtensionError, extend_period, import_extension
 from app.cli.main import main
-from app.engine.calendar import BEIJING, Deadline, Timeliness
+from app.engine.calendar import Deadline, Timeliness
 from app.engine.catalog import CapPacing
 from app.engine.periods import Period
 from app.engine.progress import Status
+from app.engine.timefmt import BEIJING
 from app.storage import calendar as storage_calendar
 from app.storage.calendar import deadline_for, punctuality_for
 from app.storage.catalogs import load_spec

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.calendar import (
-    BEIJING,
     CalendarError,
     Deadline,
     Extension,
@@ -23,6 +22,7 @@ from app.engine.calendar import (
     summarize_timeliness,
 )
 from app.engine.periods import Period
+from app.engine.timefmt import BEIJING
 
 Q1 = Period(2023, 1)
 WINDOW = Window(Q1, opens=dt.date(2023, 4, 1), due=dt.date(2023, 4, 15), closes=dt.date(2023, 4, 30))
