@@ -13,8 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -68,6 +67,8 @@ class FileResult:
     period: str | None = None
     revision: int | None = None
     submission_id: str | None = None
+    # The stored revision's row (this file's, or the same revision held already); not part of what is reported.
+    stored_id: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -116,20 +117,6 @@ def verified_envelope(path: Path, city_ca: Any, trusted: TrustedTime | None = No
     """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with ``trusted``
     (the city's receipt for the file) the unit certificate is judged at the receipt's time."""
     verdict = verify_submission(Path(path), city_ca, trusted=trusted)
-    if verdict.envelope is None:
-        raise VerificationError(verdict.reason or "unreadable", verdict.message)
-    return verdict.envelope
-
-
-def verified_upload(data: bytes, suffix: str, city_ca: Any, at: datetime | None = None) -> dict[str, Any]:
-    """The envelope of an uploaded submission file (its bytes, ``.xlsx`` or ``.pdf``), verified exactly as
-    :func:`import_submissions` verifies a file; :class:`VerificationError` with the same reasons otherwise.
-
-    The one place the intake service's uploads are verified.
-    """
-    if suffix not in SUFFIXES:
-        raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
-    verdict = verify_submission(data, city_ca, name=f"upload{suffix}", at=at)
     if verdict.envelope is None:
         raise VerificationError(verdict.reason or "unreadable", verdict.message)
     return verdict.envelope
@@ -252,8 +239,9 @@ class _Batch:
         self.pending.clear()
 
 
-def store_envelope(session: Session, path: Path, envelope: dict[str, Any]) -> FileResult:
-    """Store one verified envelope in ``session`` (not committed); its outcome. A refusal adds nothing."""
+def store_envelope(session: Session, path: Path, envelope: dict[str, Any], digest: str | None = None) -> FileResult:
+    """Store one verified envelope in ``session`` (not committed); its outcome. A refusal adds nothing. ``digest``
+    is the payload's hash when the caller has it already."""
     payload = envelope["payload"]
     base = {
         "unit": payload["unit"]["code"],
@@ -263,12 +251,12 @@ def store_envelope(session: Session, path: Path, envelope: dict[str, Any]) -> Fi
         "submission_id": payload["submission_id"],
     }
     try:
-        status, message = _store(session, path, envelope)
+        status, message, stored_id = _store(session, path, envelope, digest)
     except _Refused as exc:
         return FileResult(str(path), exc.status, str(exc), **base)
     except VerificationError as exc:
         return FileResult(str(path), exc.reason, str(exc), **base)
-    return FileResult(str(path), status, message, **base)
+    return FileResult(str(path), status, message, **base, stored_id=stored_id)
 
 
 def import_submission(db: Database, city_ca: Any, source: bytes | Path, name: str = "") -> FileResult:
@@ -310,29 +298,30 @@ def _cached(session: Session) -> dict[Any, Any]:
     return cache
 
 
-def _store(session: Session, path: Path, envelope: dict[str, Any]) -> tuple[str, str]:
+def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str | None) -> tuple[str, str, int]:
+    """(status, message, the stored revision's row id)."""
     payload = envelope["payload"]
     catalog, period, unit = _target(session, payload)
     revision = int(payload["revision"])
-    digest = payload_hash(payload)
+    digest = digest or payload_hash(payload)
     held = session.execute(
-        select(Submission.revision, Submission.payload_hash)
+        select(Submission.id, Submission.revision, Submission.payload_hash)
         .join(Catalog, Catalog.id == Submission.catalog_id)
         .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
     ).all()
     same = [h for h in held if h.revision == revision]
     if same:
         if same[0].payload_hash == digest:
-            return "duplicate", f"第 {revision} 版已导入过，未作更改"
+            return "duplicate", f"第 {revision} 版已导入过，未作更改", same[0].id
         raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
     # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
     # session (and the batch it belongs to) untouched.
     rows = _value_rows(catalog, payload["indicators"])
-    _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
+    stored_id = _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
     newer = [h.revision for h in held if h.revision > revision]
     if newer:
-        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准"
-    return "accepted", f"已导入第 {revision} 版"
+        return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准", stored_id
+    return "accepted", f"已导入第 {revision} 版", stored_id
 
 
 def _template(session: Session, code: Any, version: Any, year: Any) -> _Template | None:
@@ -445,8 +434,9 @@ def _add_submission(
     unit: _UnitRef,
     digest: str,
     rows: list[ValueRow],
-) -> None:
-    """The locked revision, its values and the audit entry, written in the session's transaction.
+) -> int:
+    """The locked revision, its values and the audit entry, written in the session's transaction; the revision's
+    row id.
 
     Plain INSERT statements (the values in one), not ORM objects: nothing reads them back in this session, and
     building and flushing some forty objects per file was most of the cost of storing it."""
@@ -499,6 +489,7 @@ def _add_submission(
             "detail": f"{path.name}：报送编号 {payload['submission_id']}",
         },
     )
+    return int(sub_id)
 
 
 def _number(text: Any, places: int | None) -> Decimal | None:

@@ -52,8 +52,8 @@ class UploadRefused(Exception):
         self.message = message
 
 
-# A verified envelope and where it came from (for the audit log).
-Upload = tuple[dict[str, Any], str]
+# A verified envelope, where it came from (for the audit log) and its payload hash when already taken.
+Upload = tuple[dict[str, Any], str, str | None]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class IntakeService:
 
     def store(self, envelope: dict[str, Any], source: str) -> Delivered:
         """Store a verified envelope and sign its receipt, committed before this returns."""
-        (outcome,) = self.store_many([(envelope, source)])
+        (outcome,) = self.store_many([(envelope, source, None)])
         if isinstance(outcome, UploadRefused):
             raise outcome
         return outcome
@@ -100,7 +100,7 @@ class IntakeService:
         for attempt in range(ATTEMPTS):
             try:
                 with self.db.transaction() as session:
-                    return [self._store_one(session, envelope, source) for envelope, source in uploads]
+                    return [self._store_one(session, *upload) for upload in uploads]
             except (IntegrityError, OperationalError) as exc:
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -109,12 +109,14 @@ class IntakeService:
                 )
         raise AssertionError("unreachable")
 
-    def _store_one(self, session: Session, envelope: dict[str, Any], source: str) -> Delivered | UploadRefused:
+    def _store_one(
+        self, session: Session, envelope: dict[str, Any], source: str, digest: str | None
+    ) -> Delivered | UploadRefused:
         payload = envelope["payload"]
         submission_id = str(payload["submission_id"])
         if len(submission_id) > MAX_SUBMISSION_ID:
             return UploadRefused(422, "not_tianbao", "报送编号过长，不是填报通的报送")
-        digest = payload_hash(payload)
+        digest = digest or payload_hash(payload)
         held = session.scalar(select(ReceiptRow).where(ReceiptRow.submission_id == submission_id))
         if held is not None:
             if held.payload_hash == digest:
@@ -122,14 +124,14 @@ class IntakeService:
             return UploadRefused(
                 409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）"
             )
-        result = store_envelope(session, Path(source), envelope)
+        result = store_envelope(session, Path(source), envelope, digest)
         if result.status == "conflict":
             return UploadRefused(409, "conflict", result.message)
         if not result.ok:
             return UploadRefused(422, result.status, result.message)
         row = ReceiptRow(
             submission_id=submission_id,
-            submission_row_id=_stored_row(session, payload, digest),
+            submission_row_id=result.stored_id,
             unit_code=str(payload["unit"]["code"]),
             period=str(payload["period"]),
             revision=int(payload["revision"]),
@@ -246,18 +248,3 @@ class IntakeService:
     def receipts_count(self) -> int:
         with self.db.session() as session:
             return int(session.scalar(select(func.count()).select_from(ReceiptRow)) or 0)
-
-
-def _stored_row(session: Session, payload: dict[str, Any], digest: str) -> int | None:
-    """The id of the stored revision a payload was kept as."""
-    return session.scalar(
-        select(Submission.id)
-        .join(Unit, Unit.id == Submission.unit_id)
-        .where(
-            Unit.code == str(payload["unit"]["code"]),
-            Submission.period == str(payload["period"]),
-            Submission.revision == int(payload["revision"]),
-            Submission.payload_hash == digest,
-        )
-        .limit(1)
-    )

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.transport.auth import AuthError, SignedRequest, check_signed_request
-from app.transport.intake import Delivered, IntakeService, UploadRefused
+from app.transport.intake import Delivered, IntakeService, Upload, UploadRefused
 from app.transport.limits import ByteBudget, RateLimiter
 from app.transport.verifier import Verifier, VerifierUnavailable
 
@@ -89,12 +89,12 @@ class StoreQueue:
 
     def __init__(self, intake: Intake) -> None:
         self.intake = intake
-        self.waiting: list[tuple[dict[str, Any], str, asyncio.Future[Delivered]]] = []
+        self.waiting: list[tuple[Upload, asyncio.Future[Delivered]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def store(self, envelope: dict[str, Any], source: str) -> Delivered:
+    async def store(self, upload: Upload) -> Delivered:
         future: asyncio.Future[Delivered] = asyncio.get_running_loop().create_future()
-        self.waiting.append((envelope, source, future))
+        self.waiting.append((upload, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
         return await future
@@ -103,11 +103,11 @@ class StoreQueue:
         while self.waiting:
             batch, self.waiting = self.waiting[: self.MAX_BATCH], self.waiting[self.MAX_BATCH :]
             try:
-                outcomes = await self.intake.in_db(self.intake.service.store_many, [(e, s) for e, s, _ in batch])
+                outcomes = await self.intake.in_db(self.intake.service.store_many, [upload for upload, _ in batch])
             except Exception as exc:  # the transaction failed: nothing of this batch is stored
                 log.exception("storing %d upload(s) failed", len(batch))
                 outcomes = [exc] * len(batch)  # type: ignore[list-item]
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # the client went away
                     continue
                 if isinstance(outcome, Exception):
@@ -206,13 +206,14 @@ async def upload(request: Request) -> Response:
         if not verdict[0]:
             raise Answer(422, verdict[1], verdict[2])
         envelope: dict[str, Any] = verdict[1]
+        digest: str = verdict[2]
         unit = str(envelope["payload"]["unit"]["code"])
         request.state.unit = unit
         wait = intake.by_unit.allow(unit)
         if wait:
             raise Answer(429, "rate_limited", f"单位 {unit} 上报过于频繁，请稍后重试", retry_after=wait)
         try:
-            delivered = await intake.uploads.store(envelope, f"上报：{name}")
+            delivered = await intake.uploads.store((envelope, f"上报：{name}", digest))
         except UploadRefused as exc:
             raise Answer(exc.status, exc.code, exc.message) from exc
         request.state.detail = f"{delivered.verdict} seq={delivered.sequence}{'' if delivered.new else ' again'}"
