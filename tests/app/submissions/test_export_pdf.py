@@ -111,6 +111,40 @@ def test_a_ceiling_ahead_of_its_pace_is_drawn_in_the_warning_yellow(signed: Sign
     assert {background, text} <= colours
 
 
+_PLAIN_PYTHON_RENDER = """
+import json, sys
+sys.modules["_rl_accel"] = None  # reportlab's C helpers made unimportable: its pure-Python ones are used
+from reportlab.lib import rl_accel
+assert "fp_str" not in rl_accel._c_funcs
+from app.submissions.export_pdf import render_pdf
+sys.stdout.buffer.write(render_pdf(json.load(sys.stdin), sys.argv[1]))
+"""
+
+
+def test_the_pages_are_the_same_with_and_without_reportlabs_c_helpers(signed: Signed) -> None:
+    """The city re-draws a PDF's pages to verify it, so a district PC and the city must draw the same bytes
+    whether or not reportlab's C helpers (rl_accel) load there."""
+    import json
+    import sys
+
+    from reportlab.lib import rl_accel
+
+    assert "fp_str" in rl_accel._c_funcs, "rl_accel is a dependency: its C helpers should load here"
+    payload = copy.deepcopy(signed.envelope["payload"])
+    # Text widths and number formatting are what the helpers do: long Chinese text, odd decimals and signs.
+    payload["indicators"][0]["explanation"] = "因统计口径调整，数值较上期变化较大。" * 12
+    payload["indicators"][1]["value"] = "-0.000123"
+    plain = subprocess.run(
+        [sys.executable, "-c", _PLAIN_PYTHON_RENDER, __version__],
+        input=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    ).stdout
+    assert plain.startswith(b"%PDF-")
+    assert render_pdf(payload, __version__) == plain
+
+
 # ---------------------------------------------------------------------------------------------- the good file
 
 
