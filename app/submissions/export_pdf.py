@@ -23,6 +23,7 @@ from app import RESOURCES_DIR
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
+from app.submissions import qr_mask
 from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
 from app.trust.keys import KeyStore
@@ -63,7 +64,8 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _register_font() -> None:
+def register_font() -> None:
+    """Register the bundled Chinese font with reportlab, once per process."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -84,7 +86,7 @@ def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    _register_font()
+    register_font()
     catalog = payload.get("catalog") or {}
     unit_name = _text((payload.get("unit") or {}).get("name"))
     label = period_label(_text(payload.get("period")))
@@ -434,7 +436,7 @@ def _qr_classes() -> tuple[type, type]:
     class Widget(QrCodeWidget):  # type: ignore[misc]
         def draw(self) -> Any:
             # QrCodeWidget.draw, with the same arithmetic, collecting rectangles instead of shapes.
-            self.qr.make()
+            qr_mask.make(self.qr)
             color = self.barFillColor
             border = self.barBorder
             width = self.barWidth

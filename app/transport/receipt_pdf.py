@@ -25,7 +25,7 @@ from app.transport.receipts import Receipt
 from app.trust.keys import fingerprint
 
 
-def _register_font() -> None:
+def register_font() -> None:
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -81,7 +81,7 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_font()
+    register_font()
     facts = receipt_facts(receipt)
     values = dict(facts)
     submission_id = values["报送编号"]

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from app.submissions.export_pdf import FONT, _register_font, qr_drawing
+from app.submissions.export_pdf import FONT, qr_drawing, register_font
 
 
 def reportlab_drawing(text: str, size: float) -> Drawing:
@@ -45,5 +47,24 @@ def page(drawing: Drawing) -> bytes:
     ],
 )
 def test_the_qr_code_is_drawn_as_reportlab_draws_it(text: str) -> None:
-    _register_font()
+    register_font()
     assert page(qr_drawing(text, 30 * mm)) == page(reportlab_drawing(text, 30 * mm))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=400),
+    level=st.sampled_from("LMQH"),
+)
+def test_the_mask_is_scored_and_chosen_as_reportlab_does(text: str, level: str) -> None:
+    """The fast scoring of the eight masks gives reportlab's own points for each, so the same mask is chosen."""
+    from reportlab.graphics.barcode.qrencoder import QRUtil
+
+    from app.submissions.qr_mask import best_mask, lost_point
+
+    qr = QrCodeWidget(text, barLevel=level).qr
+    qr.version = qr.calculate_version()
+    for pattern in range(8):
+        qr.makeImpl(True, pattern)
+        assert lost_point(qr.modules) == QRUtil.getLostPoint(qr)
+    assert best_mask(qr) == qr.getBestMaskPattern()
