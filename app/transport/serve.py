@@ -121,7 +121,22 @@ def app_from_environment() -> Any:
     follow_parent()  # a worker whose supervisor was killed stops serving instead of lingering on the socket
     configure_logging()
     SlowClientGuard.header_timeout = options.limits.header_timeout
+    small_tls_buffers()
     return create_app(build_intake(options, os.environ.get(PASSPHRASE_ENV, "")))
+
+
+# What asyncio reads a TLS connection's decrypted data into, per connection (asyncio's own is 256 KB).
+TLS_READ_BUFFER = 32 * 1024
+
+
+def small_tls_buffers() -> None:
+    """Give each TLS connection a 32 KB read buffer instead of asyncio's 256 KB: a TLS record holds at most 16 KB,
+    so reads are no fewer with more, and 256 KB held by every connection (a district keeps one open while its
+    outbox works) is most of what the service's memory grows by under load (measured: 50 connections, 11 MB)."""
+    from asyncio import sslproto
+
+    if isinstance(getattr(sslproto.SSLProtocol, "max_size", None), int):
+        sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
 
 
 def configure_logging() -> None:
@@ -202,6 +217,7 @@ def run(options: ServeOptions, passphrase: str) -> None:
     check_options(options)
     configure_logging()
     SlowClientGuard.header_timeout = options.limits.header_timeout
+    small_tls_buffers()
     common: dict[str, Any] = {
         "host": options.host,
         "port": options.port,
