@@ -1,0 +1,98 @@
+"""The service's verification processes: PDFs (which need pyHanko, the PDF drawing and its font, some 60 MB per
+process) are verified by their own processes while the rest take workbooks only; PDFs spill over only when they
+pile up; a killed verification process costs one answer (503), not the service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from app.transport import verifier
+from app.transport.verifier import Verifier, VerifierUnavailable
+from tests.app.transport.conftest import Files
+
+
+def loaded() -> tuple[int, bool]:
+    """(In a verification process) its pid, and whether it holds what PDFs need."""
+    return os.getpid(), "reportlab" in sys.modules and "pyhanko" in sys.modules
+
+
+def ca_pem(files: Files) -> bytes:
+    return files.district.keys.city_certificate().public_bytes(serialization.Encoding.PEM)
+
+
+async def probe(lane: verifier._Lane) -> tuple[int, bool]:
+    return await asyncio.get_running_loop().run_in_executor(lane.executor(), loaded)
+
+
+def test_workbooks_go_anywhere_and_pdfs_to_the_pdf_process(files: Files) -> None:
+    async def run() -> None:
+        service = Verifier(2)
+        await service.start()
+        try:
+            pdf_lane, workbook_lane = service.lanes
+            assert (await probe(pdf_lane))[1] and not (await probe(workbook_lane))[1]
+            workbooks = [f for f in files.load if f.suffix == ".xlsx"]
+            pdfs = [f for f in files.load if f.suffix == ".pdf"]
+            assert workbooks and pdfs
+            verdicts = await asyncio.gather(
+                *(service.verify(f.read_bytes(), f.suffix, ca_pem(files)) for f in workbooks + pdfs)
+            )
+            assert all(v[0] for v in verdicts), [v[1:] for v in verdicts if not v[0]]
+            # Workbooks were shared out, yet the workbook process never loaded what PDFs need.
+            assert not workbook_lane.pdf and not (await probe(workbook_lane))[1]
+            assert pdf_lane.pending == workbook_lane.pending == 0
+        finally:
+            service.close()
+
+    asyncio.run(run())
+
+
+def test_pdfs_that_pile_up_spill_over_to_the_other_process(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verifier, "PDF_BACKLOG", 15)  # one PDF waiting is enough here
+
+    async def run() -> None:
+        service = Verifier(2)
+        await service.start()
+        try:
+            pdfs = [f for f in files.load if f.suffix == ".pdf"] * 3
+            verdicts = await asyncio.gather(*(service.verify(f.read_bytes(), ".pdf", ca_pem(files)) for f in pdfs))
+            assert all(v[0] for v in verdicts)
+            assert service.lanes[1].pdf and (await probe(service.lanes[1]))[1]
+        finally:
+            service.close()
+
+    asyncio.run(run())
+
+
+def test_a_killed_verification_process_fails_one_answer_and_is_replaced(files: Files) -> None:
+    pdf = next(f for f in files.load if f.suffix == ".pdf")
+
+    async def run() -> None:
+        service = Verifier(1)
+        await service.start()
+        try:
+            (lane,) = service.lanes
+            pid, _ = await probe(lane)
+            pending = asyncio.ensure_future(service.verify(pdf.read_bytes(), ".pdf", ca_pem(files)))
+            await asyncio.sleep(0.01)
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(VerifierUnavailable):
+                await pending
+            again = await service.verify(pdf.read_bytes(), ".pdf", ca_pem(files))
+            assert again[0] and (await probe(lane))[0] != pid
+        finally:
+            service.close()
+
+    asyncio.run(run())
+
+
+def test_a_file_of_another_kind_is_refused_before_any_process_sees_it(files: Files) -> None:
+    verdict = verifier.verify_job(Path(files.load[0]).read_bytes(), ".docx", ca_pem(files))
+    assert verdict[:2] == (False, "not_tianbao")
