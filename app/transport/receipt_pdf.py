@@ -19,23 +19,10 @@ from cryptography.x509.oid import NameOID
 
 from app import __version__
 from app.engine.timefmt import beijing_text
-from app.submissions.export_pdf import FONT, FONT_PATH, period_label, qr_drawing
+from app.submissions.export_pdf import BUILDING, FONT, period_label, qr_drawing, register_font
 from app.transport.outbox import VERDICT_LABELS
 from app.transport.receipts import Receipt
 from app.trust.keys import fingerprint
-
-
-def register_font() -> None:
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-    for bold in (0, 1):  # the font has one weight: every variant maps to it
-        for italic in (0, 1):
-            addMapping(FONT, bold, italic, FONT)
 
 
 def _grouped(hex_text: str, size: int = 4) -> str:
@@ -74,6 +61,11 @@ def receipt_facts(receipt: Receipt) -> list[tuple[str, str]]:
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:
     """The one-page 回执单 of a verified ``receipt``."""
+    with BUILDING:  # see export_pdf.BUILDING
+        return _render(receipt)
+
+
+def _render(receipt: Receipt) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4

@@ -145,6 +145,46 @@ def test_the_pages_are_the_same_with_and_without_reportlabs_c_helpers(signed: Si
     assert render_pdf(payload, __version__) == plain
 
 
+def test_documents_drawn_in_several_threads_at_once_are_drawn_right(signed: Signed) -> None:
+    """reportlab keeps an embedded font's subsets on the font, shared by the whole process: an intake service that
+    verifies in threads must still draw each PDF exactly (else it refuses valid files)."""
+    import sys
+    import threading
+
+    from app.submissions.verify import verify_submission
+
+    ca = signed.keys.city_certificate()
+    others = []
+    for n, text in enumerate(["春眠不觉晓处处闻啼鸟", "夜来风雨声花落知多少", "白日依山尽黄河入海流"]):
+        payload = copy.deepcopy(signed.envelope["payload"])
+        payload["indicators"][n]["explanation"] = text * 5
+        others.append((payload, render_pdf(payload, __version__)))
+    failures: list[str] = []
+
+    def work(k: int) -> None:
+        for r in range(6):
+            if (k + r) % 2:
+                verdict = verify_submission(signed.data, ca, name="x.pdf")
+                if not verdict.valid:
+                    failures.append(verdict.message)
+            else:
+                payload, expected = others[(k + r) % len(others)]
+                if render_pdf(payload, __version__) != expected:
+                    failures.append("drawn differently")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+
+
 # ---------------------------------------------------------------------------------------------- the good file
 
 
