@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -100,7 +100,8 @@ class IntakeService:
         for attempt in range(ATTEMPTS):
             try:
                 with self.db.transaction() as session:
-                    return [self._store_one(session, *upload) for upload in uploads]
+                    held = _held_receipts(session, uploads)
+                    return [self._store_one(session, held, *upload) for upload in uploads]
             except (IntegrityError, OperationalError) as exc:
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -110,39 +111,42 @@ class IntakeService:
         raise AssertionError("unreachable")
 
     def _store_one(
-        self, session: Session, envelope: dict[str, Any], source: str, digest: str | None
+        self, session: Session, held: dict[str, _Held], envelope: dict[str, Any], source: str, digest: str | None
     ) -> Delivered | UploadRefused:
         payload = envelope["payload"]
         submission_id = str(payload["submission_id"])
         if len(submission_id) > MAX_SUBMISSION_ID:
             return UploadRefused(422, "not_tianbao", "报送编号过长，不是填报通的报送")
         digest = digest or payload_hash(payload)
-        held = session.scalar(select(ReceiptRow).where(ReceiptRow.submission_id == submission_id))
-        if held is not None:
-            if held.payload_hash == digest:
-                return Delivered(held.document.encode("utf-8"), False, held.verdict, held.id)
+        receipt = held.get(submission_id)
+        if receipt is not None:
+            if receipt.payload_hash == digest:
+                return Delivered(receipt.document.encode("utf-8"), False, receipt.verdict, receipt.id)
             return UploadRefused(
-                409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {held.payload_hash}）"
+                409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {receipt.payload_hash}）"
             )
         result = store_envelope(session, Path(source), envelope, digest)
         if result.status == "conflict":
             return UploadRefused(409, "conflict", result.message)
         if not result.ok:
             return UploadRefused(422, result.status, result.message)
-        row = ReceiptRow(
-            submission_id=submission_id,
-            submission_row_id=result.stored_id,
-            unit_code=str(payload["unit"]["code"]),
-            period=str(payload["period"]),
-            revision=int(payload["revision"]),
-            payload_hash=digest,
-            verdict=result.status,
-            received_at="",
-            document="",
-        )
-        session.add(row)
-        session.flush()  # the id is the receipt's sequence number
         now = self.clock()
+        # Plain statements, not an ORM object: the row's id is the receipt's sequence number, which the signed
+        # document names, so the row is inserted first and its document written into it after signing.
+        sequence = session.execute(
+            insert(_RECEIPTS).returning(_RECEIPTS.c.id),
+            {
+                "submission_id": submission_id,
+                "submission_row_id": result.stored_id,
+                "unit_code": str(payload["unit"]["code"]),
+                "period": str(payload["period"]),
+                "revision": int(payload["revision"]),
+                "payload_hash": digest,
+                "verdict": result.status,
+                "received_at": utc_text(now),
+                "document": "",
+            },
+        ).scalar_one()
         raw = self.signer.sign(
             submission_id=submission_id,
             unit={"code": str(payload["unit"]["code"]), "name": str(payload["unit"]["name"])},
@@ -150,12 +154,13 @@ class IntakeService:
             revision=int(payload["revision"]),
             payload_hash=digest,
             received_at=now,
-            sequence=row.id,
+            sequence=sequence,
             verdict=result.status,
         )
-        row.received_at = utc_text(now)
-        row.document = raw.decode("utf-8")
-        return Delivered(raw, True, row.verdict, row.id)
+        document = raw.decode("utf-8")
+        session.execute(update(_RECEIPTS).where(_RECEIPTS.c.id == sequence), {"document": document})
+        held[submission_id] = _Held(sequence, digest, result.status, document)
+        return Delivered(raw, True, result.status, sequence)
 
     # ------------------------------------------------------------------ what a unit reads
 
@@ -248,3 +253,28 @@ class IntakeService:
     def receipts_count(self) -> int:
         with self.db.session() as session:
             return int(session.scalar(select(func.count()).select_from(ReceiptRow)) or 0)
+
+
+_RECEIPTS = cast(Table, ReceiptRow.__table__)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A receipt the database holds already (or that this transaction has just written)."""
+
+    id: int
+    payload_hash: str
+    verdict: str
+    document: str
+
+
+def _held_receipts(session: Session, uploads: list[Upload]) -> dict[str, _Held]:
+    """The receipts already given for the submissions of ``uploads``, by submission id: one query for the batch."""
+    ids = sorted({str(envelope["payload"]["submission_id"])[: MAX_SUBMISSION_ID + 1] for envelope, _, _ in uploads})
+    columns = _RECEIPTS.c
+    rows = session.execute(
+        select(columns.submission_id, columns.id, columns.payload_hash, columns.verdict, columns.document).where(
+            columns.submission_id.in_(ids)
+        )
+    )
+    return {submission_id: _Held(*rest) for submission_id, *rest in rows}
