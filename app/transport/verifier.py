@@ -14,8 +14,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 # (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
@@ -78,25 +80,19 @@ class VerifierUnavailable(RuntimeError):
     """The worker processes died (killed, out of memory); a new set is started for the next upload."""
 
 
-# What one verification costs, in workbooks (measured: a workbook about 5 ms, a PDF about 45 ms).
-COST = {".xlsx": 1, ".pdf": 10}
-# How far behind (in workbooks per process, here about a second's work) the PDF processes may fall before a PDF goes
-# to a process that has not verified one yet — which then loads what PDFs need, and keeps it.
-PDF_BACKLOG = 200
+# How many PDFs may wait, per PDF process (about a second's work each), before a workbook process takes one too —
+# and from then on holds what PDFs need.
+PDF_BACKLOG = 20
 
 
 class _Lane:
-    """A pool of worker processes, and the work sent to it that is not finished yet."""
+    """A pool of worker processes, given one job per process at a time."""
 
     def __init__(self, size: int, pdf: bool) -> None:
         self.size = size
         self.pdf = pdf  # its processes verify PDFs (and hold what that needs)
-        self.pending = 0
+        self.busy = 0
         self.pool: ProcessPoolExecutor | None = None
-
-    @property
-    def load(self) -> float:
-        return self.pending / self.size
 
     def executor(self) -> ProcessPoolExecutor:
         if self.pool is None:
@@ -112,13 +108,23 @@ class _Lane:
             self.pool = None
 
 
+@dataclass
+class _Job:
+    data: bytes
+    suffix: str
+    ca_pem: bytes
+    future: asyncio.Future[Verdict]
+
+
 class Verifier:
     """``processes`` worker processes (0: a thread of this process) that verify uploads.
 
     A PDF needs far more memory to verify than a workbook (pyHanko, the PDF drawing and its Chinese font: some
     60 MB per process), so with two or more processes half of them (at least one) verify PDFs and the others only
-    workbooks; workbooks go wherever the least work is waiting. Only when PDFs pile up (more than about a second's
-    work waiting) does one go to a workbook process, which from then on verifies PDFs too.
+    workbooks. Uploads wait here, not in the pools: a process that comes free takes the oldest upload it verifies
+    — a PDF process the oldest PDF first, then the oldest workbook — so a PDF never waits behind workbooks that
+    another process could take. Only when PDFs pile up (:data:`PDF_BACKLOG`) does a workbook process take one,
+    and from then on it verifies PDFs too.
     """
 
     def __init__(self, processes: int) -> None:
@@ -128,46 +134,75 @@ class Verifier:
             self.lanes = [_Lane(1, pdf=True)]
         elif processes > 1:
             self.lanes = [_Lane(processes // 2, pdf=True), _Lane(processes - processes // 2, pdf=False)]
+        self.pdfs: deque[_Job] = deque()
+        self.workbooks: deque[_Job] = deque()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         if not self.lanes:
             await loop.run_in_executor(None, warm_job, True)
             return
-        await asyncio.gather(
-            *(
-                loop.run_in_executor(lane.executor(), warm_job, lane.pdf)
-                for lane in self.lanes
-                for _ in range(lane.size)
-            )
-        )
-
-    def _lane(self, suffix: str) -> _Lane:
-        least = min(self.lanes, key=lambda lane: lane.load)
-        if suffix != ".pdf":
-            return least
-        ready = min((lane for lane in self.lanes if lane.pdf), key=lambda lane: lane.load)
-        if ready.load >= PDF_BACKLOG and ready.load > least.load:
-            least.pdf = True
-            return least
-        return ready
+        warming = [(lane.executor(), lane.pdf) for lane in self.lanes for _ in range(lane.size)]
+        await asyncio.gather(*(loop.run_in_executor(pool, warm_job, pdf) for pool, pdf in warming))
 
     async def verify(self, data: bytes, suffix: str, ca_pem: bytes) -> Verdict:
         loop = asyncio.get_running_loop()
         if not self.lanes:
             return await loop.run_in_executor(None, verify_job, data, suffix, ca_pem)
-        lane = self._lane(suffix)
-        cost = COST.get(suffix, 1)
-        lane.pending += cost
+        job = _Job(data, suffix, ca_pem, loop.create_future())
+        (self.pdfs if suffix == ".pdf" else self.workbooks).append(job)
+        self._dispatch()
+        return await job.future
+
+    def _dispatch(self) -> None:
+        for lane in self.lanes:
+            while lane.busy < lane.size:
+                job = self._next(lane)
+                if job is None:
+                    break
+                self._run(lane, job)
+
+    def _next(self, lane: _Lane) -> _Job | None:
+        """The job a free process of ``lane`` takes (a job whose client has gone is dropped)."""
+        while True:
+            if lane.pdf:
+                queue = self.pdfs or self.workbooks
+            elif self.workbooks:
+                queue = self.workbooks
+            else:
+                ready = sum(other.size for other in self.lanes if other.pdf)
+                if len(self.pdfs) <= PDF_BACKLOG * ready:
+                    return None
+                lane.pdf = True
+                queue = self.pdfs
+            if not queue:
+                return None
+            job = queue.popleft()
+            if not job.future.done():
+                return job
+
+    def _run(self, lane: _Lane, job: _Job) -> None:
+        lane.busy += 1
         pool = lane.executor()
-        try:
-            return await loop.run_in_executor(pool, verify_job, data, suffix, ca_pem)
-        except BrokenProcessPool as exc:
-            if lane.pool is pool:
-                lane.close(wait=False)
-            raise VerifierUnavailable("核验进程意外退出") from exc
-        finally:
-            lane.pending -= cost
+        running = asyncio.get_running_loop().run_in_executor(pool, verify_job, job.data, job.suffix, job.ca_pem)
+
+        def finished(done: asyncio.Future[Verdict]) -> None:
+            lane.busy -= 1
+            exc = None if done.cancelled() else done.exception()
+            if isinstance(exc, BrokenProcessPool):
+                if lane.pool is pool:
+                    lane.close(wait=False)
+                exc = VerifierUnavailable("核验进程意外退出")
+            if not job.future.done():
+                if done.cancelled():
+                    job.future.cancel()
+                elif exc is not None:
+                    job.future.set_exception(exc)
+                else:
+                    job.future.set_result(done.result())
+            self._dispatch()
+
+        running.add_done_callback(finished)
 
     def close(self) -> None:
         for lane in self.lanes:

@@ -47,7 +47,7 @@ def test_workbooks_go_anywhere_and_pdfs_to_the_pdf_process(files: Files) -> None
             assert all(v[0] for v in verdicts), [v[1:] for v in verdicts if not v[0]]
             # Workbooks were shared out, yet the workbook process never loaded what PDFs need.
             assert not workbook_lane.pdf and not (await probe(workbook_lane))[1]
-            assert pdf_lane.pending == workbook_lane.pending == 0
+            assert pdf_lane.busy == workbook_lane.busy == 0 and not service.pdfs and not service.workbooks
         finally:
             service.close()
 
@@ -55,7 +55,7 @@ def test_workbooks_go_anywhere_and_pdfs_to_the_pdf_process(files: Files) -> None
 
 
 def test_pdfs_that_pile_up_spill_over_to_the_other_process(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verifier, "PDF_BACKLOG", 15)  # one PDF waiting is enough here
+    monkeypatch.setattr(verifier, "PDF_BACKLOG", 0)  # any PDF waiting is a pile here
 
     async def run() -> None:
         service = Verifier(2)
