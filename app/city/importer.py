@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from app.engine.numbers import NumberError, check_places, parse_decimal
@@ -304,11 +304,11 @@ def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str |
     catalog, period, unit = _target(session, payload)
     revision = int(payload["revision"])
     digest = digest or payload_hash(payload)
-    held = session.execute(
-        select(Submission.id, Submission.revision, Submission.payload_hash)
-        .join(Catalog, Catalog.id == Submission.catalog_id)
-        .where(Submission.unit_id == unit.id, Submission.period == str(period), Catalog.code == catalog.code)
-    ).all()
+    held = (
+        session.connection()
+        .execute(_HELD, {"unit_id": unit.id, "period": str(period), "catalog_code": catalog.code})
+        .all()
+    )
     same = [h for h in held if h.revision == revision]
     if same:
         if same[0].payload_hash == digest:
@@ -423,6 +423,19 @@ def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[Va
 _SUBMISSIONS = cast(Table, Submission.__table__)
 _VALUES = cast(Table, Value.__table__)
 _AUDIT = cast(Table, AuditEntry.__table__)
+_INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+_INSERT_VALUES = insert(_VALUES)
+_INSERT_AUDIT = insert(_AUDIT)
+# The revisions already held of a unit's period under a template code.
+_HELD = (
+    select(_SUBMISSIONS.c.id, _SUBMISSIONS.c.revision, _SUBMISSIONS.c.payload_hash)
+    .join(Catalog, Catalog.id == _SUBMISSIONS.c.catalog_id)
+    .where(
+        _SUBMISSIONS.c.unit_id == bindparam("unit_id"),
+        _SUBMISSIONS.c.period == bindparam("period"),
+        Catalog.code == bindparam("catalog_code"),
+    )
+)
 
 
 def _add_submission(
@@ -444,8 +457,11 @@ def _add_submission(
     revision = int(payload["revision"])
     signer = str(payload["signer"].get("user", ""))
     now = utcnow()
-    sub_id = session.execute(
-        insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id),
+    # The statements are built once (below) and run on the session's connection: SQLAlchemy then neither builds
+    # nor keys them again for every file, nor passes them through the ORM.
+    connection = session.connection()
+    sub_id = connection.execute(
+        _INSERT_SUBMISSION,
         {
             "catalog_id": catalog.id,
             "unit_id": unit.id,
@@ -460,8 +476,8 @@ def _add_submission(
         },
     ).scalar_one()
     if rows:
-        session.execute(
-            insert(_VALUES),
+        connection.execute(
+            _INSERT_VALUES,
             [
                 {
                     "submission_id": sub_id,
@@ -476,8 +492,8 @@ def _add_submission(
                 for indicator_id, value, numerator, denominator, explanation in rows
             ],
         )
-    session.execute(
-        insert(_AUDIT),
+    connection.execute(
+        _INSERT_AUDIT,
         {
             "at": now,
             "user": "city-import",

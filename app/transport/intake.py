@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -133,8 +133,9 @@ class IntakeService:
         now = self.clock()
         # Plain statements, not an ORM object: the row's id is the receipt's sequence number, which the signed
         # document names, so the row is inserted first and its document written into it after signing.
-        sequence = session.execute(
-            insert(_RECEIPTS).returning(_RECEIPTS.c.id),
+        connection = session.connection()
+        sequence = connection.execute(
+            _INSERT_RECEIPT,
             {
                 "submission_id": submission_id,
                 "submission_row_id": result.stored_id,
@@ -158,7 +159,7 @@ class IntakeService:
             verdict=result.status,
         )
         document = raw.decode("utf-8")
-        session.execute(update(_RECEIPTS).where(_RECEIPTS.c.id == sequence), {"document": document})
+        connection.execute(_WRITE_DOCUMENT, {"receipt_id": sequence, "document": document})
         held[submission_id] = _Held(sequence, digest, result.status, document)
         return Delivered(raw, True, result.status, sequence)
 
@@ -256,6 +257,10 @@ class IntakeService:
 
 
 _RECEIPTS = cast(Table, ReceiptRow.__table__)
+_INSERT_RECEIPT = insert(_RECEIPTS).returning(_RECEIPTS.c.id)
+_WRITE_DOCUMENT = (
+    update(_RECEIPTS).where(_RECEIPTS.c.id == bindparam("receipt_id")).values(document=bindparam("document"))
+)
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,7 @@ def _held_receipts(session: Session, uploads: list[Upload]) -> dict[str, _Held]:
     """The receipts already given for the submissions of ``uploads``, by submission id: one query for the batch."""
     ids = sorted({str(envelope["payload"]["submission_id"])[: MAX_SUBMISSION_ID + 1] for envelope, _, _ in uploads})
     columns = _RECEIPTS.c
-    rows = session.execute(
+    rows = session.connection().execute(
         select(columns.submission_id, columns.id, columns.payload_hash, columns.verdict, columns.document).where(
             columns.submission_id.in_(ids)
         )
