@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from app.city.returns import accept_submission, check_notice_document, return_su
 from app.cli.main import main
 from app.demo import DEMO_PASSPHRASE
 from app.engine.periods import Period
+from app.storage.models import Indicator, Value
 from app.storage.models import Receipt as ReceiptRow
 from app.storage.store import revisions
 from app.submissions.signing import payload_hash
@@ -66,8 +68,42 @@ def test_an_upload_is_verified_stored_and_receipted_before_the_answer(served: Se
             assert [(r.revision, r.status) for r in revisions(session, "520102", Q2)] == [(1, "locked")]
             row = session.scalar(select(ReceiptRow).where(ReceiptRow.submission_id == receipt.submission_id))
             assert row is not None and row.document.encode("utf-8") == receipt.raw
+            # Every value as signed (PostgreSQL takes them by COPY, SQLite by INSERT: the same rows either way).
+            stored = {
+                code: (value, numerator, denominator, explanation, by)
+                for code, value, numerator, denominator, explanation, by in session.execute(
+                    select(
+                        Indicator.code,
+                        Value.value,
+                        Value.numerator,
+                        Value.denominator,
+                        Value.explanation,
+                        Value.updated_by,
+                    )
+                    .join(Value, Value.indicator_id == Indicator.id)
+                    .where(Value.submission_id == row.submission_row_id)
+                )
+            }
     finally:
         db.close()
+    signer = payload["signer"]["user"]
+
+    def number(item: dict[str, str | None], key: str, kind: str) -> Decimal | None:
+        text = item.get(key) if item["kind"] == kind else None  # derived figures are the city's own to compute
+        return None if text in (None, "") else Decimal(str(text))
+
+    expected = {
+        item["code"]: (
+            number(item, "value", "base"),
+            number(item, "numerator", "ratio"),
+            number(item, "denominator", "ratio"),
+            item.get("explanation") or "",
+            signer,
+        )
+        for item in payload["indicators"]
+    }
+    assert stored == {code: row for code, row in expected.items() if row[:4] != (None, None, None, "")}
+    assert any(row[1] is not None for row in stored.values()) and any(row[0] is not None for row in stored.values())
 
 
 def test_the_same_submission_again_gets_the_same_receipt_bytes(served: Served, files: Files) -> None:
