@@ -38,7 +38,9 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     serve.add_argument("--rate-per-address", type=float, default=20, help="每个来源地址每秒请求数上限（0 为不限）")
     serve.add_argument("--rate-per-unit", type=float, default=2, help="每个单位每秒请求数上限（0 为不限）")
     serve.add_argument(
-        "--verifiers", type=int, help="核验文件的进程数（默认：单进程服务时每个 CPU 一个；多个 workers 时不另起进程）"
+        "--verifiers",
+        type=int,
+        help="核验文件的进程数（默认：单进程服务时每个 CPU 一个，其中一半核验 PDF；多个 workers 时不另起进程）",
     )
     serve.set_defaults(handler=_serve)
 
