@@ -21,6 +21,7 @@ from app.engine.periods import Period, PeriodError
 from app.storage.catalogs import load_spec
 from app.storage.db import Database
 from app.storage.models import AuditEntry, PeriodExtension, Unit, utcnow
+from app.storage.models import Notice as NoticeRow
 from app.storage.store import catalog_for_year
 from app.trust.keys import KeyStore
 
@@ -140,6 +141,8 @@ def _record(session: Session, notice: ExtensionNotice, text: str) -> None:
     unit = session.scalar(select(Unit).where(Unit.code == notice.unit))
     if unit is None:
         raise ExtensionError(f"单位 {notice.unit} 不存在（请先导入模板）")
+    # Kept for the unit to fetch from the intake service too, like a return notice.
+    session.add(NoticeRow(unit_id=unit.id, kind="extension", created_at=notice.granted_at, document=text))
     session.add(
         PeriodExtension(
             unit_id=unit.id,

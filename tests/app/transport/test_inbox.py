@@ -1,7 +1,8 @@
 """What an intake service offers is checked before it is kept and applied only when the clerk says so.
 
-The intake service does not hand out deadline extensions (延期) yet, so these notices come from a stand-in that
-answers ``notices()`` with documents the city really signed (or forged ones); everything else is the real code.
+These notices come from a stand-in that answers ``notices()`` with documents the city really signed (or forged ones,
+which a real service would not hand out); everything else is the real code. The real service's extensions reaching a
+district are tested in ``test_serve.py``.
 """
 
 from __future__ import annotations

@@ -13,16 +13,19 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.city.extensions import extend_period
 from app.city.returns import accept_submission, check_notice_document, return_submission
 from app.cli.main import main
 from app.demo import DEMO_PASSPHRASE
 from app.engine.periods import Period
+from app.storage.db import Database
 from app.storage.models import Indicator, Value
 from app.storage.models import Receipt as ReceiptRow
 from app.storage.store import revisions
 from app.submissions.signing import payload_hash
 from app.submissions.verify_xlsx import read_envelope_xlsx
 from app.templates.signing import import_signed_template_file
+from app.transport import inbox
 from app.transport.client import IntakeClient, Refused, RequestSigner, Unreachable
 from app.transport.receipts import verify_receipt
 from app.trust.keys import KeyStore
@@ -212,6 +215,42 @@ def test_a_return_reaches_the_unit_as_a_notice(served: Served, files: Files) -> 
         assert notices[-1]["kind"] == "returned"
         assert check_notice_document(notices[-1]["document"], files.district.city_ca) == returned
         assert client.status("520103", me)["periods"][0]["state"] == "returned"
+
+
+def test_an_extension_reaches_the_unit_as_a_notice_it_can_apply(served: Served, files: Files, tmp_path: Path) -> None:
+    db = served.city.open()
+    try:
+        extend_period(
+            db,
+            files.district.keys,
+            "520112",
+            Q2,
+            None,
+            dt.date(2099, 12, 31),
+            "系统故障补报",
+            DEMO_PASSPHRASE,
+            tmp_path / "extension.json",
+        )
+    finally:
+        db.close()
+    me = signer(files, "520112")
+    with served.server.client() as client:
+        offered = client.notices("520112", me)
+        assert [n["kind"] for n in offered][-1:] == ["extension"]
+        assert offered[-1]["document"] == json.loads((tmp_path / "extension.json").read_text(encoding="utf-8"))
+        assert [n["kind"] for n in client.notices("520103", signer(files, "520103"))].count("extension") == 0
+        # A district PC (a fresh copy: the other database's run has its notices already) checks it against the
+        # city CA it pinned, keeps it and applies it when told to.
+        shutil.copy(files.folder / "twin.db", tmp_path / "district.db")
+        district = Database(tmp_path / "district.db")
+        try:
+            fetched = inbox.fetch_notices(district, files.district.keys, client, me)
+            assert fetched.refused == [] and fetched.kept >= 1
+            [offer] = [item for item in inbox.list_inbox(district, waiting_only=True) if item.kind == "extension"]
+            assert "2099-12-31" in offer.summary and "系统故障补报" in offer.summary
+            assert "已记下延期" in inbox.apply(district, files.district.keys, offer.id)
+        finally:
+            district.close()
 
 
 def test_another_units_key_gets_403_and_an_unsigned_request_401(served: Served, files: Files) -> None:
