@@ -79,6 +79,26 @@ if command -v pdffonts >/dev/null; then pdffonts "$tmp/out.pdf"; fi
 step "verify"
 "$exe" --db "$tmp/demo2.db" verify "$tmp/out.pdf" "$tmp/out.xlsx"
 
+step "intake service from the bundle: serve (its verification processes are the frozen program too), upload"
+printf 'tianbao-demo\n' > "$tmp/ca.pass"
+printf 'intake-server-secret\n' > "$tmp/server.pass"
+"$exe" --db "$tmp/demo2.db" keys server-cert --host 127.0.0.1 --out "$tmp/server-keys" \
+  --passphrase-file "$tmp/ca.pass" --server-passphrase-file "$tmp/server.pass"
+# The city's database: a copy of the district's, so the upload is stored as the revision it already holds.
+cp "$tmp/demo2.db" "$tmp/city.db"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$exe" --db "$tmp/city.db" --keys "$tmp/server-keys" serve --host 127.0.0.1 --port "$port" \
+  --passphrase-file "$tmp/server.pass" 2> "$tmp/serve.log" &
+server=$!
+healthy() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+  "http://127.0.0.1:$port/api/v1/health" 2>/dev/null; }
+for _ in $(seq 1 300); do healthy && break; kill -0 "$server" || break; sleep 0.1; done
+healthy || { cat "$tmp/serve.log" >&2; kill "$server" || true; echo "the bundled serve did not start" >&2; exit 1; }
+"$exe" --db "$tmp/demo2.db" upload --server "http://127.0.0.1:$port" || { cat "$tmp/serve.log" >&2; kill "$server"; exit 1; }
+kill "$server"; wait "$server" || true
+grep -q "POST /api/v1/submissions 201" "$tmp/serve.log" || { cat "$tmp/serve.log" >&2; exit 1; }
+echo "uploaded and receipted by the bundled service"
+
 step "print preview library (pypdfium2 renders the PDF's own pages for printing)"
 find pyi-dist/Tianbao/_internal -name 'libpdfium*' | grep -q . || { echo "libpdfium missing from the bundle" >&2; exit 1; }
 echo "libpdfium bundled"
