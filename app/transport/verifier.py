@@ -182,9 +182,14 @@ class Verifier:
                 return job
 
     def _run(self, lane: _Lane, job: _Job) -> None:
+        try:
+            pool = lane.executor()
+            running = asyncio.get_running_loop().run_in_executor(pool, verify_job, job.data, job.suffix, job.ca_pem)
+        except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
+            lane.close(wait=False)
+            job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
+            return
         lane.busy += 1
-        pool = lane.executor()
-        running = asyncio.get_running_loop().run_in_executor(pool, verify_job, job.data, job.suffix, job.ca_pem)
 
         def finished(done: asyncio.Future[Verdict]) -> None:
             lane.busy -= 1
