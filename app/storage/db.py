@@ -71,7 +71,8 @@ def default_db_location() -> Path | str:
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # Per connection, and changing nothing in the file: WAL, which is kept in the file itself, is switched on
+        # only once the file is known to be this program's (Database.__init__).
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit that returned survives a power cut or a killed process.
         cursor.execute("PRAGMA synchronous=FULL")
@@ -191,6 +192,9 @@ class Database:
                 raise DatabaseError(f"{self.location} 不是填报通的数据库（其中已有别的程序的数据表），未作任何修改")
             if revision != SCHEMA_HEAD:
                 migrate(self.engine)
+            if self.engine.dialect.name == "sqlite":
+                with self.engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         except Exception as exc:
             self.engine.dispose()
             if isinstance(exc, DatabaseError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,23 @@ def test_a_failed_transaction_saves_nothing(db: Database) -> None:
 def test_a_new_database_is_at_head_and_sound(db: Database) -> None:
     assert current_revision(db.engine) == SCHEMA_HEAD
     assert db.integrity_check() == "ok"
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    import hashlib
+    import sqlite3
+
+    path = tmp_path / "其他程序.db"
+    with contextlib.closing(sqlite3.connect(path)) as other:
+        other.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        other.execute("INSERT INTO customers (name) VALUES ('张三')")
+        other.commit()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(DatabaseError, match=r"不是填报通的数据库.*未作任何修改"):
+        Database(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    with contextlib.closing(sqlite3.connect(path)) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def test_a_missing_folder_is_created(tmp_path: Path) -> None:
