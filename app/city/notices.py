@@ -37,21 +37,23 @@ def write_signed_notice(
     body: dict[str, Any], keys: KeyStore, passphrase: str, out: Path, format_name: str
 ) -> dict[str, Any]:
     """Sign ``body`` as a notice of ``format_name`` with the city CA key and write it to ``out`` atomically."""
-    key, cert = keys.city_key(passphrase), keys.city_certificate()
-    document: dict[str, Any] = {
-        "format": format_name,
-        "format_version": 1,
-        "generator": f"填报通 Tianbao {__version__}",
-        **body,
-    }
-    value = key.sign(canonical(document), ec.ECDSA(hashes.SHA256()))
-    document["signature"] = {
-        "algorithm": ALGORITHM,
-        "certificate": cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-        "value": base64.b64encode(value).decode("ascii"),
-    }
+    header = {"format": format_name, "format_version": 1, "generator": f"填报通 Tianbao {__version__}"}
+    document = sign_notice({**header, **body}, keys.city_key(passphrase), keys.city_certificate())
     write_atomic(out, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     return document
+
+
+def sign_notice(body: dict[str, Any], key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> dict[str, Any]:
+    """``body`` with its ``signature``: the city CA key's over the canonical JSON of everything else."""
+    value = key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
+    return {
+        **body,
+        "signature": {
+            "algorithm": ALGORITHM,
+            "certificate": cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+            "value": base64.b64encode(value).decode("ascii"),
+        },
+    }
 
 
 def notice_format(path: Path) -> str | None:

@@ -16,12 +16,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import __version__
+from app.city.notices import canonical, sign_notice
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
 from app.storage.files import write_atomic
@@ -33,7 +34,6 @@ FORMAT = "tianbao-return-notice"
 ACCEPT_FORMAT = "tianbao-accept-notice"
 # The document format and the field holding the notice's time, per kind.
 KINDS = {"returned": (FORMAT, "returned_at"), "accepted": (ACCEPT_FORMAT, "accepted_at")}
-ALGORITHM = "ECDSA-P256-SHA256"
 MAX_NOTICE_BYTES = 1024 * 1024
 
 
@@ -57,10 +57,6 @@ class Notice:
     @property
     def returned_at(self) -> str:
         return self.issued_at
-
-
-def _canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _find(session: Any, unit_code: str, period: Period, revision: int | None, catalog_code: str | None) -> Submission:
@@ -98,15 +94,7 @@ def _sign(notice: Notice, key: ec.EllipticCurvePrivateKey, cert: x509.Certificat
         "reason": notice.reason,
         time_field: notice.issued_at,
     }
-    signature = key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
-    return {
-        **body,
-        "signature": {
-            "algorithm": ALGORITHM,
-            "certificate": cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-            "value": base64.b64encode(signature).decode("ascii"),
-        },
-    }
+    return sign_notice(body, key, cert)
 
 
 def _keep(session: Session, sub: Submission, notice: Notice, document: dict[str, Any], out: Path | None) -> None:
@@ -243,7 +231,7 @@ def check_notice_document(document: Any, city_ca: x509.Certificate) -> Notice:
     public_key = cert.public_key()
     try:
         assert isinstance(public_key, ec.EllipticCurvePublicKey)
-        public_key.verify(value, _canonical(document), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(value, canonical(document), ec.ECDSA(hashes.SHA256()))
     except (AssertionError, InvalidSignature) as exc:
         raise ReturnError("通知的签名不符（文件被改动过）") from exc
     try:
