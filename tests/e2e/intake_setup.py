@@ -18,9 +18,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from app.engine.periods import Period
 from app.storage.catalogs import load_spec
@@ -201,3 +204,19 @@ class Faults:
         self.process.wait(timeout=30)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+# The fixtures of every test that runs districts beside a real intake service; a module takes them by importing
+# these two functions (their names differ from the fixtures', which the tests' parameters use).
+@pytest.fixture(name="setup")
+def setup_fixture(tmp_path: Path) -> Setup:
+    """A city and two districts with their keys and the signed template, in ``tmp_path``."""
+    return build(tmp_path / "pair")
+
+
+@pytest.fixture(name="server")
+def server_fixture(setup: Setup) -> Iterator[IntakeServer]:
+    """The city's ``serve`` on ``setup``, stopped after the test."""
+    running = IntakeServer(setup).start()
+    yield running
+    running.stop()

@@ -29,21 +29,22 @@ from app.storage.models import Receipt as ReceiptRow
 from app.transport import outbox
 from app.transport.receipts import verify_receipt
 from app.trust.keys import KeyStore
-from tests.e2e.intake_setup import D1, D2, MAIN, ROOT, Faults, IntakeServer, Setup, build, sign
+from tests.e2e import intake_setup
+from tests.e2e.intake_setup import (
+    D1,
+    D2,
+    MAIN,
+    ROOT,
+    Faults,
+    IntakeServer,
+    Setup,
+    build,
+    sign,
+)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> Setup:
-    return build(tmp_path / "pair")
-
-
-@pytest.fixture
-def server(setup: Setup) -> Iterator[IntakeServer]:
-    running = IntakeServer(setup).start()
-    yield running
-    running.stop()
+# The fixtures ``setup`` (a city and two districts) and ``server`` (its running intake service).
+setup_fixture, server_fixture = intake_setup.setup_fixture, intake_setup.server_fixture
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,12 @@ from app.storage.store import revisions
 from app.templates.signing import import_signed_template_file, sign_template
 from app.trust.keys import KeyStore
 from tests.app.sample_templates import document, indicator
+from tests.e2e import intake_setup
 from tests.e2e.intake_setup import D1, D2, PASSPHRASE, IntakeServer, Setup, build, sign
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> Setup:
-    return build(tmp_path / "pair")
-
-
-@pytest.fixture
-def server(setup: Setup) -> Iterator[IntakeServer]:
-    running = IntakeServer(setup).start()
-    yield running
-    running.stop()
+# The fixtures ``setup`` (a city and two districts) and ``server`` (its running intake service).
+setup_fixture, server_fixture = intake_setup.setup_fixture, intake_setup.server_fixture
 
 
 def cli(setup: Setup, *args: str) -> tuple[int, str]:

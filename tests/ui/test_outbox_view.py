@@ -20,7 +20,8 @@ from app.city.returns import return_submission
 from app.engine.periods import Period
 from app.storage.db import Database
 from app.trust.keys import KeyStore
-from tests.e2e.intake_setup import D1, PASSPHRASE, IntakeServer, Setup, build
+from tests.e2e import intake_setup
+from tests.e2e.intake_setup import D1, PASSPHRASE, IntakeServer, Setup
 from ui import outbox_view, submission_actions
 from ui.form_model import Col
 from ui.main_window import MainWindow
@@ -30,19 +31,9 @@ from ui.outbox_view import OutboxView, open_outbox
 from ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.slow
+# The fixtures ``setup`` (a city and two districts) and ``server`` (its running intake service).
+setup_fixture, server_fixture = intake_setup.setup_fixture, intake_setup.server_fixture
 WAIT_MS = 60_000
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> Setup:
-    return build(tmp_path / "pair")
-
-
-@pytest.fixture
-def server(setup: Setup) -> Iterator[IntakeServer]:
-    running = IntakeServer(setup).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
