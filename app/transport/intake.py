@@ -275,6 +275,7 @@ class _Held:
 
 def _held_receipts(session: Session, uploads: list[Upload]) -> dict[str, _Held]:
     """The receipts already given for the submissions of ``uploads``, by submission id: one query for the batch."""
+    # An id longer than any stored one is refused anyway: only enough of it is sent to tell it from them.
     ids = sorted({str(envelope["payload"]["submission_id"])[: MAX_SUBMISSION_ID + 1] for envelope, _, _ in uploads})
     columns = _RECEIPTS.c
     rows = session.connection().execute(

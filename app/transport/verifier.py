@@ -128,7 +128,6 @@ class Verifier:
     """
 
     def __init__(self, processes: int) -> None:
-        self.processes = processes
         self.lanes: list[_Lane] = []
         if processes == 1:
             self.lanes = [_Lane(1, pdf=True)]
