@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import (
@@ -21,17 +22,22 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.city.returns import ReturnError, import_notice, return_submission
-from app.storage.revisions import Difference, diff_revisions
-from app.trust.keys import KeysError
 from ui.keys_dialog import ask_passphrase
 from ui.submission_actions import keystore
 from ui.window_api import WindowApi
 from ui.window_fit import resize_within_screen
 
+if TYPE_CHECKING:
+    from app.storage.revisions import Difference
+
+# Returns, notices and the keys load when the officer uses them, not at the window's start.
+
 
 def return_current(host: WindowApi) -> None:
     """(City) Return the open unit's latest submission for the period, with a reason and a signed notice."""
+    from app.city.returns import ReturnError, return_submission
+    from app.trust.keys import KeysError
+
     form = host.form
     if form is None or form.aggregated:
         QMessageBox.information(
@@ -79,6 +85,7 @@ def import_city_notice(host: WindowApi) -> None:
     """(District) Take a notice from the city: a return (退回) or an extension of the deadline (延期)."""
     from app.city.extensions import FORMAT as EXTENSION_FORMAT
     from app.city.notices import notice_format
+    from app.city.returns import ReturnError, import_notice
 
     path, _ = QFileDialog.getOpenFileName(
         host.window(),
@@ -115,6 +122,7 @@ def city_report(host: WindowApi) -> None:
     from app.city.report import city_report_envelope
     from app.submissions.export_pdf import write_submission_pdf
     from app.submissions.export_xlsx import write_submission_xlsx
+    from app.trust.keys import KeysError
 
     form = host.form
     if form is None:
@@ -182,6 +190,8 @@ def _pick_revision(parent: QWidget, prompt: str, numbers: list[int], preselected
 
 def compare_revisions(host: WindowApi) -> None:
     """Pick two revisions of the open form's unit and period and show what changed."""
+    from app.storage.revisions import diff_revisions
+
     form = host.form
     if form is None:
         return

@@ -24,8 +24,8 @@ from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
 from app.engine.catalog import IndicatorSpec
 from app.engine.numbers import fmt, to_text
 from app.engine.selfcheck import CheckResult, IndicatorCheck
+from app.storage.entries import MAX_EXPLANATION
 from app.storage.form import FormError, FormService
-from app.storage.store import MAX_EXPLANATION
 from ui import style
 from ui.texts import field_label, status_label
 

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.city.importer import LABELS, CancelToken, FileResult, import_submissions
+from app.city.importer import LABELS, FileResult, import_submissions
+from app.engine.cancel import CancelToken
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
 from app.trust.keys import KeyStore, default_keys_dir

@@ -6,6 +6,7 @@ Each button is one call into ``app.trust.keys``; fingerprints are shown so they 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -21,7 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.trust.keys import KeysError, KeyStore, fingerprint
+if TYPE_CHECKING:
+    from app.trust.keys import KeyStore
+
+# The keys' library (cryptography) loads when the dialog is used, not with the window that offers it.
 
 
 def ask_passphrase(parent: QWidget, title: str, confirm: bool = False) -> str | None:
@@ -72,6 +76,8 @@ class KeysDialog(QDialog):
         layout.addWidget(button)
 
     def refresh(self) -> None:
+        from app.trust.keys import KeysError, fingerprint
+
         lines = [self.tr("密钥文件夹：%1").replace("%1", str(self.keys.folder))]
         try:
             ca = self.keys.city_certificate()
@@ -94,6 +100,8 @@ class KeysDialog(QDialog):
         QMessageBox.warning(self, self.tr("未完成"), str(exc))
 
     def city_init(self) -> None:
+        from app.trust.keys import KeysError, fingerprint
+
         issuer, ok = QInputDialog.getText(self, self.tr("生成市级 CA"), self.tr("签发机关名称："))
         if not ok or not issuer.strip():
             return
@@ -111,6 +119,8 @@ class KeysDialog(QDialog):
         self.refresh()
 
     def issue(self) -> None:
+        from app.trust.keys import KeysError, fingerprint
+
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择证书请求"), "", self.tr("证书请求 (*.csr.pem *.pem)"))
         if not path:
             return
@@ -129,6 +139,8 @@ class KeysDialog(QDialog):
         )
 
     def request(self) -> None:
+        from app.trust.keys import KeysError
+
         secret = ask_passphrase(self, self.tr("为本单位私钥设置口令"), confirm=True)
         if secret is None:
             return
@@ -146,6 +158,8 @@ class KeysDialog(QDialog):
         )
 
     def import_certificate(self) -> None:
+        from app.trust.keys import KeysError, fingerprint
+
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择证书"), "", self.tr("证书 (*.crt.pem *.pem)"))
         if not path:
             return

@@ -36,7 +36,6 @@ from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult
 from app.storage.db import Database
 from app.storage.form import FormError, FormService, available_years, has_submission, unit_choices
-from app.trust.keys import KeyStore
 from ui.check_panel import CheckPanel
 from ui.deadline import DeadlineDisplay
 from ui.form_model import Col, FormModel
@@ -360,7 +359,7 @@ class MainWindow(QMainWindow):
     def import_template_file(self, path: Path) -> None:
         from app.templates.document import TemplateError
         from app.templates.signing import import_signed_template_file
-        from app.trust.keys import default_keys_dir
+        from app.trust.keys import KeyStore, default_keys_dir
 
         try:
             done = import_signed_template_file(self.db, KeyStore(default_keys_dir(self.db.path)), path)

@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from app.storage import uploads
 from app.storage.db import Database
-from app.transport import inbox, outbox
-from app.transport.uploader import POLL_SECONDS, SOON_SECONDS, RoundResult, Uploader
-from app.trust.keys import KeyStore, default_keys_dir
+from app.transport.settings import POLL_SECONDS, SOON_SECONDS, AddressError, check_address
 from ui.tasks import CancelToken, Task, TaskRunner
+
+if TYPE_CHECKING:
+    from app.transport.uploader import RoundResult, Uploader
+
+# The uploader (and the HTTP client, keys and file formats it brings) is loaded for the first round, not at start:
+# the status bar needs only a few counts, which are read in plain SQL.
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +73,7 @@ class OutboxMonitor(QObject):
         self.setObjectName("OutboxMonitor")
         self.db = db
         self.settings = settings
-        poll = float(str(settings.value(POLL_KEY, POLL_SECONDS) or POLL_SECONDS))
-        self.uploader = Uploader(
-            db.path, default_keys_dir(db.path), self._override(), timeout=REQUEST_TIMEOUT, poll_seconds=max(5.0, poll)
-        )
+        self._uploader: Uploader | None = None
         self.runner = TaskRunner(self)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -85,6 +88,22 @@ class OutboxMonitor(QObject):
         parent.installEventFilter(self)
         if self.summary.address is not None:
             self.timer.start(FIRST_ROUND_MS)
+
+    @property
+    def uploader(self) -> Uploader:
+        if self._uploader is None:
+            from app.transport.uploader import Uploader
+            from app.trust.keys import default_keys_dir
+
+            poll = float(str(self.settings.value(POLL_KEY, POLL_SECONDS) or POLL_SECONDS))
+            self._uploader = Uploader(
+                self.db.path,
+                default_keys_dir(self.db.path),
+                self._override(),
+                timeout=REQUEST_TIMEOUT,
+                poll_seconds=max(5.0, poll),
+            )
+        return self._uploader
 
     # ------------------------------------------------------------------ what the window asks
 
@@ -104,7 +123,7 @@ class OutboxMonitor(QObject):
     def remember_key(self, unit_code: str, passphrase: str) -> bool:
         """Unlock the unit's key for reading its notices in this run. False if the key cannot be unlocked."""
         from app.transport.client import RequestSigner
-        from app.trust.keys import KeysError
+        from app.trust.keys import KeysError, KeyStore, default_keys_dir
 
         keys = KeyStore(default_keys_dir(self.db.path))
         try:
@@ -155,13 +174,16 @@ class OutboxMonitor(QObject):
         self._stopped = True
         self.timer.stop()
         if self.runner.shutdown(timeout=CLOSE_WAIT_SECONDS):
-            self.uploader.close()
+            if self._uploader is not None:
+                self._uploader.close()
         else:
             log.info("an upload round was still waiting on the network when the window closed")
 
     # ------------------------------------------------------------------ rounds
 
     def _round_done(self, result: object) -> None:
+        from app.transport.uploader import RoundResult
+
         assert isinstance(result, RoundResult)
         self._last = result
         delay = self.uploader.next_delay(result)
@@ -190,22 +212,26 @@ class OutboxMonitor(QObject):
         self.changed.emit()
 
     def _read_summary(self) -> OutboxSummary:
-        try:
-            address = outbox.server_address(self.db, self._override())
-            error = None
-        except outbox.AddressError as exc:
-            address, error = None, str(exc)
-        items = outbox.list_outbox(self.db)
+        override = self._override()
+        with self.db.reading() as source:
+            counts = uploads.counts(source)
+            address = None if override else uploads.signed_intake_url(source)
+        error = None
+        if override:
+            try:
+                address = check_address(override)
+            except AddressError as exc:
+                error = str(exc)
         last = self._last
         if last is not None and last.error:
             error = last.error
         remaining = self.timer.remainingTime() if self.timer.isActive() else -1
         return OutboxSummary(
             address,
-            sum(1 for i in items if i.state in (outbox.PENDING, outbox.SENDING)),
-            sum(1 for i in items if i.state == outbox.REFUSED),
-            inbox.waiting_count(self.db),
-            outbox.last_contact(self.db),
+            counts.pending,
+            counts.refused,
+            counts.offered,
+            counts.last_contact,
             None if last is None else last.reached,
             error,
             remaining / 1000 if remaining >= 0 else None,

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app import __version__
-from app.submissions.signing import SigningError, sign_and_lock, signed_envelope
-from app.trust.keys import KeysError, KeyStore, default_keys_dir
 from ui.keys_dialog import KeysDialog, ask_passphrase
 from ui.window_api import WindowApi
 
+if TYPE_CHECKING:
+    from app.trust.keys import KeyStore
+
+# Signing and the keys (cryptography, the file formats) load when the clerk signs or exports, not at start.
+
 
 def keystore(host: WindowApi) -> KeyStore:
+    from app.trust.keys import KeyStore, default_keys_dir
+
     return KeyStore(default_keys_dir(host.db.path))
 
 
 def sign_current(host: WindowApi) -> None:
     """Sign and lock the open form's revision, then offer to export it."""
+    from app.submissions.signing import SigningError, sign_and_lock
+    from app.trust.keys import KeysError
+
     form = host.form
     if form is None:
         return
@@ -52,6 +60,8 @@ def sign_current(host: WindowApi) -> None:
 
 
 def _envelope(host: WindowApi) -> dict[str, Any] | None:
+    from app.submissions.signing import signed_envelope
+
     form = host.form
     if form is None:
         return None
@@ -66,6 +76,7 @@ def _envelope(host: WindowApi) -> dict[str, Any] | None:
 
 
 def export_signed(host: WindowApi) -> None:
+
     envelope = _envelope(host)
     if envelope is None:
         return
@@ -83,6 +94,7 @@ def export_files(host: WindowApi, envelope: dict[str, Any], secret: str, folder:
     """Write the signed Excel and PDF of ``envelope`` into a folder the clerk picks (or ``folder``)."""
     from app.submissions.export_pdf import write_submission_pdf
     from app.submissions.export_xlsx import write_submission_xlsx
+    from app.trust.keys import KeysError
 
     if folder is None:
         start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -116,6 +128,7 @@ def print_signed(host: WindowApi) -> None:
 
 
 def open_keys(host: WindowApi) -> None:
+
     form = host.form
     role = str(host.settings.value("role", "district"))
     unit = form.unit if form is not None else None

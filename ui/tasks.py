@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance, Slot
 
-from app.city.importer import CancelToken
+from app.engine.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 

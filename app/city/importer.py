@@ -23,6 +23,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from app.engine.cancel import CancelToken
 from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
@@ -91,16 +92,6 @@ class FileResult:
             "revision": self.revision,
             "submission_id": self.submission_id,
         }
-
-
-class CancelToken:
-    """Set by the window's cancel button; the import stops before the next file."""
-
-    def __init__(self) -> None:
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:

@@ -14,6 +14,11 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 BEIJING_SUFFIX = "（北京时间）"
 
 
+def utcnow() -> str:
+    """Now as stored: a UTC ISO string to the millisecond."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
 def date_text(day: dt.date) -> str:
     """``2023-07-10``."""
     return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"

@@ -12,9 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from app.engine.calendar import (
     DeadlineState,
     Extension,
@@ -27,7 +24,7 @@ from app.engine.calendar import (
 from app.engine.catalog import CatalogSpec
 from app.engine.periods import Period
 from app.engine.timefmt import BEIJING, stored_moment
-from app.storage.models import AuditEntry, PeriodExtension, Unit
+from app.storage.sql import Source, first, in_list, rows
 
 DEMO_NOW = dt.datetime(2023, 7, 10, 10, 0, tzinfo=BEIJING)
 # Audit actions that mean "the city received a submission": a file import, an upload to the intake service.
@@ -46,21 +43,20 @@ def reference_time(spec: CatalogSpec, now: dt.datetime | None = None) -> dt.date
     return now if now is not None else clock()
 
 
-def extension_for(session: Session, unit_code: str, period: Period) -> Extension | None:
+_EXTENSIONS = (
+    "SELECT e.granted_at, e.due, e.closes, e.reason FROM period_extensions e JOIN units u ON u.id = e.unit_id "
+    "WHERE u.code = :unit AND e.period = :period ORDER BY e.granted_at{order}, e.id{order}"
+)
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def extension_for(source: Source, unit_code: str, period: Period) -> Extension | None:
     """The latest extension the city granted ``unit_code`` for ``period``, if any."""
-    row = session.scalar(
-        select(PeriodExtension)
-        .join(Unit, Unit.id == PeriodExtension.unit_id)
-        .where(Unit.code == unit_code, PeriodExtension.period == str(period))
-        .order_by(PeriodExtension.granted_at.desc(), PeriodExtension.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    return Extension(
-        dt.date.fromisoformat(row.due) if row.due else None,
-        dt.date.fromisoformat(row.closes) if row.closes else None,
-    )
+    row = first(source, _EXTENSIONS.format(order=" DESC") + " LIMIT 1", {"unit": unit_code, "period": str(period)})
+    return None if row is None else Extension(_day(row[1]), _day(row[2]))
 
 
 @dataclass(frozen=True)
@@ -73,76 +69,62 @@ class Granted:
     reason: str
 
 
-def extensions_granted(session: Session, unit_code: str, period: Period) -> list[Granted]:
+def extensions_granted(source: Source, unit_code: str, period: Period) -> list[Granted]:
     """Every extension recorded for ``unit_code`` and ``period``, oldest first (the latest one counts)."""
-    rows = session.scalars(
-        select(PeriodExtension)
-        .join(Unit, Unit.id == PeriodExtension.unit_id)
-        .where(Unit.code == unit_code, PeriodExtension.period == str(period))
-        .order_by(PeriodExtension.granted_at, PeriodExtension.id)
-    )
-    return [
-        Granted(
-            row.granted_at,
-            dt.date.fromisoformat(row.due) if row.due else None,
-            dt.date.fromisoformat(row.closes) if row.closes else None,
-            row.reason,
-        )
-        for row in rows
-    ]
+    found = rows(source, _EXTENSIONS.format(order=""), {"unit": unit_code, "period": str(period)})
+    return [Granted(at, _day(due), _day(closes), reason) for at, due, closes, reason in found]
 
 
-def window_for(session: Session, spec: CatalogSpec, unit_code: str, period: Period) -> Window | None:
+def window_for(source: Source, spec: CatalogSpec, unit_code: str, period: Period) -> Window | None:
     """The unit's reporting window for ``period``: the template's, as the city extended it for this unit."""
     window = spec.window(period)
     if window is None:
         return None
-    return window.extended(extension_for(session, unit_code, period))
+    return window.extended(extension_for(source, unit_code, period))
 
 
 def deadline_for(
-    session: Session, spec: CatalogSpec, unit_code: str, period: Period, now: dt.datetime | None = None
+    source: Source, spec: CatalogSpec, unit_code: str, period: Period, now: dt.datetime | None = None
 ) -> DeadlineState | None:
     """What the banner says for the unit and period, or None when the template has no calendar for it."""
-    window = window_for(session, spec, unit_code, period)
+    window = window_for(source, spec, unit_code, period)
     return None if window is None else deadline_state(window, reference_time(spec, now))
 
 
 def entry_refusal_for(
-    session: Session, spec: CatalogSpec, unit_code: str, period: Period, now: dt.datetime | None = None
+    source: Source, spec: CatalogSpec, unit_code: str, period: Period, now: dt.datetime | None = None
 ) -> str | None:
     """Why entry into the unit's period is refused (closed and not extended), or None."""
-    return entry_refusal(window_for(session, spec, unit_code, period), reference_time(spec, now))
+    return entry_refusal(window_for(source, spec, unit_code, period), reference_time(spec, now))
 
 
-def received_times(session: Session, period: Period, unit_codes: Iterable[str]) -> dict[str, dt.datetime]:
+def received_times(source: Source, period: Period, unit_codes: Iterable[str]) -> dict[str, dt.datetime]:
     """When the city first received a valid submission of ``period`` from each unit (units never heard from are
     left out)."""
-    rows = session.execute(
-        select(AuditEntry.unit_code, func.min(AuditEntry.at))
-        .where(
-            AuditEntry.action.in_(RECEIVED_ACTIONS),
-            AuditEntry.period == str(period),
-            AuditEntry.unit_code.in_(list(unit_codes)),
-        )
-        .group_by(AuditEntry.unit_code)
+    actions, action_params = in_list("action", RECEIVED_ACTIONS)
+    units, unit_params = in_list("unit", unit_codes)
+    found = rows(
+        source,
+        f"SELECT unit_code, MIN(at) FROM audit_log WHERE action IN {actions} AND period = :period "
+        f"AND unit_code IN {units} GROUP BY unit_code",
+        {"period": str(period), **action_params, **unit_params},
     )
-    return {code: moment for code, at in rows if (moment := stored_moment(at)) is not None}
+    return {code: moment for code, at in found if (moment := stored_moment(at)) is not None}
 
 
 def punctuality_for(
-    session: Session, spec: CatalogSpec, period: Period, unit_codes: Iterable[str], now: dt.datetime | None = None
+    source: Source, spec: CatalogSpec, period: Period, unit_codes: Iterable[str], now: dt.datetime | None = None
 ) -> dict[str, Punctuality]:
     """按时 / 逾期 N 天 / 未报 of each unit, judged by the time the city received its submission; empty when the
     template has no calendar for ``period``."""
     if spec.window(period) is None:
         return {}
     codes = list(unit_codes)
-    received = received_times(session, period, codes)
+    received = received_times(source, period, codes)
     moment = reference_time(spec, now)
     out: dict[str, Punctuality] = {}
     for code in codes:
-        window = window_for(session, spec, code, period)
+        window = window_for(source, spec, code, period)
         assert window is not None
         out[code] = punctuality(window, received.get(code), moment)
     return out

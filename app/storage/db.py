@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from app.storage.sql import Source
 
 # SQLAlchemy is imported where a database is opened, not with this module: a command that only reads a little
 # (``units``) or needs no database at all (``verify``) starts without it (``read_connection``).
@@ -163,21 +166,29 @@ def _migrate_server(engine: Engine, config: Any, revision: str) -> None:
 
 
 class Database:
-    """An open database (a file, or a PostgreSQL server) with its migrated schema."""
+    """An open database (a file, or a PostgreSQL server) with its migrated schema.
+
+    An up-to-date database file opens without SQLAlchemy: the engine is made when a session is first asked for,
+    and :meth:`reading` reads through plain SQLite until then (the window's first form is shown that way).
+    """
 
     def __init__(self, location: Path | str) -> None:
-        from sqlalchemy.orm import sessionmaker
-
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._local = threading.local()
+        self._plain: list[sqlite3.Connection] = []
+        self._plain_lock = threading.Lock()
         if is_url(location):
             url = str(location)
             if url.startswith("sqlite:///"):
                 location = Path(url.removeprefix("sqlite:///"))
-        if is_url(location):
+        self.server = is_url(location)
+        if self.server:
             # A server database has no file; its keys live by default in the data folder, as keys beside a
             # database file do (default_keys_dir of this path).
             self.path = data_dir() / "server-database"
-            self.engine = make_server_engine(str(location))
-            self.location = self.engine.url.render_as_string(hide_password=True)
+            self._engine = make_server_engine(str(location))
+            self.location = self._engine.url.render_as_string(hide_password=True)
         else:
             self.path = Path(location)
             self.location = str(self.path)
@@ -185,35 +196,100 @@ class Database:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(f"无法创建数据文件夹 {self.path.parent}：{exc}") from exc
-            self.engine = make_engine(self.path)
+            ready = read_connection(self.path)
+            if ready is not None:
+                # This program's file at the current schema: nothing to create, migrate or refuse.
+                ready.close()
+                return
+            self._engine = make_engine(self.path)
+        engine = self._engine
         try:
-            revision = current_revision(self.engine)
-            if revision is None and _has_tables(self.engine):
+            revision = current_revision(engine)
+            if revision is None and _has_tables(engine):
                 raise DatabaseError(f"{self.location} 不是填报通的数据库（其中已有别的程序的数据表），未作任何修改")
             if revision != SCHEMA_HEAD:
-                migrate(self.engine)
-            if self.engine.dialect.name == "sqlite":
-                with self.engine.connect() as connection:
+                migrate(engine)
+            if engine.dialect.name == "sqlite":
+                with engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         except Exception as exc:
-            self.engine.dispose()
+            engine.dispose()
             if isinstance(exc, DatabaseError):
                 raise
             raise DatabaseError(f"数据库 {self.location} 无法打开或升级：{exc}") from exc
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.path)
+        return self._engine
 
     @property
     def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        return not self.server
 
     def session(self) -> Session:
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         return self._sessions()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed together, or not at all."""
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             yield session
+
+    def plain(self) -> sqlite3.Connection:
+        """This thread's own plain SQLite connection to the file (not for a server database).
+
+        Autocommit: :meth:`reading` and :meth:`writing` open the transactions; settings as for every connection.
+        """
+        assert not self.server, "a server database is reached through SQLAlchemy"
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # Used by this thread only; close() may come from another one once it is done.
+            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            _on_connect(conn, None)
+            self._local.conn = conn
+            with self._plain_lock:
+                self._plain.append(conn)
+        return conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Source]:
+        """Something to read from in one snapshot: the plain connection of a file, else a session."""
+        if self.server:
+            with self.session() as session:
+                yield session
+            return
+        conn = self.plain()
+        if conn.in_transaction:  # inside an outer reading() or writing(): its snapshot holds
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def writing(self) -> Iterator[Source]:
+        """Something to write through, committed together or not at all: the plain connection of a file (its write
+        lock taken at once, so the reads in between see what is being changed), else a session."""
+        if self.server:
+            with self.transaction() as session:
+                yield session
+            return
+        conn = self.plain()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` ("ok" when sound); a server checks its own storage."""
@@ -225,7 +301,13 @@ class Database:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar())
 
     def close(self) -> None:
-        self.engine.dispose()
+        with self._plain_lock:
+            plain, self._plain = self._plain, []
+        for conn in plain:
+            conn.close()
+        self._local = threading.local()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def read_connection(path: Path) -> sqlite3.Connection | None:

@@ -17,25 +17,11 @@ from app.engine.compute import EMPTY, Entry
 from app.engine.numbers import NumberError
 from app.engine.periods import Period
 from app.engine.selfcheck import CheckResult, Figures, run_check
+from app.storage import reads
 from app.storage.calendar import Granted, deadline_for, entry_refusal_for, extensions_granted
-from app.storage.catalogs import load_spec
 from app.storage.db import Database
-from app.storage.store import (
-    MAX_EXPLANATION,
-    AuditRow,
-    Change,
-    EntryError,
-    RevisionInfo,
-    apply_and_read,
-    audit_trail,
-    catalog_for_year,
-    current_user,
-    latest_submission,
-    load_entries,
-    parse_input,
-    revisions,
-    unit_by_code,
-)
+from app.storage.entries import MAX_EXPLANATION, Change, EntryError, apply_and_read, current_user, parse_input
+from app.storage.reads import AuditRow, RevisionInfo
 
 
 class FormError(ValueError):
@@ -66,11 +52,11 @@ class FormService:
         self.db = db
         self.period = period
         self.user = user or current_user()
-        with db.session() as session:
-            catalog = catalog_for_year(session, period.year)
-            if catalog is None:
-                raise FormError(f"还没有导入 {period.year} 年度的指标模板")
-            self.spec = load_spec(session, catalog)
+        with db.reading() as source:
+            spec = reads.spec_for_year(source, period.year)
+        if spec is None:
+            raise FormError(f"还没有导入 {period.year} 年度的指标模板")
+        self.spec = spec
         unit = self.spec.unit(unit_code)
         if unit is None:
             raise FormError(f"单位 {unit_code} 不在 {self.spec.name} 中")
@@ -82,34 +68,34 @@ class FormService:
 
     def deadline(self, now: dt.datetime | None = None) -> DeadlineState | None:
         """Where the period stands by this PC's clock (距截止还有 N 天 …), or None without a calendar."""
-        with self.db.session() as session:
-            return deadline_for(session, self.spec, self.unit.code, self.period, now)
+        with self.db.reading() as source:
+            return deadline_for(source, self.spec, self.unit.code, self.period, now)
 
     def entry_refusal(self, now: dt.datetime | None = None) -> str | None:
         """Why nothing can be entered into this period now (it closed, and the city has not reopened it for this
         unit), or None while entry is open."""
-        with self.db.session() as session:
-            return entry_refusal_for(session, self.spec, self.unit.code, self.period, now)
+        with self.db.reading() as source:
+            return entry_refusal_for(source, self.spec, self.unit.code, self.period, now)
 
     def year_deadlines(self, now: dt.datetime | None = None) -> dict[str, DeadlineState]:
         """Where each period of the year the calendar dates stands for this unit (for the period picker), by
         period text (``2023Q1`` …)."""
         out: dict[str, DeadlineState] = {}
-        with self.db.session() as session:
+        with self.db.reading() as source:
             for key in self.spec.calendar:
-                state = deadline_for(session, self.spec, self.unit.code, Period.parse(key), now)
+                state = deadline_for(source, self.spec, self.unit.code, Period.parse(key), now)
                 if state is not None:
                     out[key] = state
         return out
 
     def extensions(self) -> list[Granted]:
         """The extensions the city granted this unit for this period, oldest first."""
-        with self.db.session() as session:
-            return extensions_granted(session, self.unit.code, self.period)
+        with self.db.reading() as source:
+            return extensions_granted(source, self.unit.code, self.period)
 
     def _load(self, unit: str, period: Period) -> dict[str, Entry]:
-        with self.db.session() as session:
-            return load_entries(session, unit, period, catalog_code=self.spec.code)
+        with self.db.reading() as source:
+            return reads.load_entries(source, unit, period, catalog_code=self.spec.code)
 
     # ------------------------------------------------------------------ reading
 
@@ -124,12 +110,12 @@ class FormService:
         return field == "value"
 
     def revisions(self) -> list[RevisionInfo]:
-        with self.db.session() as session:
-            return revisions(session, self.unit.code, self.period)
+        with self.db.reading() as source:
+            return reads.revisions(source, self.unit.code, self.period)
 
     def audit(self, indicator: str | None = None) -> list[AuditRow]:
-        with self.db.session() as session:
-            return audit_trail(session, self.unit.code, self.period, indicator)
+        with self.db.reading() as source:
+            return reads.audit_trail(source, self.unit.code, self.period, indicator)
 
     # ------------------------------------------------------------------ writing
 
@@ -171,8 +157,8 @@ class FormService:
             return self.result
         codes = {c.indicator for c in changes}
         try:
-            with self.db.transaction() as session:
-                _, stored = apply_and_read(session, self.spec, self.unit.code, self.period, changes, self.user, action)
+            with self.db.writing() as source:
+                _, stored = apply_and_read(source, self.spec, self.unit.code, self.period, changes, self.user, action)
         except EntryError as exc:
             raise FormError(str(exc)) from exc
         if self.aggregated:
@@ -192,24 +178,15 @@ class FormService:
 
 def unit_choices(db: Database, year: int) -> list[UnitChoice]:
     """The units of the newest catalog of ``year``, city first."""
-    with db.session() as session:
-        catalog = catalog_for_year(session, year)
-        if catalog is None:
-            return []
-        spec = load_spec(session, catalog)
-    return [UnitChoice(u.code, u.name, bool(spec.children_of(u.code))) for u in spec.units]
+    with db.reading() as source:
+        return [UnitChoice(*unit) for unit in reads.units_of_year(source, year)]
 
 
 def available_years(db: Database) -> list[int]:
-    from sqlalchemy import select
-
-    from app.storage.models import Catalog
-
-    with db.session() as session:
-        return sorted(set(session.scalars(select(Catalog.year))))
+    with db.reading() as source:
+        return reads.available_years(source)
 
 
 def has_submission(db: Database, unit_code: str, period: Period) -> bool:
-    with db.session() as session:
-        unit = unit_by_code(session, unit_code)
-        return unit is not None and latest_submission(session, unit, period) is not None
+    with db.reading() as source:
+        return reads.has_submission(source, unit_code, period)

@@ -6,7 +6,6 @@ Times are UTC ISO strings. Any change here needs a new Alembic migration in ``ap
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
@@ -15,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from app.engine.numbers import to_text
+from app.engine.timefmt import utcnow as utcnow  # the stored time, as the models have always offered it
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,10 +23,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class DecimalText(TypeDecorator[Decimal]):

@@ -24,6 +24,7 @@ from app.city.notices import NoticeError, signed_notice_body
 from app.city.returns import Notice, ReturnError, apply_notice, check_notice_document, import_notice_document
 from app.storage.db import Database
 from app.storage.models import Catalog, InboxDocument, OutboxEntry, TransportState, utcnow
+from app.storage.uploads import OFFERED
 from app.templates.document import MAX_FILE_BYTES, TemplateError, content_hash, parse_document
 from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NEW, APPLIED, DISMISSED = "new", "applied", "dismissed"
+NEW, APPLIED, DISMISSED = OFFERED, "applied", "dismissed"
 RETURNED, ACCEPTED, EXTENSION, TEMPLATE = "returned", "accepted", "extension", "template"
 KIND_LABELS = {RETURNED: "退回通知", ACCEPTED: "审核通过", EXTENSION: "延期通知", TEMPLATE: "新模板"}
 MAX_NOTICE_BYTES = 1024 * 1024

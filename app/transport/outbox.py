@@ -12,7 +12,6 @@ service answers the same submission with the same receipt, and the first receipt
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +19,22 @@ from cryptography import x509
 from sqlalchemy import func, select, update
 
 from app.storage.db import Database
-from app.storage.models import Catalog, OutboxEntry, Submission, TransportState, Unit, utcnow
-from app.storage.uploads import DELIVERED, PENDING, REFUSED, RETURNED, SENDING, STATE_LABELS
+from app.storage.models import OutboxEntry, Submission, TransportState, Unit, utcnow
+from app.storage.uploads import (
+    DELIVERED,
+    LAST_CONTACT,
+    PENDING,
+    REFUSED,
+    RETURNED,
+    SENDING,
+    STATE_LABELS,
+    signed_intake_url,
+)
 from app.transport.receipts import Receipt, ReceiptError, verify_receipt
+from app.transport.settings import ADDRESS, AddressError, check_address
 
 __all__ = [
+    "ADDRESS",
     "DELIVERED",
     "PENDING",
     "REFUSED",
@@ -52,31 +62,11 @@ __all__ = [
     "stored_receipt",
 ]
 
-# The same rule as the template schema's ``catalog.intake_url``: https with a host name, or plain http to this
-# machine only (a test); no user name, query or fragment that could hide where the figures really go.
-ADDRESS = re.compile(
-    r"^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?)(/[A-Za-z0-9._~/-]*)?$"
-)
-LAST_CONTACT = "last_contact"
 VERDICT_LABELS = {
     "accepted": "已接收",
     "superseded": "已接收（市级已有更新的版本）",
     "duplicate": "重复报送（此前已接收）",
 }
-
-
-class AddressError(ValueError):
-    """A server address that cannot be used; the message says why in Chinese."""
-
-
-def check_address(text: str) -> str:
-    """The address as it will be used (trailing ``/`` removed), or :class:`AddressError`."""
-    address = text.strip().rstrip("/")
-    if len(address) > 300 or not ADDRESS.match(address):
-        raise AddressError(
-            f"上报地址“{text.strip()[:80]}”不可用：应为 https://主机名[:端口]，本机测试可用 http://127.0.0.1:端口"
-        )
-    return address
 
 
 def intake_address(db: Database) -> str | None:
@@ -85,14 +75,8 @@ def intake_address(db: Database) -> str | None:
     An unsigned template (the demo, or one imported with ``--allow-unsigned``) never sets it: only the city decides
     where a district's figures go.
     """
-    with db.session() as session:
-        row = session.execute(
-            select(Catalog.intake_url)
-            .where(Catalog.signature.is_not(None))
-            .order_by(Catalog.year.desc(), Catalog.imported_at.desc(), Catalog.id.desc())
-            .limit(1)
-        ).first()
-    return None if row is None or not row[0] else str(row[0])
+    with db.reading() as source:
+        return signed_intake_url(source)
 
 
 def server_address(db: Database, override: str | None = None) -> str | None:

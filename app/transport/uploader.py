@@ -20,11 +20,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from app import __version__
-from app.city.importer import CancelToken
+from app.engine.cancel import CancelToken
 from app.storage.db import Database
 from app.submissions.export_xlsx import submission_xlsx_bytes
 from app.transport import outbox
 from app.transport.receipts import ReceiptError
+from app.transport.settings import POLL_SECONDS, SOON_SECONDS
 from app.trust.keys import KeyStore
 
 if TYPE_CHECKING:
@@ -35,11 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# While the service answers and nothing waits: how often to look for notices, and for new templates.
-POLL_SECONDS = 300.0
 TEMPLATE_POLL_SECONDS = 3600.0
-# After a signing, or while entries wait behind a refused one: the next round comes soon.
-SOON_SECONDS = 2.0
 
 
 class NotReady(RuntimeError):
