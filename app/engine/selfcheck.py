@@ -196,20 +196,31 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
     contributors = figures.contributors.get((unit_code, period))
     checks: list[IndicatorCheck] = []
     reusable = previous is not None and previous.unit.code == unit_code and previous.period == period
+    # Whether any indicator's status moved: if none did, the counts and the summary sentence stand as they were.
+    moved = not reusable or previous is None or len(previous.indicators) != len(catalog.indicators)
+    kept = previous.by_code if reusable and previous is not None else {}
+    values, errors = computed.values, computed.errors
     for ind in catalog.indicators:
-        value = computed.values.get(ind.code)
-        entry = entries.get(ind.code, EMPTY)
-        mine = None if contributors is None else contributors.get(ind.code, [])
-        if reusable and ind.code not in computed.errors:
-            assert previous is not None
-            old = previous.by_code.get(ind.code)
-            if old is not None and _unchanged(old, entry, value, mine):
+        code = ind.code
+        value = values.get(code)
+        entry = entries.get(code, EMPTY)
+        mine = None if contributors is None else contributors.get(code, [])
+        old = kept.get(code)
+        # The identity test first, inline: after an edit it holds for all but a few of hundreds of indicators.
+        if old is not None and code not in errors:
+            if (old.entry is entry and old.value is value and old.contributors is mine) or _unchanged(
+                old, entry, value, mine
+            ):
                 checks.append(old)
                 continue
         annual = catalog.annual_target(ind.code, unit_code)
         quarter_period = Period(period.year, period.quarter or 4)
         quarter = catalog.target_for(ind.code, unit_code, quarter_period) if ind.is_quarterly else None
         progress = classify(ind, period, value, annual, quarter, catalog.cap_pacing)
+        if not moved:
+            assert previous is not None
+            old = previous.by_code.get(ind.code)
+            moved = old is None or old.status != progress.status
         messages = validate_indicator(ind, entry, computed, history)
         if progress.status == Status.BEHIND:
             messages.append(Message(WARNING, f"进度滞后：{_fmt_gap(ind, value, progress)}", ind.code))
@@ -229,12 +240,15 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
             )
         )
     rule_messages = validate_rules(catalog, computed, catalog.baselines(unit_code))
-    assessed = [ic for ic in checks if ic.status is not None]
-    counts = {s: 0 for s in Status}
-    for ic in assessed:
-        assert ic.status is not None
-        counts[ic.status] += 1
-    summary = summarize([(ic.spec.name, ic.spec.is_quarterly, ic.status) for ic in assessed if ic.status])
+    if moved or previous is None:
+        assessed = [ic for ic in checks if ic.status is not None]
+        counts = {s: 0 for s in Status}
+        for ic in assessed:
+            assert ic.status is not None
+            counts[ic.status] += 1
+        summary = summarize([(ic.spec.name, ic.spec.is_quarterly, ic.status) for ic in assessed if ic.status])
+    else:
+        counts, summary = previous.counts, previous.summary
     return CheckResult(
         catalog=catalog,
         unit=unit,

@@ -16,6 +16,7 @@ from app.engine.catalog import CatalogSpec
 from app.engine.compute import Entry, compute_values
 from app.engine.numbers import CONTEXT, NumberError, check_places, parse_decimal, quantize, to_text
 from app.engine.periods import Period
+from app.engine.selfcheck import CheckResult
 from app.storage.catalogs import load_spec
 from app.storage.checks import check_unit
 from app.storage.db import Database
@@ -265,3 +266,26 @@ def test_recomputing_after_an_edit_equals_computing_afresh(before: dict[str, Ent
     assert again.values == fresh.values
     assert list(again.values) == list(fresh.values)
     assert again.errors == fresh.errors
+
+
+@FAST
+@given(before=entries_strategy, after=entries_strategy)
+def test_a_recheck_after_an_edit_equals_a_fresh_check(before: dict[str, Entry], after: dict[str, Entry]) -> None:
+    """The open form's re-check keeps what an edit did not touch (verdicts, counts, the summary sentence): the
+    result must be the one a fresh check of the same figures gives."""
+    from app.engine.selfcheck import Figures, run_check
+
+    period = Period(2023, None)
+    stored = {(D1, period): dict(before)}
+    figures = Figures(CHAIN_SPEC, lambda unit, p: dict(stored.get((unit, p), {})))
+    first = run_check(figures, D1, period)
+    figures.replace_entries(D1, period, after)
+    again = run_check(figures, D1, period, previous=first)
+    stored[(D1, period)] = {**before, **after}
+    fresh = run_check(Figures(CHAIN_SPEC, lambda unit, p: dict(stored.get((unit, p), {}))), D1, period)
+
+    def seen(result: CheckResult) -> object:
+        shown = [(ic.spec.code, ic.entry, ic.value, ic.status, ic.messages) for ic in result.indicators]
+        return shown, result.rule_messages, result.counts, result.summary, result.filled
+
+    assert seen(again) == seen(fresh)
