@@ -207,12 +207,16 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         mine = None if contributors is None else contributors.get(code, [])
         old = kept.get(code)
         # The identity test first, inline: after an edit it holds for all but a few of hundreds of indicators.
-        if old is not None and code not in errors:
-            if (old.entry is entry and old.value is value and old.contributors is mine) or _unchanged(
-                old, entry, value, mine
-            ):
-                checks.append(old)
-                continue
+        if (
+            old is not None
+            and code not in errors
+            and (
+                (old.entry is entry and old.value is value and old.contributors is mine)
+                or _unchanged(old, entry, value, mine)
+            )
+        ):
+            checks.append(old)
+            continue
         annual = catalog.annual_target(ind.code, unit_code)
         quarter_period = Period(period.year, period.quarter or 4)
         quarter = catalog.target_for(ind.code, unit_code, quarter_period) if ind.is_quarterly else None
