@@ -20,7 +20,7 @@ from app.engine.periods import Period
 from app.engine.timefmt import utcnow
 from app.storage import reads
 from app.storage.calendar import entry_refusal_for
-from app.storage.sql import Source, first, in_list, rows, run
+from app.storage.sql import Source, first, in_list, insert, rows, run
 
 DRAFT = "draft"
 LOCKED = "locked"
@@ -156,15 +156,14 @@ def editable_revision(
     if latest is not None and latest.status == DRAFT and latest.catalog_id == catalog:
         return _Revision(latest.id, latest.revision, str(period))
     revision = 1 if latest is None else latest.revision + 1
-    row = first(
+    new_id = insert(
         source,
         "INSERT INTO submissions (catalog_id, unit_id, period, revision, status, created_at) "
-        "VALUES (:catalog, :unit, :period, :revision, :status, :now) RETURNING id",
+        "VALUES (:catalog, :unit, :period, :revision, :status, :now)",
         {"catalog": catalog, "unit": unit, "period": str(period), "revision": revision, "status": DRAFT}
         | {"now": utcnow()},
     )
-    assert row is not None
-    new = _Revision(int(row[0]), revision, str(period))
+    new = _Revision(new_id, revision, str(period))
     if latest is None:
         _audit(source, user, "create", new, unit_code)
         return new
@@ -244,14 +243,13 @@ def apply_and_read(
         indicator = ids[change.indicator]
         row = existing.get(indicator)
         if row is None:
-            made = first(
+            made = insert(
                 source,
                 "INSERT INTO submission_values (submission_id, indicator_id, explanation, updated_at, updated_by) "
-                "VALUES (:submission, :indicator, '', :now, :user) RETURNING id",
+                "VALUES (:submission, :indicator, '', :now, :user)",
                 {"submission": sub.id, "indicator": indicator, "now": now, "user": user},
             )
-            assert made is not None
-            row = existing[indicator] = {"id": made[0], "value": None, "numerator": None, "denominator": None}
+            row = existing[indicator] = {"id": made, "value": None, "numerator": None, "denominator": None}
             row["explanation"] = ""
         for field in FIELDS:
             new = getattr(change, field)

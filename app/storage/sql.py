@@ -56,6 +56,17 @@ def run(source: Source, sql: str, params: Params | None = None) -> None:
     source.execute(_text(sql), params or {})
 
 
+def insert(source: Source, sql: str, params: Params) -> int:
+    """Run an ``INSERT`` of one row and return the new row's id."""
+    if isinstance(source, sqlite3.Connection):
+        # lastrowid works with every SQLite a Windows Python may bring; RETURNING needs 3.35 or later.
+        row_id = source.execute(sql, params).lastrowid
+        assert row_id is not None
+        return row_id
+    found = rows(source, f"{sql} RETURNING id", params)
+    return int(found[0][0])
+
+
 def run_many(source: Source, sql: str, params: list[dict[str, Any]]) -> None:
     """One statement for each set of ``params``."""
     if not params:
