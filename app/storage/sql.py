@@ -63,6 +63,10 @@ def insert(source: Source, sql: str, params: Params) -> int:
         row_id = source.execute(sql, params).lastrowid
         assert row_id is not None
         return row_id
+    source.flush()
+    if source.get_bind().dialect.name == "sqlite":
+        result: Any = source.execute(_text(sql), params)  # a CursorResult, which knows the row's id
+        return int(result.lastrowid)
     found = rows(source, f"{sql} RETURNING id", params)
     return int(found[0][0])
 
