@@ -116,6 +116,8 @@ class CheckResult:
     counts: dict[Status, int]
     summary: str
     by_code: dict[str, IndicatorCheck] = field(repr=False)
+    # The indicators whose figure could not be computed (their check says why): a later re-check redoes them.
+    compute_errors: frozenset[str] = field(default=frozenset(), repr=False)
 
     @cached_property
     def messages(self) -> list[Message]:
@@ -199,6 +201,7 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
     # Whether any indicator's status moved: if none did, the counts and the summary sentence stand as they were.
     moved = not reusable or previous is None or len(previous.indicators) != len(catalog.indicators)
     kept = previous.by_code if reusable and previous is not None else {}
+    failed_before = previous.compute_errors if previous is not None else frozenset()
     values, errors = computed.values, computed.errors
     for ind in catalog.indicators:
         code = ind.code
@@ -210,6 +213,7 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         if (
             old is not None
             and code not in errors
+            and code not in failed_before
             and (
                 (old.entry is entry and old.value is value and old.contributors is mine)
                 or _unchanged(old, entry, value, mine)
@@ -263,6 +267,7 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         counts=counts,
         summary=summary,
         by_code={ic.spec.code: ic for ic in checks},
+        compute_errors=frozenset(errors),
     )
 
 
