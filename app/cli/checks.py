@@ -30,9 +30,9 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 def run_check(db: Database, unit: str, period: Period) -> CheckResult:
     from app.storage.checks import check_unit
 
-    with db.session() as session:
+    with db.reading() as source:
         try:
-            return check_unit(session, unit, period)
+            return check_unit(source, unit, period)
         except LookupError as exc:
             raise UsageError(str(exc.args[0])) from exc
 
@@ -53,8 +53,8 @@ def _check(args: argparse.Namespace) -> int:
     result = checked(args)
     db = open_db(args)
     try:
-        with db.session() as session:
-            deadline = deadline_for(session, result.catalog, result.unit.code, result.period)
+        with db.reading() as source:
+            deadline = deadline_for(source, result.catalog, result.unit.code, result.period)
     finally:
         db.close()
     if args.json:
