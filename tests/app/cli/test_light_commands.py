@@ -76,6 +76,14 @@ def test_verify_of_a_workbook_loads_no_database_and_no_schema_library(signed: tu
     assert loaded == []
 
 
+def test_check_of_a_district_loads_no_orm(signed: tuple[Path, Path]) -> None:
+    db, _ = signed
+    code, loaded, out = probe("--db", str(db), "check", "--unit", UNIT, "--period", "2023Q2")
+    assert code == 0
+    assert "云岩区" in out and "填报期" in out
+    assert loaded == []
+
+
 def test_help_loads_nothing_heavy() -> None:
     code, loaded, _ = probe("--help")
     assert code == 0
