@@ -28,9 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.engine.timefmt import BEIJING, clock_text, stored_moment
 from app.storage.files import write_atomic
+from app.storage.uploads import InboxItem, OutboxItem
 from app.transport import inbox, outbox
-from app.transport.inbox import InboxItem
-from app.transport.outbox import OutboxItem
 from app.trust.keys import KeyStore, default_keys_dir
 from ui.keys_dialog import ask_passphrase
 from ui.outbox_monitor import OutboxMonitor, monitor_of

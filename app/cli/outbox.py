@@ -37,8 +37,8 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from app.submissions.signing import beijing_time
-    from app.transport import inbox, outbox
+    from app.engine.timefmt import beijing_from_iso as beijing_time
+    from app.storage import uploads
 
     db = open_db(args)
     try:
@@ -47,17 +47,18 @@ def _outbox(args: argparse.Namespace) -> int:
         if args.apply is not None or args.dismiss is not None:
             return _decide(args, db)
         if args.retry is not None:
+            from app.transport import outbox
+
             if not outbox.retry_refused(db, args.retry):
                 raise UsageError(f"编号 {args.retry} 不是被拒收的记录")
             print(f"第 {args.retry} 条已重新排入待上报")
             return 0
-        try:
-            address = outbox.intake_address(db)
-        except outbox.AddressError as exc:
-            raise UsageError(str(exc)) from exc
-        items = outbox.list_outbox(db)
-        offered = inbox.list_inbox(db, waiting_only=True)
-        contact = outbox.last_contact(db)
+        # The listing reads a few rows: through the plain reads, without the ORM or the keys' library.
+        with db.reading() as source:
+            address = uploads.signed_intake_url(source)
+            items = uploads.list_outbox_rows(source)
+            offered = uploads.list_inbox_rows(source, waiting_only=True)
+            contact = uploads.counts(source).last_contact
     finally:
         db.close()
     if args.json:
@@ -84,7 +85,7 @@ def _outbox(args: argparse.Namespace) -> int:
             print(f"        拒收原因：{item.reason}（{item.reason_code}）")
         if item.returned_reason:
             print(f"        退回原因：{item.returned_reason}")
-        if item.state == outbox.PENDING and item.last_error:
+        if item.state == uploads.PENDING and item.last_error:
             print(f"        上次尝试：{item.last_error}")
     if offered:
         print("市级发来、待确认：")

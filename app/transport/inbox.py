@@ -24,7 +24,7 @@ from app.city.notices import NoticeError, signed_notice_body
 from app.city.returns import Notice, ReturnError, apply_notice, check_notice_document, import_notice_document
 from app.storage.db import Database
 from app.storage.models import Catalog, InboxDocument, OutboxEntry, TransportState, utcnow
-from app.storage.uploads import OFFERED
+from app.storage.uploads import OFFERED, InboxItem, list_inbox_rows
 from app.templates.document import MAX_FILE_BYTES, TemplateError, content_hash, parse_document
 from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
@@ -40,39 +40,12 @@ log = logging.getLogger(__name__)
 
 NEW, APPLIED, DISMISSED = OFFERED, "applied", "dismissed"
 RETURNED, ACCEPTED, EXTENSION, TEMPLATE = "returned", "accepted", "extension", "template"
-KIND_LABELS = {RETURNED: "退回通知", ACCEPTED: "审核通过", EXTENSION: "延期通知", TEMPLATE: "新模板"}
 MAX_NOTICE_BYTES = 1024 * 1024
 SOURCE = "市级上报服务"
 
 
 class InboxError(ValueError):
     """A document that cannot be applied; the message says why in Chinese."""
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    id: int
-    kind: str
-    unit_code: str
-    sequence: int | None
-    summary: str
-    fetched_at: str
-    state: str
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "unit": self.unit_code,
-            "sequence": self.sequence,
-            "summary": self.summary,
-            "fetched_at": self.fetched_at,
-            "state": self.state,
-        }
 
 
 def _canonical(body: dict[str, Any]) -> bytes:
@@ -261,14 +234,8 @@ def _keep_template(db: Database, keys: KeyStore, raw: bytes) -> int:
 
 def list_inbox(db: Database, waiting_only: bool = False) -> list[InboxItem]:
     """What the service offered, newest first (only what waits for the clerk with ``waiting_only``)."""
-    query = select(InboxDocument).order_by(InboxDocument.id.desc())
-    if waiting_only:
-        query = query.where(InboxDocument.state == NEW)
-    with db.session() as session:
-        return [
-            InboxItem(r.id, r.kind, r.unit_code, r.sequence, r.summary, r.fetched_at, r.state)
-            for r in session.scalars(query)
-        ]
+    with db.reading() as source:
+        return list_inbox_rows(source, waiting_only)
 
 
 def waiting_count(db: Database) -> int:

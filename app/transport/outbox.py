@@ -19,7 +19,7 @@ from cryptography import x509
 from sqlalchemy import func, select, update
 
 from app.storage.db import Database
-from app.storage.models import OutboxEntry, Submission, TransportState, Unit, utcnow
+from app.storage.models import OutboxEntry, Submission, TransportState, utcnow
 from app.storage.uploads import (
     DELIVERED,
     LAST_CONTACT,
@@ -28,6 +28,9 @@ from app.storage.uploads import (
     RETURNED,
     SENDING,
     STATE_LABELS,
+    VERDICT_LABELS,
+    OutboxItem,
+    list_outbox_rows,
     signed_intake_url,
 )
 from app.transport.receipts import Receipt, ReceiptError, verify_receipt
@@ -62,12 +65,6 @@ __all__ = [
     "stored_receipt",
 ]
 
-VERDICT_LABELS = {
-    "accepted": "已接收",
-    "superseded": "已接收（市级已有更新的版本）",
-    "duplicate": "重复报送（此前已接收）",
-}
-
 
 def intake_address(db: Database) -> str | None:
     """The intake service named by the newest signed template (the latest year, the last imported), if any.
@@ -86,105 +83,10 @@ def server_address(db: Database, override: str | None = None) -> str | None:
     return intake_address(db)
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    """One submission in the outbox, as the 报送记录 view and ``outbox`` list it."""
-
-    id: int
-    submission_id: str
-    unit_code: str
-    unit_name: str
-    period: str
-    revision: int
-    state: str
-    queued_at: str
-    attempts: int
-    last_attempt_at: str | None
-    last_error: str | None
-    reason_code: str | None
-    reason: str | None
-    received_at: str | None
-    sequence: int | None
-    verdict: str | None
-    payload_hash: str
-    accepted_at: str | None
-    returned_reason: str | None
-    has_receipt: bool
-
-    @property
-    def state_label(self) -> str:
-        label = STATE_LABELS[self.state]
-        if self.state == DELIVERED and self.accepted_at:
-            return f"{label}（审核通过）"
-        return label
-
-    @property
-    def verdict_label(self) -> str:
-        return VERDICT_LABELS.get(self.verdict or "", self.verdict or "")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "submission_id": self.submission_id,
-            "unit": {"code": self.unit_code, "name": self.unit_name},
-            "period": self.period,
-            "revision": self.revision,
-            "state": self.state,
-            "state_label": self.state_label,
-            "queued_at": self.queued_at,
-            "attempts": self.attempts,
-            "last_attempt_at": self.last_attempt_at,
-            "last_error": self.last_error,
-            "reason_code": self.reason_code,
-            "reason": self.reason,
-            "received_at": self.received_at,
-            "sequence": self.sequence,
-            "verdict": self.verdict,
-            "payload_hash": self.payload_hash,
-            "accepted_at": self.accepted_at,
-            "returned_reason": self.returned_reason,
-        }
-
-
 def list_outbox(db: Database) -> list[OutboxItem]:
     """Every submission the outbox holds, newest first."""
-    with db.session() as session:
-        rows = session.execute(
-            select(OutboxEntry, Unit.name, Submission.status, Submission.returned_reason)
-            .join(Submission, Submission.id == OutboxEntry.submission_row_id)
-            .join(Unit, Unit.id == Submission.unit_id)
-            .order_by(OutboxEntry.id.desc())
-        ).all()
-    items = []
-    for entry, unit_name, status, returned_reason in rows:
-        state = entry.state
-        if state == DELIVERED and status == "returned":
-            state = RETURNED
-        items.append(
-            OutboxItem(
-                entry.id,
-                entry.submission_id,
-                entry.unit_code,
-                unit_name,
-                entry.period,
-                entry.revision,
-                state,
-                entry.queued_at,
-                entry.attempts,
-                entry.last_attempt_at,
-                entry.last_error,
-                entry.reason_code,
-                entry.reason,
-                entry.received_at,
-                entry.sequence,
-                entry.verdict,
-                entry.payload_hash,
-                entry.accepted_at,
-                returned_reason if status == "returned" else None,
-                entry.receipt is not None,
-            )
-        )
-    return items
+    with db.reading() as source:
+        return list_outbox_rows(source)
 
 
 def pending_count(db: Database) -> int:

@@ -18,7 +18,17 @@ from app.demo import DEMO_PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[3]
 UNIT = "520103"
-HEAVY = ("sqlalchemy", "alembic", "openpyxl", "reportlab", "pyhanko", "jsonschema", "PySide6", "multiprocessing")
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "openpyxl",
+    "reportlab",
+    "pyhanko",
+    "jsonschema",
+    "PySide6",
+    "multiprocessing",
+    "httpx",
+)
 # Runs main.py as the program does, then prints which of HEAVY it loaded.
 PROBE = (
     "import json, runpy, sys\n"
@@ -82,6 +92,18 @@ def test_check_of_a_district_loads_no_orm(signed: tuple[Path, Path]) -> None:
     assert code == 0
     assert "云岩区" in out and "填报期" in out
     assert loaded == []
+
+
+def test_the_outbox_listing_loads_no_orm_and_no_keys(signed: tuple[Path, Path]) -> None:
+    db, _ = signed
+    code, loaded, out = probe("--db", str(db), "outbox")
+    assert code == 0
+    assert "待上报" in out and "云岩区 2023Q2 第 1 版" in out
+    assert loaded == []
+    code, loaded, out = probe("--db", str(db), "outbox", "--json")
+    assert code == 0 and loaded == []
+    listed = json.loads("\n".join(out.strip().splitlines()[:-1]))  # the last line is the probe's report
+    assert [(s["state"], s["unit"]["code"], s["revision"]) for s in listed["submissions"]] == [("pending", UNIT, 1)]
 
 
 def test_help_loads_nothing_heavy() -> None:
