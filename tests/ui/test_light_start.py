@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
+from tests.child import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "alembic", "openpyxl", "reportlab", "pyhanko", "cryptography", "httpx", "multiprocessing")
 
 # Start the window on the database as main.py does, type one value into the first value cell of the form, close.
 EDIT = """
 import json, sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 from ui.application import make_application, open_or_create
 from ui.form_model import Col
 from ui.main_window import MainWindow
@@ -45,24 +40,10 @@ print(json.dumps({"ok": ok, "code": code, "unit": window.form.unit.code, "period
 
 
 def run_child(script: str, *args: str, tmp: Path) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TIANBAO_DB", "TIANBAO_KEYS")}
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        XDG_DATA_HOME=str(tmp / "data"),
-        XDG_CONFIG_HOME=str(tmp / "config"),
-        XDG_CACHE_HOME=str(tmp / "cache"),
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{script}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    folders = {"XDG_DATA_HOME": "data", "XDG_CONFIG_HOME": "config", "XDG_CACHE_HOME": "cache"}
+    env = {"QT_QPA_PLATFORM": "offscreen", **{name: str(tmp / sub) for name, sub in folders.items()}}
+    out = run_python(f"HEAVY = {HEAVY!r}\n{script}", *args, env=env, timeout=120)
+    report: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     return report
 
 

@@ -5,18 +5,15 @@ Each runs as the real program in its own process, which then reports the librari
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
 from app.demo import DEMO_PASSPHRASE
+from tests.child import run_python
 
-ROOT = Path(__file__).resolve().parents[3]
 UNIT = "520103"
 HEAVY = (
     "sqlalchemy",
@@ -42,19 +39,9 @@ PROBE = (
 
 
 def probe(*args: str) -> tuple[int, list[str], str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TIANBAO_DB", "TIANBAO_KEYS")}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        # The program writes UTF-8 when its output is not a console; Windows would read it in the ANSI code page.
-        encoding="utf-8",
-        errors="replace",
-        timeout=60,
-    )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    return report["exit"], report["loaded"], done.stdout
+    out = run_python(PROBE, *args)
+    report = json.loads(out.strip().splitlines()[-1])
+    return report["exit"], report["loaded"], out
 
 
 @pytest.fixture(scope="module")
