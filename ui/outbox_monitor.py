@@ -13,6 +13,7 @@ the program ends, and the rounds fetch the unit's notices from then on. Uploads 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,9 @@ class OutboxMonitor(QObject):
         self.db = db
         self.settings = settings
         self._uploader: Uploader | None = None
+        self._making = threading.Lock()
+        # The address of 设置 (for testing), kept here for the round's thread, which must not read the settings.
+        self._address = self._override()
         self.runner = TaskRunner(self)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -91,19 +95,26 @@ class OutboxMonitor(QObject):
 
     @property
     def uploader(self) -> Uploader:
-        if self._uploader is None:
-            from app.transport.uploader import Uploader
-            from app.trust.keys import default_keys_dir
+        return self._uploader_for(self._poll_seconds())
 
-            poll = float(str(self.settings.value(POLL_KEY, POLL_SECONDS) or POLL_SECONDS))
-            self._uploader = Uploader(
-                self.db.path,
-                default_keys_dir(self.db.path),
-                self._override(),
-                timeout=REQUEST_TIMEOUT,
-                poll_seconds=max(5.0, poll),
-            )
-        return self._uploader
+    def _poll_seconds(self) -> float:
+        """Read in the window's thread: the settings object is the window's."""
+        return max(5.0, float(str(self.settings.value(POLL_KEY, POLL_SECONDS) or POLL_SECONDS)))
+
+    def _uploader_for(self, poll: float) -> Uploader:
+        with self._making:  # the first round's thread and the window may both ask first
+            if self._uploader is None:
+                from app.transport.uploader import Uploader
+                from app.trust.keys import default_keys_dir
+
+                self._uploader = Uploader(
+                    self.db.path,
+                    default_keys_dir(self.db.path),
+                    self._address,
+                    timeout=REQUEST_TIMEOUT,
+                    poll_seconds=poll,
+                )
+            return self._uploader
 
     # ------------------------------------------------------------------ what the window asks
 
@@ -113,7 +124,10 @@ class OutboxMonitor(QObject):
 
     def reconsider(self) -> None:
         """The address may have changed (a template imported, 设置 saved): start or stop accordingly."""
-        self.uploader.override = self._override()
+        with self._making:
+            self._address = self._override()
+            if self._uploader is not None:
+                self._uploader.override = self._address
         self.refresh()
         if self.summary.address is None:
             self.timer.stop()
@@ -153,8 +167,10 @@ class OutboxMonitor(QObject):
         if self.summary.address is None:
             return
         self._token = CancelToken()
-        uploader = self.uploader
-        self._task = self.runner.run(lambda _progress, cancel: uploader.run_round(cancel), self._token)
+        # The first round makes the uploader in the round's thread: importing it (the HTTP client, the keys, the
+        # file formats) takes a few hundred milliseconds the clerk's typing should not wait for.
+        poll = self._poll_seconds()
+        self._task = self.runner.run(lambda _progress, cancel: self._uploader_for(poll).run_round(cancel), self._token)
         self._task.succeeded.connect(self._round_done)
         self._task.failed.connect(self._round_failed)
         self._task.finished.connect(self._after_round)
