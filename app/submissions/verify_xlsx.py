@@ -14,9 +14,11 @@ entity tricks, odd member names, broken archives) are refused as ``unreadable``,
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import unescape
 
 from cryptography import x509
 
@@ -32,10 +34,19 @@ from app.submissions.export_xlsx import (
     render_grid,
 )
 from app.submissions.limits import MAX_CHUNKS, MAX_ENVELOPE_BYTES, MAX_FILE_BYTES, Budget
-from app.submissions.ooxml import Cell, parse_xml, read_cells, read_parts, shared_strings, sheets, unreadable
+from app.submissions.ooxml import (
+    Cell,
+    parse_xml,
+    read_cells,
+    read_parts,
+    shared_strings,
+    sheets,
+    unescape_excel,
+    unreadable,
+)
 from app.submissions.payload import parse_json
 from app.submissions.signing import VerificationError, verify_envelope
-from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, VISIBLE_PART, render_parts
+from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, HIDDEN_PART, VISIBLE_PART, render_parts
 
 RESAVED = "另存过的文件：版式无法核验，请用区县导出的原件或 PDF"
 # What each part holds, for the message naming a part that differs.
@@ -250,12 +261,58 @@ def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate, at: datetime |
 def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """:func:`verified_envelope_xlsx` of a file's bytes; the unit certificate judged at ``at`` (default: now), the
     time of the city's receipt for it."""
+    envelope = _exactly_ours(data, city_ca, at)
+    if envelope is not None:
+        return envelope
     book = Workbook(data)
     envelope = _envelope_of(book)
     payload = verify_envelope(envelope, city_ca, at)
     if not _same_parts(book, envelope):
         check_cells(book, payload)  # a changed cell is named first: the clearest reason
         check_layout(book, envelope)
+    return envelope
+
+
+# A cell of the hidden sheet as this program writes it (xlsx_parts._hidden_sheet): column A holds the envelope's
+# pieces. Only the quick path reads it this way; what it finds counts only if the whole file then matches.
+_PIECE = re.compile(rb'<c r="A(\d{1,4})" t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>')
+
+
+def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -> dict[str, Any] | None:
+    """The envelope of a file that is, part for part and byte for byte, the workbook this program writes for it
+    and whose envelope is validly signed; ``None`` for anything else, which then goes the careful way.
+
+    Nearly every file the city receives is such a file. This reads the envelope straight from the hidden sheet's
+    bytes instead of parsing its XML: whatever is read, the file counts only when every part is what this
+    program renders for that envelope, so nothing is accepted here that the careful way would refuse.
+    """
+    try:
+        parts = read_parts(data, Budget())  # the same bounded, scanned reading as the careful way
+    except VerificationError:
+        return None
+    hidden, core = parts.get(HIDDEN_PART), parts.get(CORE_PART)
+    if hidden is None or core is None or len(hidden) > 2 * MAX_ENVELOPE_BYTES:
+        return None
+    pieces = _PIECE.findall(hidden)
+    if not pieces or [int(row) for row, _ in pieces] != list(range(1, len(pieces) + 1)):
+        return None
+    try:
+        text = "".join(unescape_excel(unescape(piece.decode("utf-8"))) for _, piece in pieces)
+        envelope = parse_json(text)
+        if not isinstance(envelope, dict):
+            return None
+        verify_envelope(envelope, city_ca, at)
+    except (VerificationError, UnicodeDecodeError):
+        return None
+    match = CREATOR.search(core[:4096].decode("utf-8", "replace"))
+    if match is None:
+        return None
+    try:
+        expected = render_parts(envelope, match[1])
+    except (PayloadShapeError, ValueError, TypeError, KeyError):
+        return None
+    if list(parts) != list(expected) or any(parts[name] != content for name, content in expected.items()):
+        return None
     return envelope
 
 
