@@ -102,11 +102,12 @@ class OutboxMonitor(QObject):
         return max(5.0, float(str(self.settings.value(POLL_KEY, POLL_SECONDS) or POLL_SECONDS)))
 
     def _uploader_for(self, poll: float) -> Uploader:
+        # Imported before the lock, which is then held only while the uploader is made.
+        from app.transport.uploader import Uploader
+        from app.trust.keys import default_keys_dir
+
         with self._making:  # the first round's thread and the window may both ask first
             if self._uploader is None:
-                from app.transport.uploader import Uploader
-                from app.trust.keys import default_keys_dir
-
                 self._uploader = Uploader(
                     self.db.path,
                     default_keys_dir(self.db.path),
@@ -215,7 +216,8 @@ class OutboxMonitor(QObject):
     def _round_failed(self, error: object) -> None:
         log.error("upload round failed: %r", error)
         self._last = None
-        self._delay = self.uploader.backoff.failed()
+        # The uploader may be what failed to be made: then the next round is tried after the idle interval.
+        self._delay = self._uploader.backoff.failed() if self._uploader is not None else self._poll_seconds()
 
     def _after_round(self) -> None:
         self._task = None

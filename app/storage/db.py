@@ -198,9 +198,14 @@ class Database:
                 raise DatabaseError(f"无法创建数据文件夹 {self.path.parent}：{exc}") from exc
             ready = read_connection(self.path)
             if ready is not None:
-                # This program's file at the current schema: nothing to create, migrate or refuse.
-                ready.close()
-                return
+                try:
+                    journal = ready.execute("PRAGMA journal_mode").fetchone()
+                finally:
+                    ready.close()
+                if journal is not None and str(journal[0]).lower() == "wal":
+                    # This program's file at the current schema, as it keeps it: nothing to create, migrate,
+                    # refuse or set (a file copied or changed elsewhere, out of WAL, takes the way below).
+                    return
             self._engine = make_engine(self.path)
         engine = self._engine
         try:
@@ -272,7 +277,7 @@ class Database:
         try:
             yield conn
         finally:
-            conn.execute("COMMIT")
+            _end(conn, "COMMIT")
 
     @contextmanager
     def writing(self) -> Iterator[Source]:
@@ -283,13 +288,15 @@ class Database:
                 yield session
             return
         conn = self.plain()
+        if conn.in_transaction:
+            raise RuntimeError("writing() inside another reading() or writing() of the same thread")
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            _end(conn, "ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        _end(conn, "COMMIT")
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` ("ok" when sound); a server checks its own storage."""
@@ -301,6 +308,7 @@ class Database:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar())
 
     def close(self) -> None:
+        """Close the database; other threads that used it (each with its own connection) must be done with it."""
         with self._plain_lock:
             plain, self._plain = self._plain, []
         for conn in plain:
@@ -308,6 +316,18 @@ class Database:
         self._local = threading.local()
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _end(conn: sqlite3.Connection, how: str) -> None:
+    """End the connection's transaction (COMMIT or ROLLBACK) so that it never stays open: a COMMIT that fails
+    (a full disk) is rolled back, keeping the write lock from no one; SQLite may have rolled back by itself."""
+    try:
+        if conn.in_transaction:
+            conn.execute(how)
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def read_connection(path: Path) -> sqlite3.Connection | None:

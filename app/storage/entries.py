@@ -79,6 +79,10 @@ def _check_change(ind: IndicatorSpec, change: Change) -> None:
         raise EntryError(f"{ind.name}是比率型指标，请分别填写分子和分母")
     if ind.kind == "base" and (change.numerator is not ... or change.denominator is not ...):
         raise EntryError(f"{ind.name}不是比率型指标，没有分子和分母")
+    for field in ("value", "numerator", "denominator"):
+        figure = getattr(change, field)
+        if figure is not ... and figure is not None and not isinstance(figure, Decimal):
+            raise TypeError(f"expected Decimal for {field}, got {type(figure).__name__}")
     for field, places in (
         ("value", ind.decimals),
         ("numerator", ind.numerator.decimals if ind.numerator else 0),

@@ -179,3 +179,42 @@ def test_a_folder_name_with_percent_signs_and_question_marks_is_taken_as_it_is(t
         database.close()
     assert (folder / "tianbao.db").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
+
+
+def test_a_commit_that_fails_is_rolled_back_and_the_file_stays_writable(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "填报.db"
+    Database(path).close()
+    db = Database(path)  # up to date: opened without SQLAlchemy, written through its plain connection
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), db.writing() as source:
+        assert isinstance(source, sqlite3.Connection)
+        # A deferred check fails only at COMMIT, as a full disk would: the commit itself fails.
+        source.execute("PRAGMA defer_foreign_keys=ON")
+        source.execute(
+            "INSERT INTO submission_values (submission_id, indicator_id, explanation, updated_at, updated_by) "
+            "VALUES (999, 999, '', '2026-01-01T00:00:00.000+00:00', '张三')"
+        )
+    assert not db.plain().in_transaction
+    other = Database(path)  # another writer is not kept waiting by a transaction left open
+    with other.writing() as source:
+        source.execute("INSERT INTO units (code, name, sort_order) VALUES ('X1', '试点区', 0)")  # type: ignore[union-attr]
+    other.close()
+    with db.reading() as source:
+        assert source.execute("SELECT code FROM units").fetchall() == [("X1",)]  # type: ignore[union-attr]
+        assert source.execute("SELECT COUNT(*) FROM submission_values").fetchone() == (0,)  # type: ignore[union-attr]
+    with pytest.raises(RuntimeError, match="inside another"), db.reading(), db.writing():
+        pass
+    db.close()
+
+
+def test_a_file_taken_out_of_wal_elsewhere_is_put_back_on_open(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "copied.db"
+    Database(path).close()
+    with contextlib.closing(sqlite3.connect(path)) as outside:
+        outside.execute("PRAGMA journal_mode=DELETE")
+    Database(path).close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
