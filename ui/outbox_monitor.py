@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.storage import uploads
 from app.storage.db import Database
-from app.transport.settings import POLL_SECONDS, SOON_SECONDS, AddressError, check_address
+from app.transport.settings import POLL_SECONDS, SOON_SECONDS, AddressError, address_for
 from ui.tasks import CancelToken, Task, TaskRunner
 
 if TYPE_CHECKING:
@@ -230,14 +230,11 @@ class OutboxMonitor(QObject):
         self.changed.emit()
 
     def _read_summary(self) -> OutboxSummary:
-        override = self._override()
+        address, error = None, None
         with self.db.reading() as source:
             counts = uploads.counts(source)
-            address = None if override else uploads.signed_intake_url(source)
-        error = None
-        if override:
             try:
-                address = check_address(override)
+                address = address_for(source, self._override())
             except AddressError as exc:
                 error = str(exc)
         last = self._last

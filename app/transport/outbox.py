@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.storage.db import Database
 from app.storage.models import OutboxEntry, Submission, TransportState, utcnow
@@ -30,11 +30,11 @@ from app.storage.uploads import (
     STATE_LABELS,
     VERDICT_LABELS,
     OutboxItem,
+    counts,
     list_outbox_rows,
-    signed_intake_url,
 )
 from app.transport.receipts import Receipt, ReceiptError, verify_receipt
-from app.transport.settings import ADDRESS, AddressError, check_address
+from app.transport.settings import ADDRESS, AddressError, address_for, check_address
 
 __all__ = [
     "ADDRESS",
@@ -50,8 +50,6 @@ __all__ = [
     "OutboxItem",
     "check_address",
     "claim",
-    "intake_address",
-    "last_contact",
     "list_outbox",
     "mark_delivered",
     "mark_refused",
@@ -66,21 +64,10 @@ __all__ = [
 ]
 
 
-def intake_address(db: Database) -> str | None:
-    """The intake service named by the newest signed template (the latest year, the last imported), if any.
-
-    An unsigned template (the demo, or one imported with ``--allow-unsigned``) never sets it: only the city decides
-    where a district's figures go.
-    """
-    with db.reading() as source:
-        return signed_intake_url(source)
-
-
 def server_address(db: Database, override: str | None = None) -> str | None:
     """The address to upload to: ``override`` (设置 or ``--server``, for testing) or the template's."""
-    if override and override.strip():
-        return check_address(override)
-    return intake_address(db)
+    with db.reading() as source:
+        return address_for(source, override)
 
 
 def list_outbox(db: Database) -> list[OutboxItem]:
@@ -91,11 +78,8 @@ def list_outbox(db: Database) -> list[OutboxItem]:
 
 def pending_count(db: Database) -> int:
     """How many submissions still wait to be delivered (待上报 and 上报中)."""
-    with db.session() as session:
-        count = session.scalar(
-            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state.in_((PENDING, SENDING)))
-        )
-    return int(count or 0)
+    with db.reading() as source:
+        return counts(source).pending
 
 
 def pending_ids(db: Database) -> list[int]:
@@ -204,12 +188,6 @@ def record_contact(db: Database, when: str | None = None) -> None:
     """Remember that the intake service answered (now, or at ``when``)."""
     with db.transaction() as session:
         _set_state(session, LAST_CONTACT, when or utcnow())
-
-
-def last_contact(db: Database) -> str | None:
-    """When the intake service last answered (UTC ISO), if ever."""
-    with db.session() as session:
-        return session.scalar(select(TransportState.value).where(TransportState.key == LAST_CONTACT))
 
 
 def _set_state(session: Any, key: str, value: str) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from app.storage.sql import Source
+from app.storage.uploads import signed_intake_url
+
 # While the service answers and nothing waits: how often to look for notices.
 POLL_SECONDS = 300.0
 # After a signing, or while entries wait behind a refused one: the next round comes soon.
@@ -29,3 +32,11 @@ def check_address(text: str) -> str:
             f"上报地址“{text.strip()[:80]}”不可用：应为 https://主机名[:端口]，本机测试可用 http://127.0.0.1:端口"
         )
     return address
+
+
+def address_for(source: Source, override: str | None = None) -> str | None:
+    """The address to upload to: ``override`` (设置 or ``--server``, for testing) or the one the newest signed
+    template names (:func:`app.storage.uploads.signed_intake_url`); :class:`AddressError` for a bad override."""
+    if override and override.strip():
+        return check_address(override)
+    return signed_intake_url(source)
