@@ -27,10 +27,10 @@ from app.storage.entries import (
     parse_input,
 )
 from app.storage.models import AuditEntry, Catalog, Submission, Unit, utcnow
-from app.storage.reads import AuditRow, RevisionInfo
+from app.storage.reads import AuditRow, RevisionInfo, audit_trail, load_entries, revisions
 from app.storage.sql import Source
 
-# Offered here too: callers that hold a session import what they change entries with from this one module.
+# Offered here too: callers that hold a session import what they read and change entries with from this one module.
 __all__ = [
     "DRAFT",
     "LOCKED",
@@ -97,18 +97,6 @@ def latest_submission(
     return latest
 
 
-def load_entries(
-    session: Source,
-    unit_code: str,
-    period: Period,
-    codes: Iterable[str] | None = None,
-    catalog_code: str | None = None,
-) -> dict[str, Entry]:
-    """Indicator code → entry of the unit's latest revision for the period (only ``codes`` if given) under the
-    indicator system ``catalog_code`` (see :func:`latest_submission`)."""
-    return reads.load_entries(session, unit_code, period, codes, catalog_code)
-
-
 def entries_of(session: Session, sub: Submission, codes: Iterable[str] | None = None) -> dict[str, Entry]:
     return reads.entries(session, sub.id, codes)
 
@@ -164,15 +152,6 @@ def lock_submission(
     _audit(session, user, "lock", sub, unit_code)
     session.flush()
     return sub
-
-
-def revisions(session: Source, unit_code: str, period: Period) -> list[RevisionInfo]:
-    return reads.revisions(session, unit_code, period)
-
-
-def audit_trail(session: Source, unit_code: str, period: Period, indicator: str | None = None) -> list[AuditRow]:
-    """The audit log of a unit and period, or of one indicator's cell, oldest first."""
-    return reads.audit_trail(session, unit_code, period, indicator)
 
 
 def count_audit(session: Session) -> int:

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.city.extensions import FORMAT as EXTENSION_FORMAT
 from app.city.extensions import import_extension_bytes
@@ -24,7 +24,7 @@ from app.city.notices import NoticeError, signed_notice_body
 from app.city.returns import Notice, ReturnError, apply_notice, check_notice_document, import_notice_document
 from app.storage.db import Database
 from app.storage.models import Catalog, InboxDocument, OutboxEntry, TransportState, utcnow
-from app.storage.uploads import OFFERED, InboxItem, list_inbox_rows
+from app.storage.uploads import OFFERED, InboxItem, counts, list_inbox_rows
 from app.templates.document import MAX_FILE_BYTES, TemplateError, content_hash, parse_document
 from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
@@ -239,9 +239,9 @@ def list_inbox(db: Database, waiting_only: bool = False) -> list[InboxItem]:
 
 
 def waiting_count(db: Database) -> int:
-    with db.session() as session:
-        count = session.scalar(select(func.count()).select_from(InboxDocument).where(InboxDocument.state == NEW))
-    return int(count or 0)
+    """How many documents the service offered wait for the clerk."""
+    with db.reading() as source:
+        return counts(source).offered
 
 
 def apply(db: Database, keys: KeyStore, item_id: int) -> str:
