@@ -11,23 +11,24 @@ import json
 import logging
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.cancel import CancelToken
-from app.engine.numbers import NumberError, check_places, parse_decimal
+from app.engine.numbers import NumberError, check_places, parse_decimal, to_text
 from app.engine.periods import Period, PeriodError
+from app.storage import sql
 from app.storage.db import Database
-from app.storage.models import AuditEntry, Catalog, Indicator, Submission, Unit, Value, utcnow
+from app.storage.models import Catalog, Indicator, Unit, utcnow
 from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
@@ -296,21 +297,18 @@ def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str |
     catalog, period, unit = _target(session, payload)
     revision = int(payload["revision"])
     digest = digest or payload_hash(payload)
-    held = (
-        session.connection()
-        .execute(_HELD, {"unit_id": unit.id, "period": str(period), "catalog_code": catalog.code})
-        .all()
-    )
-    same = [h for h in held if h.revision == revision]
+    held = sql.rows(_source(session), _HELD, {"unit_id": unit.id, "period": str(period), "catalog_code": catalog.code})
+    same = [(held_id, held_hash) for held_id, held_revision, held_hash in held if held_revision == revision]
     if same:
-        if same[0].payload_hash == digest:
-            return "duplicate", f"第 {revision} 版已导入过，未作更改", same[0].id
-        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{same[0].payload_hash or '未签名'}），未导入")
+        held_id, held_hash = same[0]
+        if held_hash == digest:
+            return "duplicate", f"第 {revision} 版已导入过，未作更改", held_id
+        raise _Refused("conflict", f"已有内容不同的第 {revision} 版（{held_hash or '未签名'}），未导入")
     # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
     # session (and the batch it belongs to) untouched.
     rows = _value_rows(catalog, payload["indicators"])
     stored_id = _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
-    newer = [h.revision for h in held if h.revision > revision]
+    newer = [held_revision for _, held_revision, _ in held if held_revision > revision]
     if newer:
         return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准", stored_id
     return "accepted", f"已导入第 {revision} 版", stored_id
@@ -398,9 +396,10 @@ def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[Va
         if spec is None:
             raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 不在模板中")
         indicator_id, kind, decimals, numerator_decimals, denominator_decimals = spec
-        check_indicator(item, decimals=decimals, kind=kind)
+        # The value is checked against the template's decimals there, and parsed only once.
+        parsed = check_indicator(item, decimals=decimals, kind=kind)
         try:
-            value = _number(item.get("value"), decimals) if kind == "base" else None
+            value = parsed if kind == "base" else None
             numerator = _number(item.get("numerator"), numerator_decimals) if kind == "ratio" else None
             denominator = _number(item.get("denominator"), denominator_decimals) if kind == "ratio" else None
         except NumberError as exc:
@@ -411,11 +410,13 @@ def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[Va
     return rows
 
 
-# The tables themselves: core statements skip the ORM's bookkeeping for rows nobody reads back here.
-_SUBMISSIONS = cast(Table, Submission.__table__)
-_VALUES = cast(Table, Value.__table__)
-_AUDIT = cast(Table, AuditEntry.__table__)
-_INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+# Plain statements, written once for both databases (see app/storage/sql.py): nothing reads these rows back here,
+# and SQLAlchemy's handling of each statement and each row's parameters was most of the cost of storing a file.
+_INSERT_SUBMISSION = (
+    "INSERT INTO submissions (catalog_id, unit_id, period, revision, status, created_at, locked_at, locked_by, "
+    "payload_hash, signature) VALUES (:catalog_id, :unit_id, :period, :revision, :status, :created_at, :locked_at, "
+    ":locked_by, :payload_hash, :signature)"
+)
 _VALUE_COLUMNS = (
     "submission_id",
     "indicator_id",
@@ -426,18 +427,30 @@ _VALUE_COLUMNS = (
     "updated_at",
     "updated_by",
 )
-_INSERT_VALUES = insert(_VALUES)
-_INSERT_AUDIT = insert(_AUDIT)
+_INSERT_VALUES = (
+    f"INSERT INTO submission_values ({', '.join(_VALUE_COLUMNS)}) VALUES ({', '.join('?' for _ in _VALUE_COLUMNS)})"
+)
+_INSERT_AUDIT = (
+    'INSERT INTO audit_log (at, "user", action, submission_id, unit_code, period, revision, indicator_code, field, '
+    "old, new, detail) VALUES (:at, 'city-import', 'import', :submission_id, :unit_code, :period, :revision, '', '', "
+    "NULL, NULL, :detail)"
+)
 # The revisions already held of a unit's period under a template code.
 _HELD = (
-    select(_SUBMISSIONS.c.id, _SUBMISSIONS.c.revision, _SUBMISSIONS.c.payload_hash)
-    .join(Catalog, Catalog.id == _SUBMISSIONS.c.catalog_id)
-    .where(
-        _SUBMISSIONS.c.unit_id == bindparam("unit_id"),
-        _SUBMISSIONS.c.period == bindparam("period"),
-        Catalog.code == bindparam("catalog_code"),
-    )
+    "SELECT s.id, s.revision, s.payload_hash FROM submissions s JOIN catalogs c ON c.id = s.catalog_id "
+    "WHERE s.unit_id = :unit_id AND s.period = :period AND c.code = :catalog_code"
 )
+
+
+def _source(session: Session) -> sql.Source:
+    """Where the statements run: on SQLite the session's own driver connection, in its transaction (a commit or
+    rollback of the session takes them with it); on a server, the session."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        return driver
+    return session
 
 
 def _add_submission(
@@ -451,18 +464,14 @@ def _add_submission(
     rows: list[ValueRow],
 ) -> int:
     """The locked revision, its values and the audit entry, written in the session's transaction; the revision's
-    row id.
-
-    Plain statements (the values in one, see :func:`_insert_values`), not ORM objects: nothing reads them back in
-    this session, and building and flushing some forty objects per file was most of the cost of storing it."""
+    row id."""
     payload = envelope["payload"]
     revision = int(payload["revision"])
     signer = str(payload["signer"].get("user", ""))
     now = utcnow()
-    # The statements are built once (below) and run on the session's connection: SQLAlchemy then neither builds
-    # nor keys them again for every file, nor passes them through the ORM.
-    connection = session.connection()
-    sub_id = connection.execute(
+    source = _source(session)
+    sub_id = sql.insert(
+        source,
         _INSERT_SUBMISSION,
         {
             "catalog_id": catalog.id,
@@ -476,48 +485,46 @@ def _add_submission(
             "payload_hash": digest,
             "signature": json.dumps(envelope, ensure_ascii=False),
         },
-    ).scalar_one()
+    )
     _insert_values(
-        connection,
+        session,
+        source,
         [
-            (sub_id, indicator_id, value, numerator, denominator, explanation, now, signer)
+            (sub_id, indicator_id, to_text(value), to_text(numerator), to_text(denominator), explanation, now, signer)
             for indicator_id, value, numerator, denominator, explanation in rows
         ],
     )
-    connection.execute(
+    sql.run(
+        source,
         _INSERT_AUDIT,
         {
-            "at": now,
-            "user": "city-import",
-            "action": "import",
             "submission_id": sub_id,
+            "at": now,
             "unit_code": unit.code,
             "period": str(period),
             "revision": revision,
             "detail": f"{path.name}：报送编号 {payload['submission_id']}",
         },
     )
-    return int(sub_id)
+    return sub_id
 
 
-def _insert_values(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert a revision's values (rows in the order of :data:`_VALUE_COLUMNS`).
+def _insert_values(session: Session, source: sql.Source, rows: list[tuple[Any, ...]]) -> None:
+    """Insert a revision's values (rows in the order of :data:`_VALUE_COLUMNS`, figures as their exact text).
 
     On PostgreSQL with one ``COPY``: a statement per value (what a driver's executemany sends) was most of the
-    database's and the service's work in storing an upload. Each value goes through its column type's own
-    conversion first, so the rows are exactly what an ``INSERT`` stores."""
+    database's and the service's work in storing an upload."""
     if not rows:
         return
-    if connection.dialect.name != "postgresql":
-        connection.execute(_INSERT_VALUES, [dict(zip(_VALUE_COLUMNS, row, strict=True)) for row in rows])
+    if isinstance(source, sqlite3.Connection):
+        source.executemany(_INSERT_VALUES, rows)
         return
-    convert = [_VALUES.c[name].type.bind_processor(connection.dialect) for name in _VALUE_COLUMNS]
-    driver = connection.connection.driver_connection
+    driver = session.connection().connection.driver_connection
     assert driver is not None
-    statement = f"COPY {_VALUES.name} ({', '.join(_VALUE_COLUMNS)}) FROM STDIN"
+    statement = f"COPY submission_values ({', '.join(_VALUE_COLUMNS)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([value if conv is None else conv(value) for conv, value in zip(convert, row, strict=True)])
+            copy.write_row(row)
 
 
 def _number(text: Any, places: int | None) -> Decimal | None:

@@ -13,6 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -230,9 +231,9 @@ def _check_timeliness(part: dict[str, Any]) -> None:
         raise malformed(f"{where}.sentence 与所列单位不符")
 
 
-def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str | None = None) -> None:
+def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str | None = None) -> Decimal | None:
     """One indicator row: its figures fit its kind, and the value has no more decimals than ``decimals`` (the
-    row's own declaration, or the template's when given)."""
+    row's own declaration, or the template's when given); the value, parsed."""
     code = ind["code"]
     places = ind["decimals"] if decimals is None else decimals
     if kind is not None and ind["kind"] != kind:
@@ -241,8 +242,11 @@ def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str 
         raise malformed(f"指标 {code} 声明 {ind['decimals']} 位小数，模板中为 {decimals} 位")
     if ind["kind"] != "ratio" and (ind["numerator"] is not None or ind["denominator"] is not None):
         raise malformed(f"指标 {code} 不是比率型，却带有分子或分母")
-    if ind["value"] is not None:
-        try:
-            check_places(parse_decimal(ind["value"]), places, "")
-        except NumberError as exc:
-            raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc
+    if ind["value"] is None:
+        return None
+    try:
+        value = parse_decimal(ind["value"])
+        check_places(value, places, "")
+    except NumberError as exc:
+        raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc
+    return value
