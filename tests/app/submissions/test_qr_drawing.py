@@ -60,11 +60,14 @@ def test_the_mask_is_scored_and_chosen_as_reportlab_does(text: str, level: str) 
     """The fast scoring of the eight masks gives reportlab's own points for each, so the same mask is chosen."""
     from reportlab.graphics.barcode.qrencoder import QRUtil
 
-    from app.submissions.qr_mask import best_mask, lost_point
+    from app.submissions.qr_mask import best_mask, lost_point, masked
 
     qr = QrCodeWidget(text, barLevel=level).qr
     qr.version = qr.calculate_version()
+    flipped = masked(qr)
     for pattern in range(8):
         qr.makeImpl(True, pattern)
         assert lost_point(qr.modules) == QRUtil.getLostPoint(qr)
+        # The eight matrices made from one placement are the ones reportlab builds one by one.
+        assert flipped[pattern] == [sum(1 << c for c, m in enumerate(row) if m) for row in qr.modules]
     assert best_mask(qr) == qr.getBestMaskPattern()
