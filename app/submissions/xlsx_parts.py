@@ -65,7 +65,10 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def text_xml(text: str) -> str:
-    return escape(_EXCEL_ESCAPE.sub(r"_x005F_\1", text) if "_x" in text else text)
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
+    # Most texts have nothing to escape; saxutils.escape would copy each three times.
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
 # ---------------------------------------------------------------------------------------------- styles
@@ -182,8 +185,11 @@ def _xf(cell: GridCell) -> int:
 # ---------------------------------------------------------------------------------------------- the sheets
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _letter(col: int) -> str:
-    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col - 1]
+    return _LETTERS[col - 1]
 
 
 def _number(value: float) -> str:
@@ -192,11 +198,14 @@ def _number(value: float) -> str:
 
 def _cell_xml(row: int, col: int, text: str, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
-    ref = f"{_letter(col)}{row}"
+    ref = f"{_LETTERS[col - 1]}{row}"
     if not text:
         return f'<c r="{ref}"{s}/>'
-    # Excel drops blanks at either end of a text and may fold line breaks unless told to keep them.
-    keep = ' xml:space="preserve"' if text != text.strip() or "\n" in text or "\t" in text else ""
+    # Excel drops blanks at either end of a text and may fold line breaks unless told to keep them. (str.strip()
+    # strips exactly what str.isspace() calls blank.)
+    keep = ""
+    if text[0].isspace() or text[-1].isspace() or "\n" in text or "\t" in text:
+        keep = ' xml:space="preserve"'
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{keep}>{text_xml(text)}</t></is></c>'
 
 
