@@ -7,13 +7,15 @@ leaves no trace. Importing the same file again changes nothing. See ``docs/submi
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import multiprocessing
 import os
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +34,7 @@ from app.storage.models import Catalog, Indicator, Unit, utcnow
 from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
-from app.submissions.verify import TrustedTime, verdict_data, verify_submission
+from app.submissions.verify import TrustedTime, verdicts_data, verify_submission
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
@@ -145,7 +147,8 @@ def import_submissions(
     """Verify and store each submission file; one result per file, in order.
 
     Verification (most of the cost) runs in ``workers`` processes side by side — by default one per CPU for
-    more than a handful of files; storing stays in this process, one file after another, in file order.
+    more than a handful of files, PDFs kept to some of them (:class:`_Lanes`); storing stays in this process, one
+    file after another, in file order.
     A file with a city receipt in ``receipts`` has its unit certificate judged at the receipt's time.
     Results are final once this returns: everything stored is committed by then.
     """
@@ -155,18 +158,15 @@ def import_submissions(
     count = workers if workers is not None else (os.cpu_count() or 1)
     results: list[FileResult] = []
     with contextlib.ExitStack() as stack:
-        paths_text = [str(p) for p in files]
         times = [(receipts or {}).get(p) for p in files]
         verdicts: Iterator[Verdict]
         if count > 1 and len(files) >= PARALLEL_FROM:
-            # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
-            pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+            lanes = _Lanes(files, ca_pem, times, count)
             # Cancelling drops the verifications not yet started instead of waiting for all of them.
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            # Workers verify ahead while this process stores, in file order.
-            verdicts = iter(pool.map(verdict_data, paths_text, [ca_pem] * len(files), times, chunksize=4))
+            stack.callback(lanes.close)
+            verdicts = lanes.verdicts()
         else:
-            verdicts = (_verify_worker(p, ca_pem, t) for p, t in zip(paths_text, times, strict=True))
+            verdicts = (_verify_worker(str(p), ca_pem, t) for p, t in zip(files, times, strict=True))
         batch = _Batch(stack.enter_context(db.session()))
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
@@ -186,6 +186,97 @@ def import_submissions(
 Verdict = tuple[Any, ...]
 # Below this many files, starting worker processes (about half a second each) costs more than it saves.
 PARALLEL_FROM = 40
+
+
+# Files a process is given at a time: one round trip for several small files.
+CHUNK = 4
+# PDFs waiting per PDF process (some 50 ms each) before a workbook process takes them too: it then loads what a PDF
+# needs (pyHanko, the PDF drawing and its font: over half a second and some 60 MB).
+PDF_BACKLOG = 20
+# How far the processes may verify ahead of the file being stored, in files: what waits is held in memory.
+AHEAD = 200
+
+
+@dataclass
+class _Lane:
+    pool: ProcessPoolExecutor
+    size: int
+    pdf: bool  # its processes verify PDFs (and hold what that needs)
+    busy: int = 0
+
+
+class _Lanes:
+    """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and
+    workbooks when no PDF waits; the others verify only workbooks, unless PDFs pile up. A process that never sees a
+    PDF never loads what a PDF needs. Work is handed out here, in this thread, as earlier work comes back; the
+    verdicts are given in file order, for storing."""
+
+    def __init__(self, files: list[Path], ca_pem: bytes, times: list[TrustedTime | None], count: int) -> None:
+        self.paths = [str(p) for p in files]
+        self.ca_pem, self.times = ca_pem, times
+        pdfs = max(1, count // 2)
+        # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
+        context = multiprocessing.get_context("spawn")
+        self.lanes = [
+            _Lane(ProcessPoolExecutor(max_workers=size, mp_context=context), size, pdf)
+            for size, pdf in ((pdfs, True), (count - pdfs, False))
+            if size > 0
+        ]
+        self.pdfs: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() == ".pdf")
+        self.workbooks: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() != ".pdf")
+        self.running: dict[Future[list[Verdict]], tuple[_Lane, list[int]]] = {}
+        self.ready: dict[int, Verdict] = {}
+        self.position = 0
+
+    def verdicts(self) -> Iterator[Verdict]:
+        self._hand_out()
+        for position in range(len(self.paths)):
+            self.position = position
+            self._collect()
+            while position not in self.ready:
+                wait(self.running, return_when=FIRST_COMPLETED)
+                self._collect()
+            yield self.ready.pop(position)
+
+    def _collect(self) -> None:
+        """Take in the work that came back, and hand out more in its place."""
+        done = [future for future in self.running if future.done()]
+        for future in done:
+            lane, chunk = self.running.pop(future)
+            lane.busy -= 1
+            self.ready.update(zip(chunk, future.result(), strict=True))
+        if done:
+            self._hand_out()
+
+    def _hand_out(self) -> None:
+        # Two chunks per process: the next one is there when a process finishes, not after a round trip.
+        for lane in self.lanes:
+            while lane.busy < 2 * lane.size:
+                chunk = self._next(lane)
+                if not chunk:
+                    break
+                paths = [self.paths[i] for i in chunk]
+                future = lane.pool.submit(verdicts_data, paths, self.ca_pem, [self.times[i] for i in chunk])
+                self.running[future] = (lane, chunk)
+                lane.busy += 1
+
+    def _next(self, lane: _Lane) -> list[int]:
+        """The files a process of ``lane`` is given next: a PDF, or a few workbooks, in file order."""
+        limit = self.position + AHEAD
+        pdf_ready = bool(self.pdfs) and self.pdfs[0] < limit
+        if not lane.pdf and pdf_ready and not self.workbooks:
+            waiting = sum(1 for _ in itertools.takewhile(lambda i: i < limit, self.pdfs))  # in file order
+            lane.pdf = waiting > PDF_BACKLOG * sum(other.size for other in self.lanes if other.pdf)
+        if lane.pdf and pdf_ready:
+            return [self.pdfs.popleft()]
+        chunk: list[int] = []
+        while self.workbooks and len(chunk) < CHUNK and self.workbooks[0] < limit:
+            chunk.append(self.workbooks.popleft())
+        return chunk
+
+    def close(self) -> None:
+        for lane in self.lanes:
+            lane.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None) -> Verdict:

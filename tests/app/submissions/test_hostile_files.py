@@ -108,3 +108,46 @@ def test_the_city_import_stores_none_of_them_and_goes_on(
             assert session.scalar(select(func.count()).select_from(Submission)) == before
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("backlog, ahead", [(20, 200), (1, 5)])
+def test_worker_processes_give_every_file_the_verdict_it_gets_here(
+    material: tuple[Material, KeyStore, Path],
+    cases: list[Case],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backlog: int,
+    ahead: int,
+) -> None:
+    """The hostile files, with valid ones among them, imported by two worker processes (one verifying the PDFs,
+    the other the workbooks, and PDFs too when they pile up) give each file the outcome it gets in this process,
+    in file order."""
+    import app.city.importer
+    from app.submissions.export_pdf import write_submission_pdf
+    from app.submissions.export_xlsx import write_submission_xlsx
+
+    keys = material[1]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    chosen = [c for c in cases if c.cls in ("malformed", "visible")]
+    for i, case in enumerate(chosen):
+        (inbox / f"{i:03d}{case.suffix}").write_bytes(case.data)
+    write_submission_xlsx(material[0].envelope, inbox / "005a.xlsx", "1.0.0")
+    write_submission_pdf(material[0].envelope, inbox / "017a.pdf", keys, PASSPHRASE, "1.0.0")
+    write_submission_pdf(material[0].envelope, inbox / "900.pdf", keys, PASSPHRASE, "1.0.0")
+    monkeypatch.setattr(app.city.importer, "PDF_BACKLOG", backlog)
+    monkeypatch.setattr(app.city.importer, "AHEAD", ahead)
+    outcomes = []
+    for workers in (1, 2):
+        db = create_demo(tmp_path / f"city-{workers}.db")
+        try:
+            results = import_submissions(db, keys, [inbox], workers=workers)
+        finally:
+            db.close()
+        outcomes.append([(Path(r.file).name, r.status, r.message) for r in results])
+    assert len(outcomes[1]) == len(chosen) + 3
+    assert {".pdf", ".xlsx"} <= {Path(name).suffix for name, _, _ in outcomes[1]}
+    # The valid files pass verification (the demo database holds other figures for that revision: a conflict).
+    valid = {status for name, status, _ in outcomes[1] if name in ("005a.xlsx", "017a.pdf", "900.pdf")}
+    assert valid == {"conflict"}
+    assert outcomes[1] == outcomes[0]
