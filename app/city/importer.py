@@ -206,8 +206,8 @@ class _Lane:
 
 
 class _Lanes:
-    """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and
-    workbooks when no PDF waits; the others verify only workbooks, unless PDFs pile up. A process that never sees a
+    """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and the
+    oldest workbooks as they come; the others verify only workbooks, unless PDFs pile up. A process that never sees a
     PDF never loads what a PDF needs. Work is handed out here, in this thread, as earlier work comes back; the
     verdicts are given in file order, for storing."""
 
@@ -267,7 +267,9 @@ class _Lanes:
         if not lane.pdf and pdf_ready and not self.workbooks:
             waiting = sum(1 for _ in itertools.takewhile(lambda i: i < limit, self.pdfs))  # in file order
             lane.pdf = waiting > PDF_BACKLOG * sum(other.size for other in self.lanes if other.pdf)
-        if lane.pdf and pdf_ready:
+        # A PDF process takes the oldest file left, PDF or workbook: it keeps pace with the workbook processes,
+        # which run ahead on the workbooks, so the PDFs left behind come to it in file order.
+        if lane.pdf and pdf_ready and (not self.workbooks or self.pdfs[0] < self.workbooks[0]):
             return [self.pdfs.popleft()]
         chunk: list[int] = []
         while self.workbooks and len(chunk) < CHUNK and self.workbooks[0] < limit:
