@@ -34,7 +34,7 @@ from app.storage.models import Catalog, Indicator, Unit, utcnow
 from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
-from app.submissions.verify import TrustedTime, verdicts_data, verify_submission
+from app.submissions.verify import TrustedTime, verdict_data, verdicts_data, verify_submission
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
@@ -108,15 +108,6 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def verified_envelope(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:
-    """The envelope of a valid submission file, else :class:`VerificationError` with the reason; with ``trusted``
-    (the city's receipt for the file) the unit certificate is judged at the receipt's time."""
-    verdict = verify_submission(Path(path), city_ca, trusted=trusted)
-    if verdict.envelope is None:
-        raise VerificationError(verdict.reason or "unreadable", verdict.message)
-    return verdict.envelope
-
-
 def upload_envelope(data: bytes, suffix: str) -> dict[str, Any]:
     """The envelope a submission file's bytes carry, not verified (what a sender knows it is sending)."""
     if suffix == ".xlsx":
@@ -166,7 +157,7 @@ def import_submissions(
             stack.callback(lanes.close)
             verdicts = lanes.verdicts()
         else:
-            verdicts = (_verify_worker(str(p), ca_pem, t) for p, t in zip(files, times, strict=True))
+            verdicts = (verdict_data(str(p), ca_pem, t) for p, t in zip(files, times, strict=True))
         batch = _Batch(stack.enter_context(db.session()))
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
@@ -182,7 +173,7 @@ def import_submissions(
     return results
 
 
-# (True, envelope) or (False, reason, message): plain data, so it crosses process boundaries.
+# (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
 Verdict = tuple[Any, ...]
 # Below this many files, starting worker processes (about half a second each) costs more than it saves.
 PARALLEL_FROM = 40
@@ -281,20 +272,6 @@ class _Lanes:
             lane.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _verify_worker(path: str, ca_pem: bytes, trusted: TrustedTime | None = None) -> Verdict:
-    """Verify one file (in a worker process, or here); never raises."""
-    from cryptography import x509
-
-    try:
-        ca = x509.load_pem_x509_certificate(ca_pem)
-        return (True, verified_envelope(Path(path), ca, trusted))
-    except VerificationError as exc:
-        return (False, exc.reason, str(exc))
-    except Exception as exc:  # one file's failure is that file's refusal; the run goes on
-        log.warning("核验 %s 时出错", path, exc_info=True)
-        return (False, "unreadable", f"文件无法核验（{type(exc).__name__}），详情已记入日志")
-
-
 class _Batch:
     """Files stored since the last commit. Each file is stored on its own: should storing one fail unexpectedly,
     the session is rolled back to the last commit and the files stored since are stored again, so that one
@@ -302,22 +279,23 @@ class _Batch:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.pending: list[tuple[Path, dict[str, Any]]] = []
+        self.pending: list[tuple[Path, dict[str, Any], str]] = []
 
     def store(self, path: Path, verdict: Verdict) -> FileResult:
         if not verdict[0]:
             return FileResult(str(path), verdict[1], verdict[2])
         envelope: dict[str, Any] = verdict[1]
+        digest: str = verdict[2]
         try:
-            result = store_envelope(self.session, path, envelope)
+            result = store_envelope(self.session, path, envelope, digest)
         except Exception:
             log.warning("导入 %s 时出错", path, exc_info=True)
             self.session.rollback()
-            for earlier, kept in self.pending:
-                store_envelope(self.session, earlier, kept)
+            for earlier, kept, kept_digest in self.pending:
+                store_envelope(self.session, earlier, kept, kept_digest)
             return FileResult(str(path), "unreadable", "导入此文件时出错，未导入（详情已记入日志）")
         if result.status in ("accepted", "superseded"):
-            self.pending.append((path, envelope))
+            self.pending.append((path, envelope, digest))
         return result
 
     def commit(self) -> None:
@@ -354,7 +332,7 @@ def import_submission(db: Database, city_ca: Any, source: bytes | Path, name: st
         return FileResult(shown, verdict.reason or "unreadable", verdict.message)
     try:
         with db.transaction() as session:
-            return store_envelope(session, Path(shown), verdict.envelope)
+            return store_envelope(session, Path(shown), verdict.envelope, verdict.digest)
     except Exception:
         log.warning("导入 %s 时出错", shown, exc_info=True)
         return FileResult(shown, "unreadable", "导入此文件时出错，未导入（详情已记入日志）")

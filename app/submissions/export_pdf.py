@@ -47,9 +47,9 @@ CELL_SIZE = 8.5
 PAD = 3
 
 
-def qr_text(payload: dict[str, Any]) -> str:
-    """What the QR code on the page carries: the submission id and the payload hash."""
-    return f"tianbao:{payload.get('submission_id', '')}:{payload_hash(payload)}"
+def qr_text(payload: dict[str, Any], digest: str | None = None) -> str:
+    """What the QR code on the page carries: the submission id and the payload hash (``digest``, when known)."""
+    return f"tianbao:{payload.get('submission_id', '')}:{digest or payload_hash(payload)}"
 
 
 def period_label(period: str) -> str:
@@ -86,13 +86,13 @@ def register_font() -> None:
 # ---------------------------------------------------------------------------------------------- rendering
 
 
-def render_pdf(payload: dict[str, Any], app_version: str) -> bytes:
-    """The report pages (not yet signed), drawn only from ``payload``."""
+def render_pdf(payload: dict[str, Any], app_version: str, digest: str | None = None) -> bytes:
+    """The report pages (not yet signed), drawn only from ``payload`` (``digest``: its hash, when known)."""
     with BUILDING:
-        return _render(payload, app_version)
+        return _render(payload, app_version, digest or payload_hash(payload))
 
 
-def _render(payload: dict[str, Any], app_version: str) -> bytes:
+def _render(payload: dict[str, Any], app_version: str, digest: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import SimpleDocTemplate, Spacer
 
@@ -104,7 +104,7 @@ def _render(payload: dict[str, Any], app_version: str) -> bytes:
     indicators = payload.get("indicators") or []
     styles = _Styles()
     story: list[Any] = [
-        _heading(payload, app_version, styles),
+        _heading(payload, app_version, digest, styles),
         Spacer(1, 6),
         _indicator_table(indicators, styles),
         *_closing(payload, indicators, styles),
@@ -134,7 +134,7 @@ def _render(payload: dict[str, Any], app_version: str) -> bytes:
         author=unit_name,
         subject=f"报送编号 {submission_id}",
         creator=f"填报通 Tianbao {app_version}",
-        keywords=[submission_id, payload_hash(payload)],
+        keywords=[submission_id, digest],
         lang="zh-CN",
         initialFontName=FONT,
         invariant=True,  # no time or random document id: the verifier draws the same pages and compares them
@@ -186,7 +186,7 @@ def _p(text: Any, style: Any) -> Any:
     return Paragraph(escape(_text(text)), style)
 
 
-def _heading(payload: dict[str, Any], app_version: str, styles: _Styles) -> Any:
+def _heading(payload: dict[str, Any], app_version: str, digest: str, styles: _Styles) -> Any:
     """Title and the signed facts on the left, the QR code on the right."""
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer, Table, TableStyle
@@ -218,7 +218,7 @@ def _heading(payload: dict[str, Any], app_version: str, styles: _Styles) -> Any:
         for (a, b), (c, d) in zip(facts[0::2], facts[1::2], strict=True)
     ]
     fact_rows.append([_p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", styles.meta), ""])
-    fact_rows.append([_p(f"数据摘要（SHA-256）：{payload_hash(payload)}", styles.meta), ""])
+    fact_rows.append([_p(f"数据摘要（SHA-256）：{digest}", styles.meta), ""])
     fact_table = Table(fact_rows, colWidths=[300, 300], hAlign="CENTER")
     fact_table.setStyle(
         TableStyle(
@@ -237,7 +237,7 @@ def _heading(payload: dict[str, Any], app_version: str, styles: _Styles) -> Any:
         [
             [
                 [*heading, Spacer(1, 3), fact_table],
-                [qr_drawing(qr_text(payload), qr_size), _p("扫码核对报送编号与数据摘要", styles.qr)],
+                [qr_drawing(qr_text(payload, digest), qr_size), _p("扫码核对报送编号与数据摘要", styles.qr)],
             ]
         ],
         colWidths=[sum(COL_WIDTHS) - qr_size - 12, qr_size + 12],

@@ -216,11 +216,12 @@ def _header_text(text: str) -> str:
 # ---------------------------------------------------------------------------------------------- the grid
 
 
-def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> SheetGrid:
+def render_grid(payload: Mapping[str, Any], app_version: str | None = None, digest: str | None = None) -> SheetGrid:
     """The texts of the printable sheet, rendered only from ``payload``.
 
     Used by the writer to fill the sheet and by the verifier to know what each cell must show. ``app_version``
-    is not signed: the verifier passes ``None`` and does not check that cell.
+    is not signed: the verifier passes ``None`` and does not check that cell. ``digest`` is the payload's hash
+    when the caller has it already.
     """
     if not isinstance(payload, Mapping) or payload.get("format") != PAYLOAD_FORMAT:
         raise PayloadShapeError("不是填报通的报送数据")
@@ -231,7 +232,8 @@ def render_grid(payload: Mapping[str, Any], app_version: str | None = None) -> S
     if not isinstance(counts, Mapping):
         raise PayloadShapeError("报送数据的统计格式不对")
     grid = SheetGrid()
-    unit_name, unit_code, label, submission_id = _heading(grid, payload, app_version)
+    digest = digest or payload_hash(dict(payload))
+    unit_name, unit_code, label, submission_id = _heading(grid, payload, app_version, digest)
     notes = _indicator_table(grid, indicators)
     row = _closing(grid, payload, counts, indicators, notes)
     row = _timeliness_table(grid, payload, row)
@@ -245,7 +247,9 @@ WIDTHS = [w for _, w, _ in COLUMNS]
 TOTAL_WIDTH = sum(WIDTHS)
 
 
-def _heading(grid: SheetGrid, payload: Mapping[str, Any], app_version: str | None) -> tuple[str, str, str, str]:
+def _heading(
+    grid: SheetGrid, payload: Mapping[str, Any], app_version: str | None, digest: str
+) -> tuple[str, str, str, str]:
     """Rows 1–5 (title and the signed facts) and the table header; the unit name, unit code, period label and
     submission id, which the page header repeats."""
     catalog = payload.get("catalog")
@@ -283,7 +287,7 @@ def _heading(grid: SheetGrid, payload: Mapping[str, Any], app_version: str | Non
     )
     grid.put(4, 1, GridCell(f"签名证书指纹：{clean(_field(signer, 'fingerprint'))}", "签名证书指纹", "meta"), 7)
     grid.put(4, 8, GridCell(f"程序版本：填报通 {app_version}" if app_version else "", "程序版本", "version"), NCOLS)
-    grid.put(5, 1, GridCell(f"数据摘要（SHA-256）：{payload_hash(dict(payload))}", "数据摘要", "meta"), NCOLS)
+    grid.put(5, 1, GridCell(f"数据摘要（SHA-256）：{digest}", "数据摘要", "meta"), NCOLS)
     for row in (3, 4, 5):
         grid.heights[row] = 16
     for col, (header, _, _) in enumerate(COLUMNS, start=1):

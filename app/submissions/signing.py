@@ -130,6 +130,13 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | 
     The unit certificate is judged at ``at`` (default: now) — the time of a receipt the city gave for it, so a
     submission received while its certificate was valid stays verifiable after the certificate expires.
     """
+    return verified_payload(envelope, city_ca, at)[0]
+
+
+def verified_payload(
+    envelope: Any, city_ca: x509.Certificate, at: dt.datetime | None = None
+) -> tuple[dict[str, Any], str]:
+    """:func:`verify_envelope`, with the payload's hash (:func:`payload_hash`) taken from the bytes it verified."""
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise VerificationError("not_tianbao", "不是填报通的签名报送数据")
     payload = envelope.get("payload")
@@ -158,13 +165,14 @@ def verify_envelope(envelope: Any, city_ca: x509.Certificate, at: dt.datetime | 
     public_key = cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise VerificationError("signature_invalid", "证书的密钥不是 ECDSA")
+    signed = canonical(payload)
     try:
-        public_key.verify(signature, canonical(payload), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise VerificationError("altered", "签名不符：报送内容在签名后被改动过") from exc
     from app.submissions.payload import check_payload
 
-    return check_payload(payload)
+    return check_payload(payload), hashlib.sha256(signed).hexdigest()
 
 
 @dataclass(frozen=True)

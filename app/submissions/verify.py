@@ -36,6 +36,7 @@ class Verdict:
     message: str
     envelope: dict[str, Any] | None = None
     kind: str | None = None
+    digest: str | None = None  # the payload's hash, of a valid file
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def verify_submission(
             kind = kind_of(data, name)
             if kind is None:
                 return refused("not_tianbao", "不是报送文件（只接受 .xlsx 和 .pdf）")
-        envelope = _check(data, kind, city_ca, at if trusted is None else trusted.at)
+        envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted)
     except VerificationError as exc:
@@ -122,19 +123,19 @@ def verify_submission(
         return refused("unreadable", f"文件无法核验（{type(exc).__name__}），详情已记入日志", kind)
     payload = envelope["payload"]
     return Verdict(
-        True, None, f"{payload['unit']['name']} {payload['period']} 第 {payload['revision']} 版", envelope, kind
+        True, None, f"{payload['unit']['name']} {payload['period']} 第 {payload['revision']} 版", envelope, kind, digest
     )
 
 
 def verdict_data(path: str, city_ca_pem: bytes, trusted: TrustedTime | None = None) -> tuple[Any, ...]:
     """:func:`verify_submission` of the file at ``path`` as plain data that crosses process boundaries:
-    ``(True, envelope)`` or ``(False, reason, message)``. What the city import's worker processes run: they load
-    the verifier and nothing else (no database, no ORM)."""
+    ``(True, envelope, payload hash)`` or ``(False, reason, message)``. What the city import's worker processes
+    run: they load the verifier and nothing else (no database, no ORM)."""
     from cryptography import x509
 
     verdict = verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem), trusted=trusted)
     if verdict.envelope is not None:
-        return (True, verdict.envelope)
+        return (True, verdict.envelope, verdict.digest)
     return (False, verdict.reason or "unreadable", verdict.message)
 
 
@@ -153,14 +154,14 @@ def _read(path: Path, kind: str) -> bytes:
     return read_pdf_bytes(path)
 
 
-def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> dict[str, Any]:
+def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> tuple[dict[str, Any], str]:
     if kind == XLSX:
-        from app.submissions.verify_xlsx import verified_envelope_xlsx_bytes
+        from app.submissions.verify_xlsx import verified_xlsx_bytes
 
-        return verified_envelope_xlsx_bytes(data, city_ca, at)
-    from app.submissions.verify_pdf import verified_envelope_pdf_bytes
+        return verified_xlsx_bytes(data, city_ca, at)
+    from app.submissions.verify_pdf import verified_pdf_bytes
 
-    return verified_envelope_pdf_bytes(data, city_ca, at)
+    return verified_pdf_bytes(data, city_ca, at)
 
 
 def verify_file(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:

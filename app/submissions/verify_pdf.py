@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.submissions.limits import MAX_PDF_OBJECTS, MAX_PDF_REVISIONS
 from app.submissions.payload import parse_json
-from app.submissions.signing import VerificationError, verify_envelope
+from app.submissions.signing import VerificationError, verified_payload
 from app.submissions.xlsx_parts import APPLICATION, VERSION
 from app.trust.keys import KeysError, check_issued_by, unit_code_of
 
@@ -136,6 +136,13 @@ def verified_envelope_pdf(path: Path, city_ca: x509.Certificate, at: datetime | 
 def verified_envelope_pdf_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """:func:`verified_envelope_pdf` of a file's bytes; the signing certificate judged at ``at`` (default: now),
     the time of the city's receipt for it."""
+    return verified_pdf_bytes(data, city_ca, at)[0]
+
+
+def verified_pdf_bytes(
+    data: bytes, city_ca: x509.Certificate, at: datetime | None = None
+) -> tuple[dict[str, Any], str]:
+    """:func:`verified_envelope_pdf_bytes`, with the payload's hash."""
     if len(data) > MAX_PDF_BYTES:
         raise _unreadable("文件过大")
     if b"%PDF-" not in data[:1024]:
@@ -164,7 +171,7 @@ def _check_bounds(data: bytes) -> None:
         raise _unreadable("含有压缩对象流，不是填报通的报送文件")
 
 
-def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
+def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> tuple[dict[str, Any], str]:
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -212,7 +219,7 @@ def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) 
         raise VerificationError("unknown_certificate", f"PDF 签名证书无效：{exc}") from exc
     if not status.trusted:
         raise VerificationError("unknown_certificate", "PDF 签名证书不是本市 CA 签发的，或已失效")
-    payload = verify_envelope(envelope, city_ca, at)
+    payload, digest = verified_payload(envelope, city_ca, at)
     envelope_cert = x509.load_pem_x509_certificate(str(envelope["certificate"]).encode("ascii"))
     if signer != envelope_cert:
         raise VerificationError(
@@ -221,15 +228,15 @@ def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) 
     unit = payload.get("unit")
     if unit_code_of(signer) != (unit.get("code") if isinstance(unit, dict) else None):
         raise VerificationError("wrong_signer", f"PDF 签名证书属于单位 {unit_code_of(signer)}，不是报送单位")
-    _check_pages(data, reader, payload)
-    return envelope
+    _check_pages(data, reader, payload, digest)
+    return envelope, digest
 
 
 def _altered(message: str) -> VerificationError:
     return VerificationError("altered", message)
 
 
-def _check_pages(data: bytes, reader: Any, payload: dict[str, Any]) -> None:
+def _check_pages(data: bytes, reader: Any, payload: dict[str, Any], digest: str) -> None:
     """What the pages show must be what this program draws for the payload: the drawn revision byte for byte,
     and the signing update adding nothing that shows."""
     from app.submissions.export_pdf import render_pdf
@@ -241,7 +248,7 @@ def _check_pages(data: bytes, reader: Any, payload: dict[str, Any]) -> None:
     version = creator.removeprefix(f"{APPLICATION} ")
     if creator == version or not VERSION.match(version):
         raise _altered("PDF 的页面无法核验：不是填报通生成的页面")
-    if not data.startswith(render_pdf(payload, version)):
+    if not data.startswith(render_pdf(payload, version, digest)):
         raise _altered("PDF 的页面与签名数据不符：页面不是填报通根据所附签名数据生成的（数字、文字或版式被改动）")
     try:
         _check_update(reader)

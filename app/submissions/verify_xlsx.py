@@ -45,7 +45,7 @@ from app.submissions.ooxml import (
     unreadable,
 )
 from app.submissions.payload import parse_json
-from app.submissions.signing import VerificationError, verify_envelope
+from app.submissions.signing import VerificationError, verified_payload
 from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, HIDDEN_PART, VISIBLE_PART, render_parts
 
 RESAVED = "另存过的文件：版式无法核验，请用区县导出的原件或 PDF"
@@ -265,16 +265,23 @@ def verified_envelope_xlsx(path: Path, city_ca: x509.Certificate, at: datetime |
 def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> dict[str, Any]:
     """:func:`verified_envelope_xlsx` of a file's bytes; the unit certificate judged at ``at`` (default: now), the
     time of the city's receipt for it."""
-    envelope = _exactly_ours(data, city_ca, at)
-    if envelope is not None:
-        return envelope
+    return verified_xlsx_bytes(data, city_ca, at)[0]
+
+
+def verified_xlsx_bytes(
+    data: bytes, city_ca: x509.Certificate, at: datetime | None = None
+) -> tuple[dict[str, Any], str]:
+    """:func:`verified_envelope_xlsx_bytes`, with the payload's hash."""
+    quick = _exactly_ours(data, city_ca, at)
+    if quick is not None:
+        return quick
     book = Workbook(data)
     envelope = _envelope_of(book)
-    payload = verify_envelope(envelope, city_ca, at)
+    payload, digest = verified_payload(envelope, city_ca, at)
     # Here the file is not exactly one this program writes (that went the quick way): find what differs.
     check_cells(book, payload)  # a changed cell is named first: the clearest reason
     check_layout(book, envelope)
-    return envelope
+    return envelope, digest
 
 
 # A cell of the hidden sheet as this program writes it (xlsx_parts._hidden_sheet): column A holds the envelope's
@@ -282,9 +289,10 @@ def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: dat
 _PIECE = re.compile(rb'<c r="A(\d{1,4})" t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>')
 
 
-def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -> dict[str, Any] | None:
-    """The envelope of a file that is, part for part and byte for byte, the workbook this program writes for it
-    and whose envelope is validly signed; ``None`` for anything else, which then goes the careful way.
+def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -> tuple[dict[str, Any], str] | None:
+    """The envelope (and its payload's hash) of a file that is, part for part and byte for byte, the workbook this
+    program writes for it and whose envelope is validly signed; ``None`` for anything else, which then goes the
+    careful way.
 
     Nearly every file the city receives is such a file. This reads the envelope straight from the hidden sheet's
     bytes instead of parsing its XML: whatever is read, the file counts only when every part is what this
@@ -305,19 +313,19 @@ def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -
         envelope = parse_json(text)
         if not isinstance(envelope, dict):
             return None
-        verify_envelope(envelope, city_ca, at)
+        _, digest = verified_payload(envelope, city_ca, at)
     except (VerificationError, UnicodeDecodeError):
         return None
     version = version_of(core)
     if version is None:
         return None
     try:
-        expected = render_parts(envelope, version)
+        expected = render_parts(envelope, version, digest)
     except (PayloadShapeError, ValueError, TypeError, KeyError):
         return None
     if list(parts) != list(expected) or any(parts[name] != content for name, content in expected.items()):
         return None
-    return envelope
+    return envelope, digest
 
 
 def _load(data: bytes) -> dict[str, bytes]:

@@ -350,12 +350,13 @@ def _app() -> str:
     )
 
 
-def render_parts(envelope: Mapping[str, Any], app_version: str) -> dict[str, bytes]:
-    """Every part of the submission workbook of ``envelope``, in archive order."""
+def render_parts(envelope: Mapping[str, Any], app_version: str, digest: str | None = None) -> dict[str, bytes]:
+    """Every part of the submission workbook of ``envelope``, in archive order (``digest``: the payload's hash, when
+    the caller has it)."""
     if not VERSION.match(app_version):
         raise ValueError(f"程序版本“{app_version[:40]}”格式不对")
     payload = envelope["payload"]
-    grid = render_grid(payload, app_version)
+    grid = render_grid(payload, app_version, digest)
     office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     texts = {
         "[Content_Types].xml": _content_types(),

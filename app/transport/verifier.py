@@ -34,7 +34,6 @@ def _certificate(pem: bytes) -> Any:
 
 def verify_job(data: bytes, suffix: str, ca_pem: bytes) -> Verdict:
     """Verify one upload (in a worker process, or a thread) exactly as the city import verifies a file."""
-    from app.submissions.signing import payload_hash
     from app.submissions.verify import verify_submission
 
     if suffix not in SUFFIXES:
@@ -42,8 +41,8 @@ def verify_job(data: bytes, suffix: str, ca_pem: bytes) -> Verdict:
     verdict = verify_submission(data, _certificate(ca_pem), name=f"upload{suffix}")
     if verdict.envelope is None:
         return (False, verdict.reason or "unreadable", verdict.message)
-    # The digest is taken here, beside the verification, and not again by the service's one busy process.
-    return (True, verdict.envelope, payload_hash(verdict.payload))
+    # The digest comes with the verification, and is not taken again by the service's one busy process.
+    return (True, verdict.envelope, verdict.digest)
 
 
 def warm_job(pdf: bool) -> int:

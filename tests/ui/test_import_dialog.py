@@ -187,11 +187,11 @@ def stored(city: Path) -> int:
 def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[], bool]) -> threading.Event:
     """Hold the import inside the second file (past its cancel check) until ``open_when()``, checked from the
     worker; the event returned is set once the worker is held there."""
-    real = app.city.importer.verified_envelope
+    real = app.city.importer.verdict_data
     held = threading.Event()
     calls = 0
 
-    def gated(path: Path, city_ca: Any, trusted: Any = None) -> dict[str, Any]:
+    def gated(path: str, city_ca: Any, trusted: Any = None) -> tuple[Any, ...]:
         nonlocal calls
         calls += 1
         if calls > 1:
@@ -201,7 +201,7 @@ def gate_after_first_file(monkeypatch: pytest.MonkeyPatch, open_when: Callable[[
             time.sleep(0.005)
         return real(path, city_ca, trusted)
 
-    monkeypatch.setattr(app.city.importer, "verified_envelope", gated)
+    monkeypatch.setattr(app.city.importer, "verdict_data", gated)
     return held
 
 
