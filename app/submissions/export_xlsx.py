@@ -310,20 +310,11 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
             notes.append((short, explanation))
             pointer = f"…（全文见表后附注 {len(notes)}）"
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
-        status = line.status_key
-        for col, text in enumerate(texts, start=1):
-            grid.put(
-                row,
-                col,
-                GridCell(
-                    text,
-                    f"{COLUMNS[col - 1][0]}，{short}",
-                    "data",
-                    column=col,
-                    status=str(status) if col == 11 and status is not None else None,
-                ),
-            )
-        grid.heights[row] = _height(max(_lines(t, w) for t, w in zip(texts, WIDTHS, strict=True)))
+        status = None if line.status_key is None else str(line.status_key)
+        cells = grid.cells
+        for col, (text, (header, _, _)) in enumerate(zip(texts, COLUMNS, strict=True), start=1):
+            cells[(row, col)] = GridCell(text, f"{header}，{short}", "data", col, status if col == 11 else None)
+        grid.heights[row] = _height(max(map(_lines, texts, WIDTHS)))
         row += 1
     grid.last_data_row = row - 1
     return notes
