@@ -85,15 +85,21 @@ def test_a_refused_certificate_prints_nothing_on_stderr(
     assert capfd.readouterr().err == ""
 
 
+def hostile_inbox(cases: list[Case], tmp_path: Path) -> tuple[Path, list[Case]]:
+    """A folder of the malformed and visibly altered files (numbered in corpus order), and those cases."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    chosen = [c for c in cases if c.cls in ("malformed", "visible")]
+    for i, case in enumerate(chosen):
+        (inbox / f"{i:03d}{case.suffix}").write_bytes(case.data)
+    return inbox, chosen
+
+
 def test_the_city_import_stores_none_of_them_and_goes_on(
     material: tuple[Material, KeyStore, Path], cases: list[Case], tmp_path: Path
 ) -> None:
     keys = material[1]
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    malformed = [c for c in cases if c.cls in ("malformed", "visible")]
-    for i, case in enumerate(malformed):
-        (inbox / f"{i:03d}{case.suffix}").write_bytes(case.data)
+    inbox, malformed = hostile_inbox(cases, tmp_path)
     db = create_demo(tmp_path / "city.db")
     try:
         with db.session() as session:
@@ -127,11 +133,7 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     from app.submissions.export_xlsx import write_submission_xlsx
 
     keys = material[1]
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    chosen = [c for c in cases if c.cls in ("malformed", "visible")]
-    for i, case in enumerate(chosen):
-        (inbox / f"{i:03d}{case.suffix}").write_bytes(case.data)
+    inbox, chosen = hostile_inbox(cases, tmp_path)
     write_submission_xlsx(material[0].envelope, inbox / "005a.xlsx", "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "017a.pdf", keys, PASSPHRASE, "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "900.pdf", keys, PASSPHRASE, "1.0.0")
