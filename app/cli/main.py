@@ -15,7 +15,7 @@ from pathlib import Path
 from app import __version__
 from app.cli import calendar, checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
-from app.cli.streams import use_utf8_when_redirected
+from app.cli.streams import EXIT_PIPE_CLOSED, discard_stdout, use_utf8_when_redirected
 from app.logsetup import configure as configure_logging
 from app.storage.db import DatabaseError, data_dir
 from app.trust import KeysError
@@ -59,7 +59,14 @@ def run_command(args: argparse.Namespace) -> int:
             # The desktop program is started by main.py; here a command is required.
             raise UsageError("请给出命令（python main.py --help 列出所有命令）")
         result: int = handler(args)
+        if sys.stdout is not None:  # the windowed Windows program has no streams
+            sys.stdout.flush()  # here, where a reader that has gone away is caught, not when the interpreter exits
         return result
     except (UsageError, DatabaseError, KeysError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The output's reader stopped early (``check … | head``): nothing is wrong with the command. What is left
+        # unwritten goes nowhere, so that flushing at exit does not fail again.
+        discard_stdout()
+        return EXIT_PIPE_CLOSED

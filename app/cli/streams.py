@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+# What a program stopped by a closed pipe exits with on Unix (128 + SIGPIPE): a shell script sees why it ended.
+EXIT_PIPE_CLOSED = 141
 
 
 def use_utf8_when_redirected() -> None:
@@ -17,3 +21,12 @@ def use_utf8_when_redirected() -> None:
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and not stream.isatty() and hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
+
+
+def discard_stdout() -> None:
+    """Send what standard output still holds, and anything written later, nowhere (its reader has gone)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)

@@ -37,3 +37,22 @@ def test_help_and_command_output_reach_a_pipe_as_utf8(tmp_path: Path) -> None:
     assert "演示数据库已创建" in made.stdout.decode("utf-8")
     checked = run_in_ascii_locale("--db", str(db), "check", "--unit", "520100", "--period", "2023Q2")
     assert "项指标任务总体按计划推进" in checked.stdout.decode("utf-8")
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``check … | head -1``: the reader closes the pipe before the command has written; the command stops
+    without a traceback, with the status a program stopped by a closed pipe has on Unix."""
+    db = tmp_path / "demo.db"
+    assert run_in_ascii_locale("--db", str(db), "demo").returncode == 0
+    for extra in ([], ["--json"]):
+        child = subprocess.Popen(
+            [sys.executable, "main.py", "--db", str(db), "check", "--unit", "520100", "--period", "2023Q2", *extra],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert child.stdout is not None
+        child.stdout.close()  # before anything is written: every write of the command finds the pipe closed
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 141, err.decode("utf-8", "replace")
+        assert err == b""
