@@ -15,7 +15,7 @@ from pathlib import Path
 from app import __version__
 from app.cli import calendar, checks, city, intake, keys, outbox, submission, templates, values
 from app.cli.common import EXIT_USAGE, CommandParser, UsageError, database_location
-from app.cli.streams import EXIT_PIPE_CLOSED, discard_stdout, use_utf8_when_redirected
+from app.cli.streams import EXIT_PIPE_CLOSED, discard_stdout, reader_gone, use_utf8_when_redirected
 from app.logsetup import configure as configure_logging
 from app.storage.db import DatabaseError, data_dir
 from app.trust import KeysError
@@ -65,7 +65,9 @@ def run_command(args: argparse.Namespace) -> int:
     except (UsageError, DatabaseError, KeysError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:
+    except OSError as exc:
+        if not reader_gone(exc):
+            raise
         # The output's reader stopped early (``check … | head``): nothing is wrong with the command. What is left
         # unwritten goes nowhere, so that flushing at exit does not fail again.
         discard_stdout()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 
 # What a program stopped by a closed pipe exits with on Unix (128 + SIGPIPE): a shell script sees why it ended.
@@ -21,6 +23,19 @@ def use_utf8_when_redirected() -> None:
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and not stream.isatty() and hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
+
+
+def reader_gone(exc: OSError) -> bool:
+    """Whether ``exc`` says that standard output's reader has gone: a broken pipe, or on Windows the "invalid
+    argument" a write to a pipe whose reader has closed it gives there (when standard output is such a pipe)."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if os.name != "nt" or exc.errno != errno.EINVAL or sys.stdout is None:
+        return False
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def discard_stdout() -> None:

@@ -45,14 +45,19 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     db = tmp_path / "demo.db"
     assert run_in_ascii_locale("--db", str(db), "demo").returncode == 0
     for extra in ([], ["--json"]):
-        child = subprocess.Popen(
-            [sys.executable, "main.py", "--db", str(db), "check", "--unit", "520100", "--period", "2023Q2", *extra],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert child.stdout is not None
-        child.stdout.close()  # before anything is written: every write of the command finds the pipe closed
-        _, err = child.communicate(timeout=60)
-        assert child.returncode == 141, err.decode("utf-8", "replace")
-        assert err == b""
+        # A pipe with no reader left: every write of the command finds it closed.
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            child = subprocess.run(
+                [sys.executable, "main.py", "--db", str(db), "check", "--unit", "520100", "--period", "2023Q2", *extra],
+                cwd=ROOT,
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(writer)
+        assert child.returncode == 141, child.stderr.decode("utf-8", "replace")
+        assert child.stderr == b""
