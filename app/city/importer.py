@@ -15,7 +15,7 @@ import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.engine.cancel import CancelToken
@@ -188,9 +189,14 @@ PDF_BACKLOG = 20
 AHEAD = 200
 
 
+def _processes(size: int) -> Executor:
+    # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
+    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+
+
 @dataclass
 class _Lane:
-    pool: ProcessPoolExecutor
+    pool: Executor
     size: int
     pdf: bool  # its processes verify PDFs (and hold what that needs)
     busy: int = 0
@@ -202,14 +208,22 @@ class _Lanes:
     PDF never loads what a PDF needs. Work is handed out here, in this thread, as earlier work comes back; the
     verdicts are given in file order, for storing."""
 
-    def __init__(self, files: list[Path], ca_pem: bytes, times: list[TrustedTime | None], count: int) -> None:
+    def __init__(
+        self,
+        files: list[Path],
+        ca_pem: bytes,
+        times: list[TrustedTime | None],
+        count: int,
+        pool: Callable[[int], Executor] | None = None,
+        job: Callable[[list[str], bytes, list[TrustedTime | None]], list[Verdict]] = verdicts_data,
+    ) -> None:
+        """``pool`` makes a lane's pool of ``n`` workers (default: processes) and ``job`` verifies a chunk of
+        files in one; other ones let a test drive the handing out with its own timing."""
         self.paths = [str(p) for p in files]
-        self.ca_pem, self.times = ca_pem, times
+        self.ca_pem, self.times, self.job = ca_pem, times, job
         pdfs = max(1, count // 2)
-        # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
-        context = multiprocessing.get_context("spawn")
         self.lanes = [
-            _Lane(ProcessPoolExecutor(max_workers=size, mp_context=context), size, pdf)
+            _Lane((pool or _processes)(size), size, pdf)
             for size, pdf in ((pdfs, True), (count - pdfs, False))
             if size > 0
         ]
@@ -220,24 +234,24 @@ class _Lanes:
         self.position = 0
 
     def verdicts(self) -> Iterator[Verdict]:
-        self._hand_out()
         for position in range(len(self.paths)):
+            # Every step moves the window on: work it now reaches is handed out even when nothing came back.
             self.position = position
             self._collect()
             while position not in self.ready:
+                if not self.running:  # cannot happen: the file in hand is always handed out by now
+                    raise RuntimeError(f"核验进程没有领到第 {position + 1} 个文件")
                 wait(self.running, return_when=FIRST_COMPLETED)
                 self._collect()
             yield self.ready.pop(position)
 
     def _collect(self) -> None:
-        """Take in the work that came back, and hand out more in its place."""
-        done = [future for future in self.running if future.done()]
-        for future in done:
+        """Take in the work that came back, and hand out more."""
+        for future in [future for future in self.running if future.done()]:
             lane, chunk = self.running.pop(future)
             lane.busy -= 1
             self.ready.update(zip(chunk, future.result(), strict=True))
-        if done:
-            self._hand_out()
+        self._hand_out()
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.
@@ -247,7 +261,7 @@ class _Lanes:
                 if not chunk:
                     break
                 paths = [self.paths[i] for i in chunk]
-                future = lane.pool.submit(verdicts_data, paths, self.ca_pem, [self.times[i] for i in chunk])
+                future = lane.pool.submit(self.job, paths, self.ca_pem, [self.times[i] for i in chunk])
                 self.running[future] = (lane, chunk)
                 lane.busy += 1
 
@@ -255,7 +269,7 @@ class _Lanes:
         """The files a process of ``lane`` is given next: a PDF, or a few workbooks, in file order."""
         limit = self.position + AHEAD
         pdf_ready = bool(self.pdfs) and self.pdfs[0] < limit
-        if not lane.pdf and pdf_ready and not self.workbooks:
+        if not lane.pdf and pdf_ready and not (self.workbooks and self.workbooks[0] < limit):
             waiting = sum(1 for _ in itertools.takewhile(lambda i: i < limit, self.pdfs))  # in file order
             lane.pdf = waiting > PDF_BACKLOG * sum(other.size for other in self.lanes if other.pdf)
         # A PDF process takes the oldest file left, PDF or workbook: it keeps pace with the workbook processes,
@@ -320,6 +334,11 @@ def store_envelope(session: Session, path: Path, envelope: dict[str, Any], diges
         return FileResult(str(path), exc.status, str(exc), **base)
     except VerificationError as exc:
         return FileResult(str(path), exc.reason, str(exc), **base)
+    except sqlite3.Error as exc:
+        # Raised by the statements run on the session's own SQLite connection: given to the caller as SQLAlchemy
+        # gives every other database error, so that a collision with another writer (a lock, the same revision
+        # stored meanwhile) is recognised and retried as before (see app/transport/intake.py).
+        raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
     return FileResult(str(path), status, message, **base, stored_id=stored_id)
 
 
@@ -368,7 +387,8 @@ def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str |
     catalog, period, unit = _target(session, payload)
     revision = int(payload["revision"])
     digest = digest or payload_hash(payload)
-    held = sql.rows(_source(session), _HELD, {"unit_id": unit.id, "period": str(period), "catalog_code": catalog.code})
+    source = _source(session)
+    held = sql.rows(source, _HELD, {"unit_id": unit.id, "period": str(period), "catalog_code": catalog.code})
     same = [(held_id, held_hash) for held_id, held_revision, held_hash in held if held_revision == revision]
     if same:
         held_id, held_hash = same[0]
@@ -378,7 +398,7 @@ def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str |
     # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
     # session (and the batch it belongs to) untouched.
     rows = _value_rows(catalog, payload["indicators"])
-    stored_id = _add_submission(session, path, envelope, catalog, period, unit, digest, rows)
+    stored_id = _add_submission(source, path, envelope, catalog, period, unit, digest, rows)
     newer = [held_revision for _, held_revision, _ in held if held_revision > revision]
     if newer:
         return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准", stored_id
@@ -525,7 +545,7 @@ def _source(session: Session) -> sql.Source:
 
 
 def _add_submission(
-    session: Session,
+    source: sql.Source,
     path: Path,
     envelope: dict[str, Any],
     catalog: _Template,
@@ -540,7 +560,6 @@ def _add_submission(
     revision = int(payload["revision"])
     signer = str(payload["signer"].get("user", ""))
     now = utcnow()
-    source = _source(session)
     sub_id = sql.insert(
         source,
         _INSERT_SUBMISSION,
@@ -558,7 +577,6 @@ def _add_submission(
         },
     )
     _insert_values(
-        session,
         source,
         [
             (sub_id, indicator_id, to_text(value), to_text(numerator), to_text(denominator), explanation, now, signer)
@@ -580,7 +598,7 @@ def _add_submission(
     return sub_id
 
 
-def _insert_values(session: Session, source: sql.Source, rows: list[tuple[Any, ...]]) -> None:
+def _insert_values(source: sql.Source, rows: list[tuple[Any, ...]]) -> None:
     """Insert a revision's values (rows in the order of :data:`_VALUE_COLUMNS`, figures as their exact text).
 
     On PostgreSQL with one ``COPY``: a statement per value (what a driver's executemany sends) was most of the
@@ -590,7 +608,7 @@ def _insert_values(session: Session, source: sql.Source, rows: list[tuple[Any, .
     if isinstance(source, sqlite3.Connection):
         source.executemany(_INSERT_VALUES, rows)
         return
-    driver = session.connection().connection.driver_connection
+    driver = source.connection().connection.driver_connection
     assert driver is not None
     statement = f"COPY submission_values ({', '.join(_VALUE_COLUMNS)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:

@@ -311,7 +311,7 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
             pointer = f"…（全文见表后附注 {len(notes)}）"
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
         status = None if line.status_key is None else str(line.status_key)
-        cells = grid.cells
+        cells = grid.cells  # put() without its merge: a table cell spans one column
         for col, (text, (header, _, _)) in enumerate(zip(texts, COLUMNS, strict=True), start=1):
             cells[(row, col)] = GridCell(text, f"{header}，{short}", "data", col, status if col == 11 else None)
         grid.heights[row] = _height(max(map(_lines, texts, WIDTHS)))

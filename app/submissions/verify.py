@@ -54,12 +54,14 @@ class TrustedTime:
     payload_hash: str
 
 
-def check_trusted_time(payload: Any, trusted: TrustedTime) -> None:
-    """Refuse a receipt that is not the one of this payload (another submission, or other content)."""
+def check_trusted_time(payload: Any, trusted: TrustedTime, digest: str | None = None) -> None:
+    """Refuse a receipt that is not the one of this payload (another submission, or other content); ``digest`` is
+    the payload's hash when the caller has it."""
     from app.submissions.signing import VerificationError, payload_hash
 
     payload = payload if isinstance(payload, dict) else {}
-    if payload.get("submission_id") != trusted.submission_id or payload_hash(payload) != trusted.payload_hash:
+    digest = digest or payload_hash(payload)
+    if payload.get("submission_id") != trusted.submission_id or digest != trusted.payload_hash:
         raise VerificationError(
             "receipt_mismatch",
             f"所附回执属于报送 {trusted.submission_id}，与此文件（{payload.get('submission_id')}）的内容不符",
@@ -115,7 +117,7 @@ def verify_submission(
                 return refused("not_tianbao", "不是报送文件（只接受 .xlsx 和 .pdf）")
         envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
-            check_trusted_time(envelope.get("payload"), trusted)
+            check_trusted_time(envelope.get("payload"), trusted, digest)
     except VerificationError as exc:
         return refused(exc.reason, str(exc), kind)
     except Exception as exc:  # a checker's own failure on a hostile file is that file's refusal, nothing more

@@ -187,9 +187,9 @@ def _differs(coordinate: str, expected: GridCell, actual: Cell | None) -> Verifi
     )
 
 
-def check_cells(book: Workbook, payload: dict[str, Any]) -> None:
+def check_cells(book: Workbook, payload: dict[str, Any], digest: str | None = None) -> None:
     """Refuse a workbook whose sheets or cell texts are not what the payload renders to, naming the first cell
-    that differs. Layout is not judged here (see :func:`check_layout`)."""
+    that differs. Layout is not judged here (see :func:`check_layout`). ``digest``: the payload's hash, if known."""
     visible = [s.name for s in book.sheets if s.state == "visible"]
     if visible != [SHEET] or [s.name for s in book.sheets] != [SHEET, HIDDEN_SHEET]:
         extra = [s.name for s in book.sheets if s.name not in (SHEET, HIDDEN_SHEET)]
@@ -197,7 +197,7 @@ def check_cells(book: Workbook, payload: dict[str, Any]) -> None:
             raise _altered(f"报送文件的工作表被改动：多了工作表“{_show(extra[0])}”")
         raise _altered("报送文件的工作表被改动：工作表缺少、改名、隐藏或次序不对")
     try:
-        grid = render_grid(payload)
+        grid = render_grid(payload, digest=digest)
     except (PayloadShapeError, ValueError, TypeError, AttributeError) as exc:
         raise VerificationError("malformed", f"报送数据格式不合规：{exc}") from exc
     cells = book.cells(SHEET) or {}
@@ -224,13 +224,14 @@ def check_cells(book: Workbook, payload: dict[str, Any]) -> None:
             )
 
 
-def check_layout(book: Workbook, envelope: dict[str, Any]) -> None:
-    """Refuse a workbook any part of which is not the one this program writes for ``envelope``."""
+def check_layout(book: Workbook, envelope: dict[str, Any], digest: str | None = None) -> None:
+    """Refuse a workbook any part of which is not the one this program writes for ``envelope`` (``digest``: its
+    payload's hash, if known)."""
     version = book.version()
     expected = None
     if version is not None:
         try:
-            expected = render_parts(envelope, version)
+            expected = render_parts(envelope, version, digest)
         except (PayloadShapeError, ValueError, TypeError, KeyError) as exc:
             raise VerificationError("malformed", f"报送数据格式不合规：{exc}") from exc
     if expected is None or book.parts.get(APP_PART) != expected[APP_PART] or CORE_PART not in book.parts:
@@ -279,8 +280,8 @@ def verified_xlsx_bytes(
     envelope = _envelope_of(book)
     payload, digest = verified_payload(envelope, city_ca, at)
     # Here the file is not exactly one this program writes (that went the quick way): find what differs.
-    check_cells(book, payload)  # a changed cell is named first: the clearest reason
-    check_layout(book, envelope)
+    check_cells(book, payload, digest)  # a changed cell is named first: the clearest reason
+    check_layout(book, envelope, digest)
     return envelope, digest
 
 

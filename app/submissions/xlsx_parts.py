@@ -185,11 +185,8 @@ def _xf(cell: GridCell) -> int:
 # ---------------------------------------------------------------------------------------------- the sheets
 
 
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
 def _letter(col: int) -> str:
-    return _LETTERS[col - 1]
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col - 1]
 
 
 def _number(value: float) -> str:
@@ -198,7 +195,7 @@ def _number(value: float) -> str:
 
 def _cell_xml(row: int, col: int, text: str, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
-    ref = f"{_LETTERS[col - 1]}{row}"
+    ref = f"{_letter(col)}{row}"
     if not text:
         return f'<c r="{ref}"{s}/>'
     # Excel drops blanks at either end of a text and may fold line breaks unless told to keep them. (str.strip()

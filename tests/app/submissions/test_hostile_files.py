@@ -139,6 +139,15 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     write_submission_pdf(material[0].envelope, inbox / "900.pdf", keys, PASSPHRASE, "1.0.0")
     monkeypatch.setattr(app.city.importer, "PDF_BACKLOG", backlog)
     monkeypatch.setattr(app.city.importer, "AHEAD", ahead)
+    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)  # processes, however many files the corpus has
+    made: list[object] = []
+
+    class Lanes(app.city.importer._Lanes):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
     outcomes = []
     for workers in (1, 2):
         db = create_demo(tmp_path / f"city-{workers}.db")
@@ -152,4 +161,35 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     # The valid files pass verification (the demo database holds other figures for that revision: a conflict).
     valid = {status for name, status, _ in outcomes[1] if name in ("005a.xlsx", "017a.pdf", "900.pdf")}
     assert valid == {"conflict"}
+    assert len(made) == 1  # the second import, by the processes
     assert outcomes[1] == outcomes[0]
+
+
+def test_a_locked_database_is_reported_as_sqlalchemy_reports_it(
+    material: tuple[Material, KeyStore, Path], tmp_path: Path
+) -> None:
+    """Storing runs plain statements on the session's own SQLite connection; a collision with another writer
+    still comes out as SQLAlchemy's OperationalError, which the intake service retries on."""
+    import copy
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.city.importer import store_envelope
+
+    envelope = copy.deepcopy(material[0].envelope)
+    envelope["payload"]["revision"] = 7  # a revision the database does not hold: storing it writes
+    db = create_demo(tmp_path / "city.db")
+    other = sqlite3.connect(tmp_path / "city.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the file
+        with db.session() as session:
+            session.connection().exec_driver_sql("PRAGMA busy_timeout=0")
+            with pytest.raises(OperationalError, match="locked"):
+                store_envelope(session, Path("x.xlsx"), envelope)
+        other.execute("ROLLBACK")
+        with db.session() as session:
+            assert store_envelope(session, Path("x.xlsx"), envelope).status == "accepted"
+    finally:
+        other.close()
+        db.close()
