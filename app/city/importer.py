@@ -7,6 +7,7 @@ leaves no trace. Importing the same file again changes nothing. See ``docs/submi
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
 import json
 import logging
@@ -15,7 +16,7 @@ import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -187,6 +188,8 @@ CHUNK = 4
 PDF_BACKLOG = 20
 # How far the processes may verify ahead of the file being stored, in files: what waits is held in memory.
 AHEAD = 200
+# The verdict of a file whose verification process died under it, alone (see _Lanes).
+CRASHED: Verdict = (False, "unreadable", "核验此文件时核验进程意外退出（文件可能已损坏或过于复杂），未导入")
 
 
 def _processes(size: int) -> Executor:
@@ -200,13 +203,19 @@ class _Lane:
     size: int
     pdf: bool  # its processes verify PDFs (and hold what that needs)
     busy: int = 0
+    alone: bool = False  # one process, one file at a time: the files a dead process had (see _Lanes)
 
 
 class _Lanes:
     """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and the
     oldest workbooks as they come; the others verify only workbooks, unless PDFs pile up. A process that never sees a
     PDF never loads what a PDF needs. Work is handed out here, in this thread, as earlier work comes back; the
-    verdicts are given in file order, for storing."""
+    verdicts are given in file order, for storing.
+
+    A process that dies (a crash in a library, the system ending it for its memory) takes its pool's unfinished
+    work with it. Its lane gets a new pool, and those files go again, one at a time, to a pool of one process of
+    their own: a file that kills that process too is the one to blame and is refused (:data:`CRASHED`); the
+    others get their own verdicts. One such file never costs another its import."""
 
     def __init__(
         self,
@@ -221,17 +230,17 @@ class _Lanes:
         files in one; other ones let a test drive the handing out with its own timing."""
         self.paths = [str(p) for p in files]
         self.ca_pem, self.times, self.job = ca_pem, times, job
+        self.make_pool = pool or _processes
         pdfs = max(1, count // 2)
         self.lanes = [
-            _Lane((pool or _processes)(size), size, pdf)
-            for size, pdf in ((pdfs, True), (count - pdfs, False))
-            if size > 0
+            _Lane(self.make_pool(size), size, pdf) for size, pdf in ((pdfs, True), (count - pdfs, False)) if size > 0
         ]
         self.pdfs: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() == ".pdf")
         self.workbooks: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() != ".pdf")
-        self.running: dict[Future[list[Verdict]], tuple[_Lane, list[int]]] = {}
+        self.running: dict[Future[list[Verdict]], tuple[_Lane, Executor, list[int]]] = {}
         self.ready: dict[int, Verdict] = {}
         self.position = 0
+        self.suspects: list[int] = []  # files a dead process had, to go again one at a time; a heap
 
     def verdicts(self) -> Iterator[Verdict]:
         for position in range(len(self.paths)):
@@ -248,25 +257,58 @@ class _Lanes:
     def _collect(self) -> None:
         """Take in the work that came back, and hand out more."""
         for future in [future for future in self.running if future.done()]:
-            lane, chunk = self.running.pop(future)
+            lane, pool, chunk = self.running.pop(future)
             lane.busy -= 1
-            self.ready.update(zip(chunk, future.result(), strict=True))
+            try:
+                verdicts = future.result()
+            except BrokenExecutor:
+                self._died(lane, pool, chunk)
+                continue
+            self.ready.update(zip(chunk, verdicts, strict=True))
         self._hand_out()
+
+    def _died(self, lane: _Lane, pool: Executor, chunk: list[int]) -> None:
+        """A process of ``pool`` died with ``chunk`` unfinished (perhaps not even started)."""
+        log.warning("核验进程意外退出，%d 个文件将逐个重新核验", len(chunk))
+        if lane.alone:
+            (index,) = chunk
+            log.warning("核验 %s 时核验进程意外退出，未导入", self.paths[index])
+            self.ready[index] = CRASHED
+        else:
+            for index in chunk:
+                heapq.heappush(self.suspects, index)
+            if not any(other.alone for other in self.lanes):
+                self.lanes.append(_Lane(self.make_pool(1), 1, pdf=False, alone=True))
+        if lane.pool is pool:  # the first of its futures to come back: the lane goes on with a new pool
+            self._renew(lane)
+
+    def _renew(self, lane: _Lane) -> None:
+        # Not cancelled: every unfinished future of a broken pool fails as broken, and is sent again from there.
+        lane.pool.shutdown(wait=False)
+        lane.pool = self.make_pool(lane.size)
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.
         for lane in self.lanes:
-            while lane.busy < 2 * lane.size:
+            # The lone process has one file at a time, so that its death names the file.
+            while lane.busy < (1 if lane.alone else 2 * lane.size):
                 chunk = self._next(lane)
                 if not chunk:
                     break
                 paths = [self.paths[i] for i in chunk]
-                future = lane.pool.submit(self.job, paths, self.ca_pem, [self.times[i] for i in chunk])
-                self.running[future] = (lane, chunk)
+                times = [self.times[i] for i in chunk]
+                try:
+                    future = lane.pool.submit(self.job, paths, self.ca_pem, times)
+                except BrokenExecutor:  # a process died before its unfinished work came back (that work says so)
+                    self._renew(lane)
+                    future = lane.pool.submit(self.job, paths, self.ca_pem, times)
+                self.running[future] = (lane, lane.pool, chunk)
                 lane.busy += 1
 
     def _next(self, lane: _Lane) -> list[int]:
         """The files a process of ``lane`` is given next: a PDF, or a few workbooks, in file order."""
+        if lane.alone:
+            return [heapq.heappop(self.suspects)] if self.suspects else []
         limit = self.position + AHEAD
         pdf_ready = bool(self.pdfs) and self.pdfs[0] < limit
         if not lane.pdf and pdf_ready and not (self.workbooks and self.workbooks[0] < limit):

@@ -1,10 +1,13 @@
 """How the city import hands files to its verification processes (``app.city.importer._Lanes``), driven with
 thread pools and a verification stand-in whose timing the test sets (the real processes' timing cannot be set):
 every file's verdict comes back, in file order, whatever order the work finishes in; a workbook process takes a
-PDF only when PDFs pile up. The real processes run in tests/app/submissions/test_hostile_files.py."""
+PDF only when PDFs pile up. A process that dies is run for real: it costs no other file its verdict. The real
+verification in processes runs in tests/app/submissions/test_hostile_files.py."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
 import threading
 import time
@@ -17,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.city import importer
+from app.submissions.verify import verdicts_data
 
 TIMEOUT_S = 30
 
@@ -49,7 +53,7 @@ class StandIn:
 def lanes_of(kinds: str, count: int, job: StandIn) -> importer._Lanes:
     """``kinds``: one letter a file, P for a PDF, W for a workbook; lane threads are named pdf-… and workbook-…"""
     files = [Path(f"{i:04d}.{'pdf' if kind == 'P' else 'xlsx'}") for i, kind in enumerate(kinds)]
-    names = iter(("pdf", "workbook"))
+    names = itertools.chain(("pdf", "workbook"), itertools.repeat("again"))
 
     def pool(size: int) -> Executor:
         return ThreadPoolExecutor(max_workers=size, thread_name_prefix=next(names))
@@ -124,3 +128,39 @@ def test_a_workbook_process_takes_pdfs_only_when_they_pile_up(kinds: str, expect
     assert all_verdicts(lanes) == lanes.paths
     assert lanes_that_did(job, ".pdf") == expected
     assert lanes_that_did(job, ".xlsx") <= {"pdf", "workbook"}
+
+
+def verdicts_or_death(paths: list[str], ca_pem: bytes, times: list[Any]) -> list[Any]:
+    """A verification process's job that dies (as a crash in a library would) when a file's name begins with
+    "dies"; the others get the real verification. Module-level, so that a process can be given it."""
+    if any(Path(path).name.startswith("dies") for path in paths):
+        os._exit(3)
+    return verdicts_data(paths, ca_pem, times)
+
+
+def test_a_file_that_kills_its_process_costs_no_other_file_its_verdict(tmp_path: Path) -> None:
+    """Real processes: two files kill the process verifying them, each in a chunk with others, with more work
+    queued behind them in the same pool. Each of them is refused as such; every other file gets its own verdict,
+    in file order, and the import goes on."""
+    from cryptography.hazmat.primitives import serialization
+
+    from app.trust.keys import KeyStore
+
+    ca_pem = KeyStore(tmp_path / "keys").city_init("市级", "口令 12345678").public_bytes(serialization.Encoding.PEM)
+    files = []
+    for i in range(40):
+        name = f"dies-{i:02d}" if i in (5, 22) else f"{i:02d}"
+        path = tmp_path / f"{name}.{'pdf' if i % 7 == 3 else 'xlsx'}"
+        path.write_bytes(b"not a submission")
+        files.append(path)
+    lanes = importer._Lanes(files, ca_pem, [None] * len(files), 2, job=verdicts_or_death)
+    try:
+        verdicts = list(lanes.verdicts())
+    finally:
+        lanes.close()
+    assert len(verdicts) == len(files)
+    for path, verdict in zip(files, verdicts, strict=True):
+        if path.name.startswith("dies"):
+            assert verdict == importer.CRASHED
+        else:
+            assert verdict == verdicts_data([str(path)], ca_pem, [None])[0]  # what it gets in this process

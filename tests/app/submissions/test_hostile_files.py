@@ -165,6 +165,43 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     assert outcomes[1] == outcomes[0]
 
 
+def test_a_file_that_kills_its_verification_process_is_refused_and_the_import_goes_on(
+    material: tuple[Material, KeyStore, Path], cases: list[Case], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose verification ends its process (a crash in a library, the system ending it for its memory),
+    stood in for by a job that dies on it: that file is refused as such, and every other file of the import,
+    hostile or valid, gets the outcome it gets in this process."""
+    import app.city.importer
+    from app.submissions.export_xlsx import write_submission_xlsx
+    from tests.app.city.test_import_lanes import verdicts_or_death
+
+    keys = material[1]
+    inbox, _ = hostile_inbox(cases, tmp_path)
+    write_submission_xlsx(material[0].envelope, inbox / "dies.xlsx", "1.0.0")
+    write_submission_xlsx(material[0].envelope, inbox / "006a.xlsx", "1.0.0")
+    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)
+
+    class Lanes(app.city.importer._Lanes):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs, job=verdicts_or_death)
+
+    outcomes = []
+    for workers in (1, 2):
+        if workers == 2:
+            monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
+        db = create_demo(tmp_path / f"city-{workers}.db")
+        try:
+            results = import_submissions(db, keys, [inbox], workers=workers)
+        finally:
+            db.close()
+        outcomes.append({Path(r.file).name: (r.status, r.message) for r in results})
+    alone, processes = outcomes
+    assert alone["dies.xlsx"][0] == alone["006a.xlsx"][0] == "conflict"  # valid, verified in this process
+    assert processes.pop("dies.xlsx") == ("unreadable", app.city.importer.CRASHED[2])
+    assert alone.pop("dies.xlsx")
+    assert processes == alone
+
+
 def test_a_locked_database_is_reported_as_sqlalchemy_reports_it(
     material: tuple[Material, KeyStore, Path], tmp_path: Path
 ) -> None:
