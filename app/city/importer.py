@@ -161,17 +161,24 @@ def import_submissions(
         else:
             verdicts = (verdict_data(str(p), ca_pem, t) for p, t in zip(files, times, strict=True))
         batch = _Batch(stack.enter_context(db.session()))
+        left = "导入已取消，此文件未处理"
         for path in files:
             # Checked before each file: the file in hand is finished, the rest are left.
             if cancel is not None and cancel.cancelled:
                 break
-            results.append(batch.store(path, next(verdicts)))
+            try:
+                verdict = next(verdicts)
+            except VerifierBroken as exc:  # what is stored so far is kept, as when cancelled
+                log.error("%s", exc)
+                left = f"{exc}；此文件未处理"
+                break
+            results.append(batch.store(path, verdict))
             if len(results) % BATCH == 0:
                 batch.commit()
             if progress is not None:
                 progress(len(results), len(files))
         batch.commit()
-    results += [FileResult(str(p), "cancelled", "导入已取消，此文件未处理") for p in files[len(results) :]]
+    results += [FileResult(str(p), "cancelled", left) for p in files[len(results) :]]
     return results
 
 
@@ -206,6 +213,10 @@ class _Lane:
     alone: bool = False  # one process, one file at a time: the files a dead process had (see _Lanes)
 
 
+class VerifierBroken(RuntimeError):
+    """The verification processes cannot work at all (not one file's doing)."""
+
+
 class _Lanes:
     """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and the
     oldest workbooks as they come; the others verify only workbooks, unless PDFs pile up. A process that never sees a
@@ -214,8 +225,10 @@ class _Lanes:
 
     A process that dies (a crash in a library, the system ending it for its memory) takes its pool's unfinished
     work with it. Its lane gets a new pool, and those files go again, one at a time, to a pool of one process of
-    their own: a file that kills that process too is the one to blame and is refused (:data:`CRASHED`); the
-    others get their own verdicts. One such file never costs another its import."""
+    their own: a file during which that process dies twice, each time in a new pool, is the one to blame and is
+    refused (:data:`CRASHED`); the others get their own verdicts. One such file never costs another its import.
+    Each new lone pool first runs an empty job: if even that dies, the processes cannot work at all and the import
+    stops with :class:`VerifierBroken` instead of blaming every file."""
 
     def __init__(
         self,
@@ -241,6 +254,7 @@ class _Lanes:
         self.ready: dict[int, Verdict] = {}
         self.position = 0
         self.suspects: list[int] = []  # files a dead process had, to go again one at a time; a heap
+        self.deaths: dict[int, int] = {}  # a suspect: how often the lone process died with it
 
     def verdicts(self) -> Iterator[Verdict]:
         for position in range(len(self.paths)):
@@ -269,23 +283,52 @@ class _Lanes:
 
     def _died(self, lane: _Lane, pool: Executor, chunk: list[int]) -> None:
         """A process of ``pool`` died with ``chunk`` unfinished (perhaps not even started)."""
-        log.warning("核验进程意外退出，%d 个文件将逐个重新核验", len(chunk))
+        if lane.alone and not chunk:
+            raise VerifierBroken("核验进程无法运行（新启动的核验进程未核验任何文件即退出），导入已停止")
         if lane.alone:
             (index,) = chunk
-            log.warning("核验 %s 时核验进程意外退出，未导入", self.paths[index])
-            self.ready[index] = CRASHED
+            self.deaths[index] = self.deaths.get(index, 0) + 1
+            if self.deaths[index] >= 2:
+                log.warning("核验 %s 时核验进程两次意外退出，未导入", self.paths[index])
+                self.ready[index] = CRASHED
+            else:
+                heapq.heappush(self.suspects, index)
         else:
+            log.warning("核验进程意外退出，%d 个文件将逐个重新核验", len(chunk))
             for index in chunk:
                 heapq.heappush(self.suspects, index)
             if not any(other.alone for other in self.lanes):
-                self.lanes.append(_Lane(self.make_pool(1), 1, pdf=False, alone=True))
+                alone = _Lane(self.make_pool(1), 1, pdf=False, alone=True)
+                self.lanes.append(alone)
+                self._probe(alone)
         if lane.pool is pool:  # the first of its futures to come back: the lane goes on with a new pool
             self._renew(lane)
 
     def _renew(self, lane: _Lane) -> None:
-        # Not cancelled: every unfinished future of a broken pool fails as broken, and is sent again from there.
-        lane.pool.shutdown(wait=False)
+        old = lane.pool
         lane.pool = self.make_pool(lane.size)
+        # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures. In
+        # CPython 3.11 work handed to a pool just as it broke can be left unfinished for ever (or end that thread
+        # before it has failed all of them, its processes still running): such work is taken as the dead
+        # process's too, and what runs still is ended.
+        processes = list((getattr(old, "_processes", None) or {}).values())  # gone from the pool once shut down
+        old.shutdown(wait=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        for future, (other, pool, chunk) in list(self.running.items()):
+            if pool is old and not future.done():
+                del self.running[future]
+                other.busy -= 1
+                self._died(other, pool, chunk)
+        if lane.alone:
+            self._probe(lane)
+
+    def _probe(self, lane: _Lane) -> None:
+        """A new lone pool's first job: nothing to verify. Its process dying says the processes cannot run."""
+        future = lane.pool.submit(self.job, [], self.ca_pem, [])
+        self.running[future] = (lane, lane.pool, [])
+        lane.busy += 1
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.

@@ -11,7 +11,8 @@ import os
 import random
 import threading
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +62,15 @@ def lanes_of(kinds: str, count: int, job: StandIn) -> importer._Lanes:
     return importer._Lanes(files, b"", [None] * len(files), count, pool=pool, job=job)
 
 
-def all_verdicts(lanes: importer._Lanes) -> list[Any]:
-    """Every verdict, in the order given; fails (instead of waiting for ever) when they stop coming."""
+def all_verdicts(lanes: importer._Lanes, whole: bool = False, raises: type[Exception] | None = None) -> list[Any]:
+    """Every verdict (``whole`` or what it says of the file), in the order given; fails (instead of waiting for
+    ever) when they stop coming. ``raises``: the error the verdicts must end with instead."""
     got: list[Any] = []
     errors: list[BaseException] = []
 
     def take() -> None:
         try:
-            got.extend(verdict[1] for verdict in lanes.verdicts())
+            got.extend(verdict if whole else verdict[1] for verdict in lanes.verdicts())
         except BaseException as exc:  # shown by the assertion below
             errors.append(exc)
 
@@ -77,7 +79,10 @@ def all_verdicts(lanes: importer._Lanes) -> list[Any]:
     runner.join(TIMEOUT_S)
     try:
         assert not runner.is_alive(), f"the verdicts stopped coming after {len(got)} of {len(lanes.paths)}"
-        assert errors == []
+        if raises is None:
+            assert errors == []
+        else:
+            assert len(errors) == 1 and isinstance(errors[0], raises), errors
     finally:
         if not runner.is_alive():
             lanes.close()
@@ -138,29 +143,110 @@ def verdicts_or_death(paths: list[str], ca_pem: bytes, times: list[Any]) -> list
     return verdicts_data(paths, ca_pem, times)
 
 
+def paths_or_death(paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
+    """Dies on a file named "dies…"; any other file's verdict names it."""
+    if any(Path(path).name.startswith("dies") for path in paths):
+        os._exit(3)
+    return [(True, path) for path in paths]
+
+
+def death(_paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
+    """A process that cannot work at all: it dies whatever it is given, nothing included."""
+    os._exit(3)
+
+
+def files_named(folder: Path, count: int, dying: tuple[int, ...]) -> list[Path]:
+    return [folder / f"{'dies-' if i in dying else ''}{i:02d}.{'pdf' if i % 7 == 3 else 'xlsx'}" for i in range(count)]
+
+
 def test_a_file_that_kills_its_process_costs_no_other_file_its_verdict(tmp_path: Path) -> None:
     """Real processes: two files kill the process verifying them, each in a chunk with others, with more work
     queued behind them in the same pool. Each of them is refused as such; every other file gets its own verdict,
     in file order, and the import goes on."""
-    from cryptography.hazmat.primitives import serialization
+    files = files_named(tmp_path, 40, (5, 22))
+    lanes = importer._Lanes(files, b"", [None] * len(files), 2, job=paths_or_death)
+    expected = [importer.CRASHED if p.name.startswith("dies") else (True, str(p)) for p in files]
+    assert all_verdicts(lanes, whole=True) == expected
 
-    from app.trust.keys import KeyStore
 
-    ca_pem = KeyStore(tmp_path / "keys").city_init("市级", "口令 12345678").public_bytes(serialization.Encoding.PEM)
-    files = []
-    for i in range(40):
-        name = f"dies-{i:02d}" if i in (5, 22) else f"{i:02d}"
-        path = tmp_path / f"{name}.{'pdf' if i % 7 == 3 else 'xlsx'}"
-        path.write_bytes(b"not a submission")
-        files.append(path)
-    lanes = importer._Lanes(files, ca_pem, [None] * len(files), 2, job=verdicts_or_death)
-    try:
-        verdicts = list(lanes.verdicts())
-    finally:
-        lanes.close()
-    assert len(verdicts) == len(files)
-    for path, verdict in zip(files, verdicts, strict=True):
-        if path.name.startswith("dies"):
-            assert verdict == importer.CRASHED
-        else:
-            assert verdict == verdicts_data([str(path)], ca_pem, [None])[0]  # what it gets in this process
+def test_processes_that_cannot_work_at_all_stop_the_import_instead_of_blaming_every_file(tmp_path: Path) -> None:
+    """Real processes that die whatever they are given: the lone process's empty first job dies too, and the
+    verdicts end with VerifierBroken after the first files instead of each file being refused in turn."""
+    files = files_named(tmp_path, 30, ())
+    lanes = importer._Lanes(files, b"", [None] * len(files), 2, job=death)
+    assert all_verdicts(lanes, raises=importer.VerifierBroken) == []
+
+
+class Die(Exception):
+    """Raised by a stand-in job: its "process" dies."""
+
+
+class DyingPool(Executor):
+    """Threads standing in for a pool of processes: a job that raises :class:`Die` breaks the pool as a dead
+    process does: every unfinished future fails as broken, later submits are refused. With ``lose``, the
+    unfinished futures other than the dying one are left unfinished for ever instead, as CPython 3.11 can leave
+    work handed to a pool just as it breaks."""
+
+    def __init__(self, size: int, lose: bool) -> None:
+        self.size, self.lose = size, lose
+        self.threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"size{size}")
+        self.lock = threading.Lock()
+        self.broken = False
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self.lock:
+            if self.broken:
+                raise BrokenProcessPool("the pool is broken")
+            outer: Future[Any] = Future()
+            self.futures.append(outer)
+
+        def run() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except Die:
+                with self.lock:
+                    self.broken = True
+                    for future in self.futures:
+                        if not future.done() and (future is outer or not self.lose):
+                            future.set_exception(BrokenProcessPool("a process died"))
+                return
+            with self.lock:
+                if not self.broken:  # a dead pool sends nothing back
+                    outer.set_result(result)
+
+        self.threads.submit(run)
+        return outer
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@pytest.mark.parametrize("lose", [False, True])
+def test_a_death_is_blamed_on_a_file_only_when_it_happens_twice_alone(lose: bool) -> None:
+    """ "dies" kills every process it is in; "unlucky", in the same chunk, kills the lone process the first time
+    it is given it (a death that was not its doing: the previous file's, the system's). Only "dies" is refused;
+    with ``lose``, the work the broken pool leaves unfinished comes back all the same."""
+    runs: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def job(paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
+        lone = threading.current_thread().name.startswith("size1")
+        for path in paths:
+            with lock:
+                if lone:
+                    runs[path] = runs.get(path, 0) + 1
+                first_alone = lone and path.endswith("unlucky.xlsx") and runs[path] == 1
+            if path.endswith("dies.xlsx") or first_alone:
+                time.sleep(0.1)  # more of the pool's work is handed out meanwhile, and waits
+                raise Die
+        time.sleep(0.04)
+        return [(True, path) for path in paths]
+
+    files = [Path(f"{i:02d}.xlsx") for i in range(60)]
+    files[9], files[10] = Path("09-dies.xlsx"), Path("10-unlucky.xlsx")
+    lanes = importer._Lanes(files, b"", [None] * len(files), 4, pool=lambda n: DyingPool(n, lose), job=job)
+    expected = [importer.CRASHED if p.name.endswith("dies.xlsx") else (True, str(p)) for p in files]
+    assert all_verdicts(lanes, whole=True) == expected
+    # Each given to the lone process twice: "unlucky" passed the second time, "dies" died again.
+    assert runs["09-dies.xlsx"] == runs["10-unlucky.xlsx"] == 2

@@ -198,8 +198,42 @@ def test_a_file_that_kills_its_verification_process_is_refused_and_the_import_go
     alone, processes = outcomes
     assert alone["dies.xlsx"][0] == alone["006a.xlsx"][0] == "conflict"  # valid, verified in this process
     assert processes.pop("dies.xlsx") == ("unreadable", app.city.importer.CRASHED[2])
-    assert alone.pop("dies.xlsx")
+    del alone["dies.xlsx"]
     assert processes == alone
+
+
+def test_processes_that_cannot_work_stop_the_import_and_say_so(
+    material: tuple[Material, KeyStore, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verification processes that die whatever they are given: the import stops with every file left
+    unprocessed and saying why, nothing refused in the files' name and nothing stored."""
+    import app.city.importer
+    from app.submissions.export_xlsx import write_submission_xlsx
+    from tests.app.city.test_import_lanes import death
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(3):
+        write_submission_xlsx(material[0].envelope, inbox / f"{i}.xlsx", "1.0.0")
+    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)
+
+    class Lanes(app.city.importer._Lanes):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs, job=death)
+
+    monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
+    db = create_demo(tmp_path / "city.db")
+    try:
+        with db.session() as session:
+            before = session.scalar(select(func.count()).select_from(Submission))
+        results = import_submissions(db, material[1], [inbox], workers=2)
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Submission)) == before
+    finally:
+        db.close()
+    assert [(Path(r.file).name, r.status) for r in results] == [(f"{i}.xlsx", "cancelled") for i in range(3)]
+    stopped = "核验进程无法运行（新启动的核验进程未核验任何文件即退出），导入已停止；此文件未处理"
+    assert {r.message for r in results} == {stopped}
 
 
 def test_a_locked_database_is_reported_as_sqlalchemy_reports_it(
