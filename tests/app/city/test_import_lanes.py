@@ -24,6 +24,8 @@ from app.city import importer
 from app.submissions.verify import verdicts_data
 
 TIMEOUT_S = 30
+# Real processes: every death costs a new process, started one after another (seconds each under Wine).
+PROCESSES_TIMEOUT_S = 180
 
 
 class StandIn:
@@ -62,7 +64,9 @@ def lanes_of(kinds: str, count: int, job: StandIn) -> importer._Lanes:
     return importer._Lanes(files, b"", [None] * len(files), count, pool=pool, job=job)
 
 
-def all_verdicts(lanes: importer._Lanes, whole: bool = False, raises: type[Exception] | None = None) -> list[Any]:
+def all_verdicts(
+    lanes: importer._Lanes, whole: bool = False, raises: type[Exception] | None = None, timeout: float = TIMEOUT_S
+) -> list[Any]:
     """Every verdict (``whole`` or what it says of the file), in the order given; fails (instead of waiting for
     ever) when they stop coming. ``raises``: the error the verdicts must end with instead."""
     got: list[Any] = []
@@ -76,7 +80,7 @@ def all_verdicts(lanes: importer._Lanes, whole: bool = False, raises: type[Excep
 
     runner = threading.Thread(target=take, daemon=True)
     runner.start()
-    runner.join(TIMEOUT_S)
+    runner.join(timeout)
     try:
         assert not runner.is_alive(), f"the verdicts stopped coming after {len(got)} of {len(lanes.paths)}"
         if raises is None:
@@ -166,7 +170,7 @@ def test_a_file_that_kills_its_process_costs_no_other_file_its_verdict(tmp_path:
     files = files_named(tmp_path, 40, (5, 22))
     lanes = importer._Lanes(files, b"", [None] * len(files), 2, job=paths_or_death)
     expected = [importer.CRASHED if p.name.startswith("dies") else (True, str(p)) for p in files]
-    assert all_verdicts(lanes, whole=True) == expected
+    assert all_verdicts(lanes, whole=True, timeout=PROCESSES_TIMEOUT_S) == expected
 
 
 def test_processes_that_cannot_work_at_all_stop_the_import_instead_of_blaming_every_file(tmp_path: Path) -> None:
@@ -174,7 +178,7 @@ def test_processes_that_cannot_work_at_all_stop_the_import_instead_of_blaming_ev
     verdicts end with VerifierBroken after the first files instead of each file being refused in turn."""
     files = files_named(tmp_path, 30, ())
     lanes = importer._Lanes(files, b"", [None] * len(files), 2, job=death)
-    assert all_verdicts(lanes, raises=importer.VerifierBroken) == []
+    assert all_verdicts(lanes, raises=importer.VerifierBroken, timeout=PROCESSES_TIMEOUT_S) == []
 
 
 class Die(Exception):
