@@ -195,6 +195,8 @@ CHUNK = 4
 PDF_BACKLOG = 20
 # How far the processes may verify ahead of the file being stored, in files: what waits is held in memory.
 AHEAD = 200
+# How long the verdicts wait for work to come back before they look for a pool that broke without a word.
+STALL_S = 5.0
 # The verdict of a file whose verification process died under it, alone (see _Lanes).
 CRASHED: Verdict = (False, "unreadable", "核验此文件时核验进程意外退出（文件可能已损坏或过于复杂），未导入")
 
@@ -264,7 +266,13 @@ class _Lanes:
             while position not in self.ready:
                 if not self.running:  # cannot happen: the file in hand is always handed out by now
                     raise RuntimeError(f"核验进程没有领到第 {position + 1} 个文件")
-                wait(self.running, return_when=FIRST_COMPLETED)
+                done, _ = wait(self.running, timeout=STALL_S, return_when=FIRST_COMPLETED)
+                if not done:
+                    # A pool that broke with nothing of its own to fail (its process died idle, just as work
+                    # was handed to it) can leave that work unfinished for ever (see _renew).
+                    for lane in list(self.lanes):
+                        if getattr(lane.pool, "_broken", False):
+                            self._renew(lane)
                 self._collect()
             yield self.ready.pop(position)
 
@@ -310,12 +318,8 @@ class _Lanes:
         # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures. In
         # CPython 3.11 work handed to a pool just as it broke can be left unfinished for ever (or end that thread
         # before it has failed all of them, its processes still running): such work is taken as the dead
-        # process's too, and what runs still is ended.
-        processes = list((getattr(old, "_processes", None) or {}).values())  # gone from the pool once shut down
-        old.shutdown(wait=True)
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.terminate()
+        # process's too, and what runs still is ended. Not cancelled: what is unfinished fails as broken.
+        _end(old, cancel=False)
         for future, (other, pool, chunk) in list(self.running.items()):
             if pool is old and not future.done():
                 del self.running[future]
@@ -368,7 +372,18 @@ class _Lanes:
 
     def close(self) -> None:
         for lane in self.lanes:
-            lane.pool.shutdown(wait=True, cancel_futures=True)
+            _end(lane.pool)
+
+
+def _end(pool: Executor, cancel: bool = True) -> None:
+    """Shut ``pool`` down and wait for it; end any of its processes still running (a pool whose own thread failed,
+    see _Lanes._renew, leaves them, and they would hold up the program's exit)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # gone from the pool once shut down
+    pool.shutdown(wait=True, cancel_futures=cancel)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            if process.is_alive():
+                process.terminate()
 
 
 class _Batch:

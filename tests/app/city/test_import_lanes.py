@@ -254,3 +254,29 @@ def test_a_death_is_blamed_on_a_file_only_when_it_happens_twice_alone(lose: bool
     assert all_verdicts(lanes, whole=True) == expected
     # Each given to the lone process twice: "unlucky" passed the second time, "dies" died again.
     assert runs["09-dies.xlsx"] == runs["10-unlucky.xlsx"] == 2
+
+
+class LosingPool(ThreadPoolExecutor):
+    """A pool that broke idle as work was handed to it (its process died just before): the work is taken and
+    never comes back, and nothing else of the pool fails to say so; only its broken mark is left."""
+
+    _broken: str | bool = False
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self._broken = "a process died"
+        return Future()
+
+
+def test_work_a_pool_loses_without_a_word_is_found_and_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "STALL_S", 0.05)
+    made: list[Executor] = []
+
+    def pool(size: int) -> Executor:
+        made.append(LosingPool(size) if not made else ThreadPoolExecutor(size))
+        return made[-1]
+
+    files = [Path(f"{i:02d}.xlsx") for i in range(20)]
+    job = StandIn(pdf_s=0.0, workbook_s=0.001, first_pdf_s=0.0)
+    lanes = importer._Lanes(files, b"", [None] * len(files), 2, pool=pool, job=job)
+    assert all_verdicts(lanes) == lanes.paths
+    assert sorted(path for _, path in job.done) == lanes.paths
