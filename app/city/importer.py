@@ -11,12 +11,11 @@ import heapq
 import itertools
 import json
 import logging
-import multiprocessing
 import os
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +36,7 @@ from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
 from app.submissions.verify import TrustedTime, verdict_data, verdicts_data, verify_submission
+from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
 from app.trust.keys import KeyStore
 
 SUFFIXES = (".xlsx", ".pdf")
@@ -190,9 +190,6 @@ PARALLEL_FROM = 40
 
 # Files a process is given at a time: one round trip for several small files.
 CHUNK = 4
-# PDFs waiting per PDF process (some 50 ms each) before a workbook process takes them too: it then loads what a PDF
-# needs (pyHanko, the PDF drawing and its font: over half a second and some 60 MB).
-PDF_BACKLOG = 20
 # How far the processes may verify ahead of the file being stored, in files: what waits is held in memory.
 AHEAD = 200
 # How long the verdicts wait for work to come back before they look for a pool that broke without a word.
@@ -201,36 +198,22 @@ STALL_S = 5.0
 CRASHED: Verdict = (False, "unreadable", "核验此文件时核验进程意外退出（文件可能已损坏或过于复杂），未导入")
 
 
-def _processes(size: int) -> Executor:
-    # "spawn", as on Windows: forking a process that runs Qt threads can deadlock the child.
-    return ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
-
-
-@dataclass
-class _Lane:
-    pool: Executor
-    size: int
-    pdf: bool  # its processes verify PDFs (and hold what that needs)
-    busy: int = 0
-    alone: bool = False  # one process, one file at a time: the files a dead process had (see _Lanes)
-
-
 class VerifierBroken(RuntimeError):
     """The verification processes cannot work at all (not one file's doing)."""
 
 
 class _Lanes:
-    """The worker processes of a large import, in two lanes: half of them (at least one) verify the PDFs, and the
-    oldest workbooks as they come; the others verify only workbooks, unless PDFs pile up. A process that never sees a
-    PDF never loads what a PDF needs. Work is handed out here, in this thread, as earlier work comes back; the
-    verdicts are given in file order, for storing.
+    """The worker processes of a large import, in the two lanes of :mod:`app.submissions.workers`: the PDF
+    processes verify the PDFs, and the oldest workbooks as they come; the others verify only workbooks, unless PDFs
+    pile up. Work is handed out here, in this thread, as earlier work comes back; the verdicts are given in file
+    order, for storing.
 
     A process that dies (a crash in a library, the system ending it for its memory) takes its pool's unfinished
-    work with it. Its lane gets a new pool, and those files go again, one at a time, to a pool of one process of
-    their own: a file during which that process dies twice, each time in a new pool, is the one to blame and is
-    refused (:data:`CRASHED`); the others get their own verdicts. One such file never costs another its import.
-    Each new lone pool first runs an empty job: if even that dies, the processes cannot work at all and the import
-    stops with :class:`VerifierBroken` instead of blaming every file."""
+    work with it. Its lane gets a new pool, and those files go again, one at a time, to a lane of one process of
+    their own (:attr:`alone`): a file during which that process dies twice, each time in a new pool, is the one to
+    blame and is refused (:data:`CRASHED`); the others get their own verdicts. One such file never costs another
+    its import. Each new lone pool first runs an empty job: if even that dies, the processes cannot work at all
+    and the import stops with :class:`VerifierBroken` instead of blaming every file."""
 
     def __init__(
         self,
@@ -245,14 +228,12 @@ class _Lanes:
         files in one; other ones let a test drive the handing out with its own timing."""
         self.paths = [str(p) for p in files]
         self.ca_pem, self.times, self.job = ca_pem, times, job
-        self.make_pool = pool or _processes
-        pdfs = max(1, count // 2)
-        self.lanes = [
-            _Lane(self.make_pool(size), size, pdf) for size, pdf in ((pdfs, True), (count - pdfs, False)) if size > 0
-        ]
+        self.make_pool = pool or spawn_pool
+        self.lanes = lanes_for(count, self.make_pool)
+        self.alone: Lane | None = None  # one process, one file at a time: the files a dead process had
         self.pdfs: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() == ".pdf")
         self.workbooks: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() != ".pdf")
-        self.running: dict[Future[list[Verdict]], tuple[_Lane, Executor, list[int]]] = {}
+        self.running: dict[Future[list[Verdict]], tuple[Lane, Executor, list[int]]] = {}
         self.ready: dict[int, Verdict] = {}
         self.position = 0
         self.suspects: list[int] = []  # files a dead process had, to go again one at a time; a heap
@@ -289,11 +270,11 @@ class _Lanes:
             self.ready.update(zip(chunk, verdicts, strict=True))
         self._hand_out()
 
-    def _died(self, lane: _Lane, pool: Executor, chunk: list[int]) -> None:
+    def _died(self, lane: Lane, pool: Executor, chunk: list[int]) -> None:
         """A process of ``pool`` died with ``chunk`` unfinished (perhaps not even started)."""
-        if lane.alone and not chunk:
+        if lane is self.alone and not chunk:
             raise VerifierBroken("核验进程无法运行（新启动的核验进程未核验任何文件即退出），导入已停止")
-        if lane.alone:
+        if lane is self.alone:
             (index,) = chunk
             self.deaths[index] = self.deaths.get(index, 0) + 1
             if self.deaths[index] >= 2:
@@ -305,62 +286,65 @@ class _Lanes:
             log.warning("核验进程意外退出，%d 个文件将逐个重新核验", len(chunk))
             for index in chunk:
                 heapq.heappush(self.suspects, index)
-            if not any(other.alone for other in self.lanes):
-                alone = _Lane(self.make_pool(1), 1, pdf=False, alone=True)
-                self.lanes.append(alone)
-                self._probe(alone)
+            if self.alone is None:
+                self.alone = Lane(1, pdf=False, make=self.make_pool)
+                self.lanes.append(self.alone)
+                self._probe(self.alone)
         if lane.pool is pool:  # the first of its futures to come back: the lane goes on with a new pool
             self._renew(lane)
 
-    def _renew(self, lane: _Lane) -> None:
-        old = lane.pool
-        lane.pool = self.make_pool(lane.size)
+    def _renew(self, lane: Lane) -> None:
         # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures. In
         # CPython 3.11 work handed to a pool just as it broke can be left unfinished for ever (or end that thread
         # before it has failed all of them, its processes still running): such work is taken as the dead
         # process's too, and what runs still is ended. Not cancelled: what is unfinished fails as broken.
-        _end(old, cancel=False)
+        old = lane.renew()
         for future, (other, pool, chunk) in list(self.running.items()):
             if pool is old and not future.done():
                 del self.running[future]
                 other.busy -= 1
                 self._died(other, pool, chunk)
-        if lane.alone:
+        if lane is self.alone:
             self._probe(lane)
 
-    def _probe(self, lane: _Lane) -> None:
+    def _probe(self, lane: Lane) -> None:
         """A new lone pool's first job: nothing to verify. Its process dying says the processes cannot run."""
-        future = lane.pool.submit(self.job, [], self.ca_pem, [])
-        self.running[future] = (lane, lane.pool, [])
+        pool = lane.executor()
+        self.running[pool.submit(self.job, [], self.ca_pem, [])] = (lane, pool, [])
         lane.busy += 1
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.
         for lane in self.lanes:
             # The lone process has one file at a time, so that its death names the file.
-            while lane.busy < (1 if lane.alone else 2 * lane.size):
+            while lane.busy < (1 if lane is self.alone else 2 * lane.size):
                 chunk = self._next(lane)
                 if not chunk:
                     break
                 paths = [self.paths[i] for i in chunk]
                 times = [self.times[i] for i in chunk]
+                pool = lane.executor()
                 try:
-                    future = lane.pool.submit(self.job, paths, self.ca_pem, times)
+                    future = pool.submit(self.job, paths, self.ca_pem, times)
                 except BrokenExecutor:  # a process died before its unfinished work came back (that work says so)
                     self._renew(lane)
-                    future = lane.pool.submit(self.job, paths, self.ca_pem, times)
-                self.running[future] = (lane, lane.pool, chunk)
+                    if lane is self.alone:  # its new pool runs the empty first job, alone; the file waits
+                        heapq.heappush(self.suspects, chunk[0])
+                        break
+                    pool = lane.executor()
+                    future = pool.submit(self.job, paths, self.ca_pem, times)
+                self.running[future] = (lane, pool, chunk)
                 lane.busy += 1
 
-    def _next(self, lane: _Lane) -> list[int]:
+    def _next(self, lane: Lane) -> list[int]:
         """The files a process of ``lane`` is given next: a PDF, or a few workbooks, in file order."""
-        if lane.alone:
+        if lane is self.alone:
             return [heapq.heappop(self.suspects)] if self.suspects else []
         limit = self.position + AHEAD
         pdf_ready = bool(self.pdfs) and self.pdfs[0] < limit
         if not lane.pdf and pdf_ready and not (self.workbooks and self.workbooks[0] < limit):
             waiting = sum(1 for _ in itertools.takewhile(lambda i: i < limit, self.pdfs))  # in file order
-            lane.pdf = waiting > PDF_BACKLOG * sum(other.size for other in self.lanes if other.pdf)
+            lane.pdf = pdfs_pile_up(waiting, self.lanes)
         # A PDF process takes the oldest file left, PDF or workbook: it keeps pace with the workbook processes,
         # which run ahead on the workbooks, so the PDFs left behind come to it in file order.
         if lane.pdf and pdf_ready and (not self.workbooks or self.pdfs[0] < self.workbooks[0]):
@@ -372,18 +356,7 @@ class _Lanes:
 
     def close(self) -> None:
         for lane in self.lanes:
-            _end(lane.pool)
-
-
-def _end(pool: Executor, cancel: bool = True) -> None:
-    """Shut ``pool`` down and wait for it; end any of its processes still running (a pool whose own thread failed,
-    see _Lanes._renew, leaves them, and they would hold up the program's exit)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # gone from the pool once shut down
-    pool.shutdown(wait=True, cancel_futures=cancel)
-    for process in processes:
-        with contextlib.suppress(Exception):
-            if process.is_alive():
-                process.terminate()
+            lane.close()
 
 
 class _Batch:

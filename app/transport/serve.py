@@ -22,10 +22,10 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.storage.db import Database, is_url
+from app.submissions.workers import follow_parent
 from app.transport.intake import IntakeService
 from app.transport.receipts import ReceiptSigner
 from app.transport.server import Intake, Limits, create_app
-from app.transport.verifier import follow_parent
 from app.trust.keys import KeysError, KeyStore
 
 log = logging.getLogger("tianbao.intake")

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
+
+from app.submissions.workers import Lane, lanes_for, pdfs_pile_up
 
 # (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
 Verdict = tuple[Any, ...]
@@ -61,50 +58,8 @@ def warm_job(pdf: bool) -> int:
     return 0
 
 
-def follow_parent() -> None:
-    """(In a worker process) Exit as soon as the service's process is gone, however it went: a service killed
-    with SIGKILL cannot stop its workers, and they must not linger."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(0)
-
-    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
-
-
 class VerifierUnavailable(RuntimeError):
     """The worker processes died (killed, out of memory); a new set is started for the next upload."""
-
-
-# How many PDFs may wait, per PDF process (about a second's work each), before a workbook process takes one too —
-# and from then on holds what PDFs need.
-PDF_BACKLOG = 20
-
-
-class _Lane:
-    """A pool of worker processes, given one job per process at a time."""
-
-    def __init__(self, size: int, pdf: bool) -> None:
-        self.size = size
-        self.pdf = pdf  # its processes verify PDFs (and hold what that needs)
-        self.busy = 0
-        self.pool: ProcessPoolExecutor | None = None
-
-    def executor(self) -> ProcessPoolExecutor:
-        if self.pool is None:
-            # "spawn", as on Windows, and as the city import does.
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.size, mp_context=multiprocessing.get_context("spawn"), initializer=follow_parent
-            )
-        return self.pool
-
-    def close(self, wait: bool) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=wait, cancel_futures=True)
-            self.pool = None
 
 
 @dataclass
@@ -116,22 +71,18 @@ class _Job:
 
 
 class Verifier:
-    """``processes`` worker processes (0: a thread of this process) that verify uploads.
+    """``processes`` worker processes (0: a thread of this process) that verify uploads, in the two lanes of
+    :mod:`app.submissions.workers` (PDFs to half of them).
 
-    A PDF needs far more memory to verify than a workbook (pyHanko, the PDF drawing and its Chinese font: some
-    60 MB per process), so with two or more processes half of them (at least one) verify PDFs and the others only
-    workbooks. Uploads wait here, not in the pools: a process that comes free takes the oldest upload it verifies
-    — a PDF process the oldest PDF first, then the oldest workbook — so a PDF never waits behind workbooks that
-    another process could take. Only when PDFs pile up (:data:`PDF_BACKLOG`) does a workbook process take one,
-    and from then on it verifies PDFs too.
+    Uploads wait here, not in the pools: a process that comes free takes the oldest upload it verifies — a PDF
+    process the oldest PDF first, then the oldest workbook — so a PDF never waits behind workbooks that another
+    process could take. Only when PDFs pile up does a workbook process take one, and from then on it verifies
+    PDFs too. A process that dies fails the upload it had (:class:`VerifierUnavailable`, the client sends it
+    again) and its lane starts a new pool for the next one.
     """
 
     def __init__(self, processes: int) -> None:
-        self.lanes: list[_Lane] = []
-        if processes == 1:
-            self.lanes = [_Lane(1, pdf=True)]
-        elif processes > 1:
-            self.lanes = [_Lane(processes // 2, pdf=True), _Lane(processes - processes // 2, pdf=False)]
+        self.lanes: list[Lane] = lanes_for(processes) if processes > 0 else []
         self.pdfs: deque[_Job] = deque()
         self.workbooks: deque[_Job] = deque()
 
@@ -160,7 +111,7 @@ class Verifier:
                     break
                 self._run(lane, job)
 
-    def _next(self, lane: _Lane) -> _Job | None:
+    def _next(self, lane: Lane) -> _Job | None:
         """The job a free process of ``lane`` takes (a job whose client has gone is dropped)."""
         while True:
             if lane.pdf:
@@ -168,8 +119,7 @@ class Verifier:
             elif self.workbooks:
                 queue = self.workbooks
             else:
-                ready = sum(other.size for other in self.lanes if other.pdf)
-                if len(self.pdfs) <= PDF_BACKLOG * ready:
+                if not pdfs_pile_up(len(self.pdfs), self.lanes):
                     return None
                 lane.pdf = True
                 queue = self.pdfs
@@ -179,12 +129,12 @@ class Verifier:
             if not job.future.done():
                 return job
 
-    def _run(self, lane: _Lane, job: _Job) -> None:
+    def _run(self, lane: Lane, job: _Job) -> None:
         try:
             pool = lane.executor()
             running = asyncio.get_running_loop().run_in_executor(pool, verify_job, job.data, job.suffix, job.ca_pem)
         except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
-            lane.close(wait=False)
+            lane.renew(wait=False)
             job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
             return
         lane.busy += 1
@@ -194,7 +144,7 @@ class Verifier:
             exc = None if done.cancelled() else done.exception()
             if isinstance(exc, BrokenProcessPool):
                 if lane.pool is pool:
-                    lane.close(wait=False)
+                    lane.renew(wait=False)
                 exc = VerifierUnavailable("核验进程意外退出")
             if not job.future.done():
                 if done.cancelled():
@@ -209,4 +159,4 @@ class Verifier:
 
     def close(self) -> None:
         for lane in self.lanes:
-            lane.close(wait=True)
+            lane.close()

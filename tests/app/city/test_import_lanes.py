@@ -7,7 +7,6 @@ verification in processes runs in tests/app/submissions/test_hostile_files.py.""
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import threading
 import time
@@ -21,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.city import importer
-from app.submissions.verify import verdicts_data
+from app.submissions import workers
+from tests.app.city.dying_jobs import death, paths_or_death
 
 TIMEOUT_S = 30
 # Real processes: every death costs a new process, started one after another (seconds each under Wine).
@@ -113,7 +113,7 @@ def test_a_slow_first_pdf_does_not_stop_the_files_behind_it(monkeypatch: pytest.
 def test_every_verdict_comes_back_in_file_order(kinds: str, count: int, ahead: int, backlog: int, seed: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(importer, "AHEAD", ahead)
-        patch.setattr(importer, "PDF_BACKLOG", backlog)
+        patch.setattr(workers, "PDF_BACKLOG", backlog)
         job = StandIn(pdf_s=0.002, workbook_s=0.0, first_pdf_s=0.01, jitter=random.Random(seed))
         lanes = lanes_of(kinds, count, job)
         assert all_verdicts(lanes) == lanes.paths
@@ -137,26 +137,6 @@ def test_a_workbook_process_takes_pdfs_only_when_they_pile_up(kinds: str, expect
     assert all_verdicts(lanes) == lanes.paths
     assert lanes_that_did(job, ".pdf") == expected
     assert lanes_that_did(job, ".xlsx") <= {"pdf", "workbook"}
-
-
-def verdicts_or_death(paths: list[str], ca_pem: bytes, times: list[Any]) -> list[Any]:
-    """A verification process's job that dies (as a crash in a library would) when a file's name begins with
-    "dies"; the others get the real verification. Module-level, so that a process can be given it."""
-    if any(Path(path).name.startswith("dies") for path in paths):
-        os._exit(3)
-    return verdicts_data(paths, ca_pem, times)
-
-
-def paths_or_death(paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
-    """Dies on a file named "dies…"; any other file's verdict names it."""
-    if any(Path(path).name.startswith("dies") for path in paths):
-        os._exit(3)
-    return [(True, path) for path in paths]
-
-
-def death(_paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
-    """A process that cannot work at all: it dies whatever it is given, nothing included."""
-    os._exit(3)
 
 
 def files_named(folder: Path, count: int, dying: tuple[int, ...]) -> list[Path]:

@@ -3,26 +3,31 @@ refused with its reason, the city import stores none of them and goes on, and no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from app.city import importer
 from app.city.importer import STORED, import_submission, import_submissions
 from app.demo import create_demo
 from app.storage.catalogs import load_spec
 from app.storage.models import Submission
 from app.storage.store import catalog_for_year
+from app.submissions import workers
 from app.submissions.export_pdf import sign_pdf
 from app.submissions.signing import canonical, sign_payload
 from app.submissions.verify import verify_submission
 from app.trust.keys import KeyStore
+from tests.app.city.dying_jobs import death, verdicts_or_death
 from tests.app.signing_helpers import PASSPHRASE, keystore_with_units, signed_envelope
 from tests.app.submissions.hostile_corpus import Case, Material, corpus
 
 UNIT = "520103"
+# A stand-in for the verification of a chunk of files in a process (see tests/app/city/dying_jobs.py).
+Job = Callable[[list[str], bytes, list[Any]], list[Any]]
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +121,37 @@ def test_the_city_import_stores_none_of_them_and_goes_on(
         db.close()
 
 
+Outcome = tuple[str, str, str]  # file name, status, message
+
+
+def import_outcomes(
+    keys: KeyStore, inbox: Path, folder: Path, workers: int, job: Job | None = None
+) -> tuple[list[Outcome], bool, int]:
+    """``inbox`` imported into a fresh demo database in ``folder`` by ``workers`` verification processes (1: in
+    this process; more: processes however few the files are), each given ``job`` instead of the real verification.
+    Returns the outcomes in file order, whether processes verified them, and how many submissions were stored."""
+    made: list[importer._Lanes] = []
+
+    class Lanes(importer._Lanes):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs, **({"job": job} if job else {}))
+            made.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importer, "PARALLEL_FROM", 2)
+        patch.setattr(importer, "_Lanes", Lanes)
+        db = create_demo(folder / f"city-{workers}.db")
+        try:
+            with db.session() as session:
+                before = session.scalar(select(func.count()).select_from(Submission)) or 0
+            results = import_submissions(db, keys, [inbox], workers=workers)
+            with db.session() as session:
+                stored = (session.scalar(select(func.count()).select_from(Submission)) or 0) - before
+        finally:
+            db.close()
+    return [(Path(r.file).name, r.status, r.message) for r in results], bool(made), stored
+
+
 @pytest.mark.parametrize("backlog, ahead", [(20, 200), (1, 5)])
 def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     material: tuple[Material, KeyStore, Path],
@@ -128,7 +164,6 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     """The hostile files, with valid ones among them, imported by two worker processes (one verifying the PDFs,
     the other the workbooks, and PDFs too when they pile up) give each file the outcome it gets in this process,
     in file order."""
-    import app.city.importer
     from app.submissions.export_pdf import write_submission_pdf
     from app.submissions.export_xlsx import write_submission_xlsx
 
@@ -137,103 +172,54 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     write_submission_xlsx(material[0].envelope, inbox / "005a.xlsx", "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "017a.pdf", keys, PASSPHRASE, "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "900.pdf", keys, PASSPHRASE, "1.0.0")
-    monkeypatch.setattr(app.city.importer, "PDF_BACKLOG", backlog)
-    monkeypatch.setattr(app.city.importer, "AHEAD", ahead)
-    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)  # processes, however many files the corpus has
-    made: list[object] = []
-
-    class Lanes(app.city.importer._Lanes):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
-    outcomes = []
-    for workers in (1, 2):
-        db = create_demo(tmp_path / f"city-{workers}.db")
-        try:
-            results = import_submissions(db, keys, [inbox], workers=workers)
-        finally:
-            db.close()
-        outcomes.append([(Path(r.file).name, r.status, r.message) for r in results])
-    assert len(outcomes[1]) == len(chosen) + 3
-    assert {".pdf", ".xlsx"} <= {Path(name).suffix for name, _, _ in outcomes[1]}
+    monkeypatch.setattr(workers, "PDF_BACKLOG", backlog)
+    monkeypatch.setattr(importer, "AHEAD", ahead)
+    here, in_process, _ = import_outcomes(keys, inbox, tmp_path, 1)
+    processes, by_processes, _ = import_outcomes(keys, inbox, tmp_path, 2)
+    assert (in_process, by_processes) == (False, True)
+    assert len(processes) == len(chosen) + 3
+    assert {".pdf", ".xlsx"} <= {Path(name).suffix for name, _, _ in processes}
     # The valid files pass verification (the demo database holds other figures for that revision: a conflict).
-    valid = {status for name, status, _ in outcomes[1] if name in ("005a.xlsx", "017a.pdf", "900.pdf")}
+    valid = {status for name, status, _ in processes if name in ("005a.xlsx", "017a.pdf", "900.pdf")}
     assert valid == {"conflict"}
-    assert len(made) == 1  # the second import, by the processes
-    assert outcomes[1] == outcomes[0]
+    assert processes == here
 
 
 def test_a_file_that_kills_its_verification_process_is_refused_and_the_import_goes_on(
-    material: tuple[Material, KeyStore, Path], cases: list[Case], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    material: tuple[Material, KeyStore, Path], cases: list[Case], tmp_path: Path
 ) -> None:
     """A file whose verification ends its process (a crash in a library, the system ending it for its memory),
     stood in for by a job that dies on it: that file is refused as such, and every other file of the import,
     hostile or valid, gets the outcome it gets in this process."""
-    import app.city.importer
     from app.submissions.export_xlsx import write_submission_xlsx
-    from tests.app.city.test_import_lanes import verdicts_or_death
 
     keys = material[1]
     inbox, _ = hostile_inbox(cases, tmp_path)
     write_submission_xlsx(material[0].envelope, inbox / "dies.xlsx", "1.0.0")
     write_submission_xlsx(material[0].envelope, inbox / "006a.xlsx", "1.0.0")
-    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)
-
-    class Lanes(app.city.importer._Lanes):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs, job=verdicts_or_death)
-
-    outcomes = []
-    for workers in (1, 2):
-        if workers == 2:
-            monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
-        db = create_demo(tmp_path / f"city-{workers}.db")
-        try:
-            results = import_submissions(db, keys, [inbox], workers=workers)
-        finally:
-            db.close()
-        outcomes.append({Path(r.file).name: (r.status, r.message) for r in results})
-    alone, processes = outcomes
+    alone = {name: rest for name, *rest in import_outcomes(keys, inbox, tmp_path, 1)[0]}
+    processes = {name: rest for name, *rest in import_outcomes(keys, inbox, tmp_path, 2, verdicts_or_death)[0]}
     assert alone["dies.xlsx"][0] == alone["006a.xlsx"][0] == "conflict"  # valid, verified in this process
-    assert processes.pop("dies.xlsx") == ("unreadable", app.city.importer.CRASHED[2])
+    assert processes.pop("dies.xlsx") == ["unreadable", importer.CRASHED[2]]
     del alone["dies.xlsx"]
     assert processes == alone
 
 
 def test_processes_that_cannot_work_stop_the_import_and_say_so(
-    material: tuple[Material, KeyStore, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    material: tuple[Material, KeyStore, Path], tmp_path: Path
 ) -> None:
     """Verification processes that die whatever they are given: the import stops with every file left
     unprocessed and saying why, nothing refused in the files' name and nothing stored."""
-    import app.city.importer
     from app.submissions.export_xlsx import write_submission_xlsx
-    from tests.app.city.test_import_lanes import death
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for i in range(3):
         write_submission_xlsx(material[0].envelope, inbox / f"{i}.xlsx", "1.0.0")
-    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)
-
-    class Lanes(app.city.importer._Lanes):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs, job=death)
-
-    monkeypatch.setattr(app.city.importer, "_Lanes", Lanes)
-    db = create_demo(tmp_path / "city.db")
-    try:
-        with db.session() as session:
-            before = session.scalar(select(func.count()).select_from(Submission))
-        results = import_submissions(db, material[1], [inbox], workers=2)
-        with db.session() as session:
-            assert session.scalar(select(func.count()).select_from(Submission)) == before
-    finally:
-        db.close()
-    assert [(Path(r.file).name, r.status) for r in results] == [(f"{i}.xlsx", "cancelled") for i in range(3)]
+    outcomes, by_processes, stored = import_outcomes(material[1], inbox, tmp_path, 2, death)
     stopped = "核验进程无法运行（新启动的核验进程未核验任何文件即退出），导入已停止；此文件未处理"
-    assert {r.message for r in results} == {stopped}
+    assert outcomes == [(f"{i}.xlsx", "cancelled", stopped) for i in range(3)]
+    assert by_processes and stored == 0
 
 
 def test_a_locked_database_is_reported_as_sqlalchemy_reports_it(

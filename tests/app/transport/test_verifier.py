@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from app.submissions import workers
+from app.submissions.workers import Lane
 from app.transport import verifier
 from app.transport.verifier import Verifier, VerifierUnavailable
 from tests.app.transport.conftest import Files
@@ -27,7 +29,7 @@ def ca_pem(files: Files) -> bytes:
     return files.district.keys.city_certificate().public_bytes(serialization.Encoding.PEM)
 
 
-async def probe(lane: verifier._Lane) -> tuple[int, bool]:
+async def probe(lane: Lane) -> tuple[int, bool]:
     return await asyncio.get_running_loop().run_in_executor(lane.executor(), loaded)
 
 
@@ -55,7 +57,7 @@ def test_workbooks_go_anywhere_and_pdfs_to_the_pdf_process(files: Files) -> None
 
 
 def test_pdfs_that_pile_up_spill_over_to_the_other_process(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verifier, "PDF_BACKLOG", 0)  # any PDF waiting is a pile here
+    monkeypatch.setattr(workers, "PDF_BACKLOG", 0)  # any PDF waiting is a pile here
 
     async def run() -> None:
         service = Verifier(2)

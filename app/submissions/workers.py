@@ -1,0 +1,97 @@
+"""Worker processes that verify submission files, shared by the city import and the intake service.
+
+Both split their processes into two lanes: PDFs need far more to verify than workbooks (pyHanko, the PDF drawing
+and its Chinese font: some 60 MB and over half a second to load per process), so half the processes (at least
+one) verify PDFs and the others workbooks only, unless PDFs pile up (:data:`PDF_BACKLOG`). A process that never
+sees a PDF never loads what a PDF needs. What each lane does when a process dies is its user's to decide; a lane
+only gives its work a fresh pool after that (:meth:`Lane.renew`) and ends its processes for good (:meth:`Lane.close`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+# PDFs waiting per PDF process (some 50 ms of work each) before a workbook process takes them too: it then loads
+# what a PDF needs, and from then on verifies PDFs as well.
+PDF_BACKLOG = 20
+
+
+def follow_parent() -> None:
+    """(In a worker process) Exit as soon as the process that started it is gone, however it went: a program
+    killed with SIGKILL, or ended from the Task Manager, cannot stop its workers, and they must not linger."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
+def spawn_pool(size: int) -> ProcessPoolExecutor:
+    """``size`` worker processes, started with "spawn" as on Windows (forking a process that runs Qt or the
+    service's threads can deadlock the child), each following its parent out (:func:`follow_parent`)."""
+    return ProcessPoolExecutor(
+        max_workers=size, mp_context=multiprocessing.get_context("spawn"), initializer=follow_parent
+    )
+
+
+def end_pool(pool: Executor, wait: bool = True, cancel: bool = True) -> None:
+    """Shut ``pool`` down. Waiting, also end any of its processes still running: a pool whose own thread failed as
+    it broke leaves them, and they would hold up the program's exit. Not waiting (an event loop must not block),
+    what is left ends with its parent (:func:`follow_parent`)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # gone from the pool once shut down
+    pool.shutdown(wait=wait, cancel_futures=cancel)
+    if wait:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                if process.is_alive():
+                    process.terminate()
+
+
+class Lane:
+    """A pool of ``size`` worker processes (made by ``make`` when first needed) and the jobs it has in hand."""
+
+    def __init__(self, size: int, pdf: bool, make: Callable[[int], Executor] = spawn_pool) -> None:
+        self.size = size
+        self.pdf = pdf  # its processes verify PDFs (and hold what that needs)
+        self.make = make
+        self.busy = 0
+        self.pool: Executor | None = None
+
+    def executor(self) -> Executor:
+        if self.pool is None:
+            self.pool = self.make(self.size)
+        return self.pool
+
+    def renew(self, wait: bool = True) -> Executor | None:
+        """After a process died: the next job goes to a new pool; the old one (returned) is shut down, its
+        unfinished work not cancelled, so that it fails as the broken pool's."""
+        old, self.pool = self.pool, None
+        if old is not None:
+            end_pool(old, wait=wait, cancel=False)
+        return old
+
+    def close(self, wait: bool = True) -> None:
+        if self.pool is not None:
+            end_pool(self.pool, wait=wait)
+            self.pool = None
+
+
+def lanes_for(count: int, make: Callable[[int], Executor] = spawn_pool) -> list[Lane]:
+    """``count`` processes in lanes: half of them (at least one) for PDFs, the rest for workbooks."""
+    pdfs = max(1, count // 2)
+    return [Lane(size, pdf, make) for size, pdf in ((pdfs, True), (count - pdfs, False)) if size > 0]
+
+
+def pdfs_pile_up(waiting: int, lanes: Iterable[Lane]) -> bool:
+    """Whether ``waiting`` PDFs are more than the PDF processes of ``lanes`` should be left to."""
+    return waiting > PDF_BACKLOG * sum(lane.size for lane in lanes if lane.pdf)

@@ -1,0 +1,47 @@
+"""The verification processes the city import and the intake service start: they end with the program that
+started them, however it ended (killed from the Task Manager, or with SIGKILL, it cannot stop them itself)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+# A program that starts a verification process, says its pid, and waits to be killed.
+PROGRAM = """
+import os, sys
+from app.submissions.workers import spawn_pool
+
+if __name__ == "__main__":
+    pool = spawn_pool(1)
+    print(pool.submit(os.getpid).result(), flush=True)
+    sys.stdin.read()
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its parent has not asked yet
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads a process's state from /proc")
+def test_a_verification_process_ends_when_its_program_is_killed() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", PROGRAM], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as program:
+        try:
+            worker = int(program.stdout.readline()) if program.stdout else 0
+            assert running(worker)
+        finally:
+            program.kill()
+    deadline = time.monotonic() + 60
+    while running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(worker), f"verification process {worker} outlived the program that started it"
