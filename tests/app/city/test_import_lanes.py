@@ -61,7 +61,10 @@ def lanes_of(kinds: str, count: int, job: StandIn) -> importer._Lanes:
     def pool(size: int) -> Executor:
         return ThreadPoolExecutor(max_workers=size, thread_name_prefix=next(names))
 
-    return importer._Lanes(files, b"", [None] * len(files), count, pool=pool, job=job)
+    lanes = importer._Lanes(files, b"", [None] * len(files), count, pool=pool, job=job)
+    for lane in lanes.lanes:  # pools are made when first used: named here, in lane order
+        lane.executor()
+    return lanes
 
 
 def all_verdicts(

@@ -3,6 +3,7 @@ started them, however it ended (killed from the Task Manager, or with SIGKILL, i
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import time
@@ -32,12 +33,26 @@ def running(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads a process's state from /proc")
-def test_a_verification_process_ends_when_its_program_is_killed() -> None:
-    with subprocess.Popen(
-        [sys.executable, "-c", PROGRAM], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    ) as program:
+def test_a_verification_process_ends_when_its_program_is_killed(tmp_path: Path) -> None:
+    # Its standard error to a file: the killed program's resource tracker reports the pool's semaphores there.
+    errors = tmp_path / "stderr.txt"
+    with (
+        errors.open("wb") as stderr,
+        subprocess.Popen(
+            [sys.executable, "-c", PROGRAM],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        ) as program,
+    ):
         try:
-            worker = int(program.stdout.readline()) if program.stdout else 0
+            assert program.stdout is not None
+            # A program that hangs before it answers fails the test instead of holding it up.
+            ready, _, _ = select.select([program.stdout], [], [], 120)
+            assert ready, f"the program did not start its verification process: {errors.read_text()}"
+            worker = int(program.stdout.readline())
             assert running(worker)
         finally:
             program.kill()
