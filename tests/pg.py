@@ -25,7 +25,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 ENV = "TIANBAO_TEST_PG"
-TEMPLATE = "tianbao_test_template"
+# One template per pytest-xdist worker: each session drops and makes its own.
+TEMPLATE = "tianbao_test_template" + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+)
 
 
 def in_ci() -> bool:
