@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from app.submissions.workers import Lane, lanes_for, pdfs_pile_up
+from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
 
 # (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
 Verdict = tuple[Any, ...]
@@ -81,8 +83,11 @@ class Verifier:
     again) and its lane starts a new pool for the next one.
     """
 
-    def __init__(self, processes: int) -> None:
-        self.lanes: list[Lane] = lanes_for(processes) if processes > 0 else []
+    def __init__(self, processes: int, make: Callable[[int], Executor] = spawn_pool) -> None:
+        """``make`` makes a lane's pool of ``n`` processes; another one lets a test break pools at will."""
+        self.lanes: list[Lane] = lanes_for(processes, make) if processes > 0 else []
+        self.handed: dict[asyncio.Future[Verdict], Executor] = {}  # what runs, and in which pool
+        self.lost: set[asyncio.Future[Verdict]] = set()  # given up with a broken pool
         self.pdfs: deque[_Job] = deque()
         self.workbooks: deque[_Job] = deque()
 
@@ -138,19 +143,29 @@ class Verifier:
             job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
             return
         lane.busy += 1
+        self.handed[running] = pool
 
         def finished(done: asyncio.Future[Verdict]) -> None:
             lane.busy -= 1
+            self.handed.pop(done, None)
+            lost = done in self.lost
+            self.lost.discard(done)
             exc = None if done.cancelled() else done.exception()
-            if isinstance(exc, BrokenProcessPool):
+            if lost or isinstance(exc, BrokenProcessPool):
                 if lane.pool is pool:
                     lane.renew(wait=False)
+                # CPython 3.11 can leave work handed to a pool just as it broke unfinished for ever: that upload
+                # would wait out its client, and its lane would count it busy until the service restarts.
+                for other, other_pool in list(self.handed.items()):
+                    if other_pool is pool and not other.done():
+                        self.lost.add(other)
+                        other.cancel()
                 exc = VerifierUnavailable("核验进程意外退出")
             if not job.future.done():
-                if done.cancelled():
-                    job.future.cancel()
-                elif exc is not None:
+                if exc is not None:
                     job.future.set_exception(exc)
+                elif done.cancelled():
+                    job.future.cancel()
                 else:
                     job.future.set_result(done.result())
             self._dispatch()

@@ -8,7 +8,11 @@ import asyncio
 import os
 import signal
 import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -98,3 +102,40 @@ def test_a_killed_verification_process_fails_one_answer_and_is_replaced(files: F
 def test_a_file_of_another_kind_is_refused_before_any_process_sees_it(files: Files) -> None:
     verdict = verifier.verify_job(Path(files.load[0]).read_bytes(), ".docx", ca_pem(files))
     assert verdict[:2] == (False, "not_tianbao")
+
+
+class BreakingPool(ThreadPoolExecutor):
+    """A pool whose process dies on its first job, just as a second one is handed to it: the first fails as
+    broken, the second never comes back (as CPython 3.11 can leave it)."""
+
+    given = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.given += 1
+        future: Future[Any] = Future()
+        if self.given == 1:
+            threading.Timer(0.2, future.set_exception, [BrokenProcessPool("a process died")]).start()
+        return future
+
+
+def test_work_a_broken_pool_never_finishes_is_given_up_with_it() -> None:
+    made: list[ThreadPoolExecutor] = []
+
+    def make(size: int) -> ThreadPoolExecutor:
+        made.append(BreakingPool(size) if not made else ThreadPoolExecutor(size))
+        return made[-1]
+
+    async def run() -> None:
+        service = Verifier(4, make=make)  # two PDF processes: both uploads go to the first pool
+        try:
+            uploads = [asyncio.ensure_future(service.verify(b"x", ".docx", b"")) for _ in range(2)]
+            done = await asyncio.wait_for(asyncio.gather(*uploads, return_exceptions=True), 30)
+            assert [type(answer) for answer in done] == [VerifierUnavailable, VerifierUnavailable]
+            assert [lane.busy for lane in service.lanes] == [0, 0] and not service.handed
+            # The next upload goes to a new pool, and is answered.
+            again = await asyncio.wait_for(service.verify(b"x", ".docx", b""), 30)
+            assert again[:2] == (False, "not_tianbao") and len(made) == 2
+        finally:
+            service.close()
+
+    asyncio.run(run())
