@@ -35,11 +35,18 @@ from app.storage.models import Catalog, Indicator, Unit, utcnow
 from app.storage.store import LOCKED
 from app.submissions.payload import check_indicator
 from app.submissions.signing import VerificationError, payload_hash
-from app.submissions.verify import TrustedTime, verdict_data, verdicts_data, verify_submission
+from app.submissions.verify import (
+    SUFFIXES,
+    TrustedTime,
+    VerdictData,
+    not_ours,
+    verdict_data,
+    verdicts_data,
+    verify_submission,
+)
 from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
 from app.trust.keys import KeyStore
 
-SUFFIXES = (".xlsx", ".pdf")
 log = logging.getLogger(__name__)
 
 # Outcome of one file: stored (accepted, superseded), already held (duplicate), or refused with its reason.
@@ -120,7 +127,7 @@ def upload_envelope(data: bytes, suffix: str) -> dict[str, Any]:
         from app.submissions.verify_pdf import read_envelope_pdf_bytes
 
         return read_envelope_pdf_bytes(data)
-    raise VerificationError("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+    raise VerificationError("not_tianbao", not_ours(suffix))
 
 
 # Files stored per commit: each commit is a durable write (synchronous=FULL), which is a large part of a file's
@@ -152,7 +159,7 @@ def import_submissions(
     results: list[FileResult] = []
     with contextlib.ExitStack() as stack:
         times = [(receipts or {}).get(p) for p in files]
-        verdicts: Iterator[Verdict]
+        verdicts: Iterator[VerdictData]
         if count > 1 and len(files) >= PARALLEL_FROM:
             lanes = _Lanes(files, ca_pem, times, count)
             # Cancelling drops the verifications not yet started instead of waiting for all of them.
@@ -182,8 +189,6 @@ def import_submissions(
     return results
 
 
-# (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
-Verdict = tuple[Any, ...]
 # Below this many files, starting worker processes (about half a second each) costs more than it saves.
 PARALLEL_FROM = 40
 
@@ -195,7 +200,7 @@ AHEAD = 200
 # How long the verdicts wait for work to come back before they look for a pool that broke without a word.
 STALL_S = 5.0
 # The verdict of a file whose verification process died under it, alone (see _Lanes).
-CRASHED: Verdict = (False, "unreadable", "核验此文件时核验进程意外退出（文件可能已损坏或过于复杂），未导入")
+CRASHED: VerdictData = (False, "unreadable", "核验此文件时核验进程意外退出（文件可能已损坏或过于复杂），未导入")
 
 
 class VerifierBroken(RuntimeError):
@@ -222,7 +227,7 @@ class _Lanes:
         times: list[TrustedTime | None],
         count: int,
         pool: Callable[[int], Executor] | None = None,
-        job: Callable[[list[str], bytes, list[TrustedTime | None]], list[Verdict]] = verdicts_data,
+        job: Callable[[list[str], bytes, list[TrustedTime | None]], list[VerdictData]] = verdicts_data,
     ) -> None:
         """``pool`` makes a lane's pool of ``n`` workers (default: processes) and ``job`` verifies a chunk of
         files in one; other ones let a test drive the handing out with its own timing."""
@@ -233,13 +238,13 @@ class _Lanes:
         self.alone: Lane | None = None  # one process, one file at a time: the files a dead process had
         self.pdfs: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() == ".pdf")
         self.workbooks: deque[int] = deque(i for i, p in enumerate(files) if p.suffix.lower() != ".pdf")
-        self.running: dict[Future[list[Verdict]], tuple[Lane, Executor, list[int]]] = {}
-        self.ready: dict[int, Verdict] = {}
+        self.running: dict[Future[list[VerdictData]], tuple[Lane, list[int]]] = {}
+        self.ready: dict[int, VerdictData] = {}
         self.position = 0
         self.suspects: list[int] = []  # files a dead process had, to go again one at a time; a heap
         self.deaths: dict[int, int] = {}  # a suspect: how often the lone process died with it
 
-    def verdicts(self) -> Iterator[Verdict]:
+    def verdicts(self) -> Iterator[VerdictData]:
         for position in range(len(self.paths)):
             # Every step moves the window on: work it now reaches is handed out even when nothing came back.
             self.position = position
@@ -250,7 +255,7 @@ class _Lanes:
                 done, _ = wait(self.running, timeout=STALL_S, return_when=FIRST_COMPLETED)
                 if not done:
                     # A pool that broke with nothing of its own to fail (its process died idle, just as work
-                    # was handed to it) can leave that work unfinished for ever (see _renew).
+                    # was handed to it) can leave that work unfinished for ever (see Lane.renew).
                     for lane in list(self.lanes):
                         if getattr(lane.pool, "_broken", False):
                             self._renew(lane)
@@ -260,18 +265,19 @@ class _Lanes:
     def _collect(self) -> None:
         """Take in the work that came back, and hand out more."""
         for future in [future for future in self.running if future.done()]:
-            lane, pool, chunk = self.running.pop(future)
-            lane.busy -= 1
+            lane, chunk = self.running.pop(future)
+            left = lane.take(future)
             try:
                 verdicts = future.result()
             except BrokenExecutor:
-                self._died(lane, pool, chunk)
+                self._died(lane, chunk)
+                self._left(lane, left)
                 continue
             self.ready.update(zip(chunk, verdicts, strict=True))
         self._hand_out()
 
-    def _died(self, lane: Lane, pool: Executor, chunk: list[int]) -> None:
-        """A process of ``pool`` died with ``chunk`` unfinished (perhaps not even started)."""
+    def _died(self, lane: Lane, chunk: list[int]) -> None:
+        """A process of ``lane`` died with ``chunk`` unfinished (perhaps not even started)."""
         if lane is self.alone and not chunk:
             raise VerifierBroken("核验进程无法运行（新启动的核验进程未核验任何文件即退出），导入已停止")
         if lane is self.alone:
@@ -290,28 +296,21 @@ class _Lanes:
                 self.alone = Lane(1, pdf=False, make=self.make_pool)
                 self.lanes.append(self.alone)
                 self._probe(self.alone)
-        if lane.pool is pool:  # the first of its futures to come back: the lane goes on with a new pool
-            self._renew(lane)
 
     def _renew(self, lane: Lane) -> None:
-        # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures. In
-        # CPython 3.11 work handed to a pool just as it broke can be left unfinished for ever (or end that thread
-        # before it has failed all of them, its processes still running): such work is taken as the dead
-        # process's too, and what runs still is ended. Not cancelled: what is unfinished fails as broken.
-        old = lane.renew()
-        for future, (other, pool, chunk) in list(self.running.items()):
-            if pool is old and not future.done():
-                del self.running[future]
-                other.busy -= 1
-                self._died(other, pool, chunk)
-        if lane is self.alone:
+        # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures.
+        self._left(lane, lane.renew())
+
+    def _left(self, lane: Lane, left: list[Future[Any]]) -> None:
+        """``lane`` has a new pool (if ``left`` says so): what the old one left unfinished was the dead process's."""
+        for future in left:
+            self._died(lane, self.running.pop(future)[1])
+        if lane is self.alone and lane.pool is None:
             self._probe(lane)
 
     def _probe(self, lane: Lane) -> None:
         """A new lone pool's first job: nothing to verify. Its process dying says the processes cannot run."""
-        pool = lane.executor()
-        self.running[pool.submit(self.job, [], self.ca_pem, [])] = (lane, pool, [])
-        lane.busy += 1
+        self.running[lane.submit(self.job, [], self.ca_pem, [])] = (lane, [])
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.
@@ -323,18 +322,15 @@ class _Lanes:
                     break
                 paths = [self.paths[i] for i in chunk]
                 times = [self.times[i] for i in chunk]
-                pool = lane.executor()
                 try:
-                    future = pool.submit(self.job, paths, self.ca_pem, times)
+                    future = lane.submit(self.job, paths, self.ca_pem, times)
                 except BrokenExecutor:  # a process died before its unfinished work came back (that work says so)
                     self._renew(lane)
                     if lane is self.alone:  # its new pool runs the empty first job, alone; the file waits
                         heapq.heappush(self.suspects, chunk[0])
                         break
-                    pool = lane.executor()
-                    future = pool.submit(self.job, paths, self.ca_pem, times)
-                self.running[future] = (lane, pool, chunk)
-                lane.busy += 1
+                    future = lane.submit(self.job, paths, self.ca_pem, times)
+                self.running[future] = (lane, chunk)
 
     def _next(self, lane: Lane) -> list[int]:
         """The files a process of ``lane`` is given next: a PDF, or a few workbooks, in file order."""
@@ -368,7 +364,7 @@ class _Batch:
         self.session = session
         self.pending: list[tuple[Path, dict[str, Any], str]] = []
 
-    def store(self, path: Path, verdict: Verdict) -> FileResult:
+    def store(self, path: Path, verdict: VerdictData) -> FileResult:
         if not verdict[0]:
             return FileResult(str(path), verdict[1], verdict[2])
         envelope: dict[str, Any] = verdict[1]

@@ -25,6 +25,10 @@ for _name in ("pyhanko", "pyhanko_certvalidator", "app.submissions", "app.city")
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 XLSX, PDF = "xlsx", "pdf"
+SUFFIXES = (".xlsx", ".pdf")
+# A verdict as plain data, which crosses process boundaries: (True, envelope, payload hash) or (False, reason,
+# message).
+VerdictData = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class Verdict:
         assert self.envelope is not None, "only a valid verdict has a payload"
         payload: dict[str, Any] = self.envelope["payload"]
         return payload
+
+    def data(self) -> VerdictData:
+        if self.envelope is not None:
+            return (True, self.envelope, self.digest)
+        return (False, self.reason or "unreadable", self.message)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,12 @@ def check_trusted_time(payload: Any, trusted: TrustedTime, digest: str | None = 
 
 def refused(reason: str, message: str, kind: str | None = None) -> Verdict:
     return Verdict(False, reason, message, None, kind)
+
+
+def not_ours(suffix: str | None = None) -> str:
+    """Why a file of neither kind is refused; ``suffix`` is its name's, when it has a name."""
+    named = "" if suffix is None else f"，扩展名为 {suffix or '空'}"
+    return f"不是报送文件（只接受 .xlsx 和 .pdf）{named}"
 
 
 def kind_of(data: bytes, name: str = "") -> str | None:
@@ -106,15 +121,15 @@ def verify_submission(
         if isinstance(source, Path):
             name = name or str(source)
             suffix = source.suffix.lower()
-            if suffix not in (".xlsx", ".pdf"):
-                return refused("not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
+            if suffix not in SUFFIXES:
+                return refused("not_tianbao", not_ours(suffix))
             kind = XLSX if suffix == ".xlsx" else PDF
             data = _read(source, kind)
         else:
             data = bytes(source)
             kind = kind_of(data, name)
             if kind is None:
-                return refused("not_tianbao", "不是报送文件（只接受 .xlsx 和 .pdf）")
+                return refused("not_tianbao", not_ours(Path(name).suffix.lower() if name else None))
         envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted, digest)
@@ -129,19 +144,15 @@ def verify_submission(
     )
 
 
-def verdict_data(path: str, city_ca_pem: bytes, trusted: TrustedTime | None = None) -> tuple[Any, ...]:
-    """:func:`verify_submission` of the file at ``path`` as plain data that crosses process boundaries:
-    ``(True, envelope, payload hash)`` or ``(False, reason, message)``. What the city import's worker processes
+def verdict_data(path: str, city_ca_pem: bytes, trusted: TrustedTime | None = None) -> VerdictData:
+    """:func:`verify_submission` of the file at ``path``, as plain data. What the city import's worker processes
     run: they load the verifier and nothing else (no database, no ORM)."""
     from cryptography import x509
 
-    verdict = verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem), trusted=trusted)
-    if verdict.envelope is not None:
-        return (True, verdict.envelope, verdict.digest)
-    return (False, verdict.reason or "unreadable", verdict.message)
+    return verify_submission(Path(path), x509.load_pem_x509_certificate(city_ca_pem), trusted=trusted).data()
 
 
-def verdicts_data(paths: list[str], city_ca_pem: bytes, trusted: list[TrustedTime | None]) -> list[tuple[Any, ...]]:
+def verdicts_data(paths: list[str], city_ca_pem: bytes, trusted: list[TrustedTime | None]) -> list[VerdictData]:
     """:func:`verdict_data` of several files, in one call (one round trip to a worker process)."""
     return [verdict_data(path, city_ca_pem, time) for path, time in zip(paths, trusted, strict=True)]
 

@@ -4,7 +4,8 @@ Both split their processes into two lanes: PDFs need far more to verify than wor
 and its Chinese font: some 60 MB and over half a second to load per process), so half the processes (at least
 one) verify PDFs and the others workbooks only, unless PDFs pile up (:data:`PDF_BACKLOG`). A process that never
 sees a PDF never loads what a PDF needs. What each lane does when a process dies is its user's to decide; a lane
-only gives its work a fresh pool after that (:meth:`Lane.renew`) and ends its processes for good (:meth:`Lane.close`).
+only keeps the work it has handed out, gives its work a fresh pool after that (:meth:`Lane.renew`), saying what
+the dead process's pool left unfinished, and ends its processes for good (:meth:`Lane.close`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from typing import Any
 
 # PDFs waiting per PDF process (some 50 ms of work each) before a workbook process takes them too: it then loads
 # what a PDF needs, and from then on verifies PDFs as well.
@@ -58,32 +60,59 @@ def end_pool(pool: Executor, wait: bool = True, cancel: bool = True) -> None:
 
 
 class Lane:
-    """A pool of ``size`` worker processes (made by ``make`` when first needed) and the jobs it has in hand."""
+    """A pool of ``size`` worker processes (made by ``make`` when first needed) and the work handed to it."""
 
     def __init__(self, size: int, pdf: bool, make: Callable[[int], Executor] = spawn_pool) -> None:
         self.size = size
         self.pdf = pdf  # its processes verify PDFs (and hold what that needs)
         self.make = make
-        self.busy = 0
         self.pool: Executor | None = None
+        self.handed: dict[Future[Any], Executor] = {}  # work not yet taken back, and the pool it went to
+
+    @property
+    def busy(self) -> int:
+        return len(self.handed)
 
     def executor(self) -> Executor:
         if self.pool is None:
             self.pool = self.make(self.size)
         return self.pool
 
-    def renew(self, wait: bool = True) -> Executor | None:
-        """After a process died: the next job goes to a new pool; the old one (returned) is shut down, its
-        unfinished work not cancelled, so that it fails as the broken pool's."""
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Hand ``fn(*args)`` to the lane's pool. Raises what the pool raises: :class:`BrokenExecutor` when a
+        process of it died (:meth:`renew` the lane), ``OSError`` when no process can be started."""
+        pool = self.executor()
+        future = pool.submit(fn, *args)
+        self.handed[future] = pool
+        return future
+
+    def take(self, future: Future[Any], wait: bool = True) -> list[Future[Any]]:
+        """Take ``future``, done, back from the lane. If it failed because its pool broke and that pool is still
+        the lane's, the lane goes on with a new one (:meth:`renew`, whose work left over is returned)."""
+        pool = self.handed.pop(future, None)
+        broken = not future.cancelled() and isinstance(future.exception(), BrokenExecutor)
+        if broken and pool is not None and pool is self.pool:
+            return self.renew(wait)
+        return []
+
+    def renew(self, wait: bool = True, cancel: bool = False) -> list[Future[Any]]:
+        """After a process died: the next job goes to a new pool, and the old one is shut down, its unfinished
+        work not cancelled, so that it fails as the broken pool's. Returned, and no longer the lane's: the work
+        handed to the old pool that is still unfinished, to be taken as the dead process's too. (In CPython 3.11
+        work handed to a pool just as it broke can stay unfinished for ever, or its processes go on running.)"""
         old, self.pool = self.pool, None
-        if old is not None:
-            end_pool(old, wait=wait, cancel=False)
-        return old
+        if old is None:
+            return []
+        end_pool(old, wait=wait, cancel=cancel)
+        left = [future for future, pool in self.handed.items() if pool is old and not future.done()]
+        for future in left:
+            del self.handed[future]
+        return left
 
     def close(self, wait: bool = True) -> None:
-        if self.pool is not None:
-            end_pool(self.pool, wait=wait)
-            self.pool = None
+        """End the lane's processes for good, the work they have not started cancelled."""
+        self.renew(wait, cancel=True)
+        self.handed.clear()
 
 
 def lanes_for(count: int, make: Callable[[int], Executor] = spawn_pool) -> list[Lane]:

@@ -12,16 +12,12 @@ import asyncio
 import functools
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
+from app.submissions.verify import SUFFIXES, VerdictData, not_ours, refused, verify_submission
 from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
-
-# (True, envelope, payload hash) or (False, reason, message): plain data, so it crosses process boundaries.
-Verdict = tuple[Any, ...]
-SUFFIXES = (".xlsx", ".pdf")
 
 
 @functools.lru_cache(maxsize=4)
@@ -31,17 +27,12 @@ def _certificate(pem: bytes) -> Any:
     return x509.load_pem_x509_certificate(pem)
 
 
-def verify_job(data: bytes, suffix: str, ca_pem: bytes) -> Verdict:
+def verify_job(data: bytes, suffix: str, ca_pem: bytes) -> VerdictData:
     """Verify one upload (in a worker process, or a thread) exactly as the city import verifies a file."""
-    from app.submissions.verify import verify_submission
-
     if suffix not in SUFFIXES:
-        return (False, "not_tianbao", f"不是报送文件（只接受 .xlsx 和 .pdf），扩展名为 {suffix or '空'}")
-    verdict = verify_submission(data, _certificate(ca_pem), name=f"upload{suffix}")
-    if verdict.envelope is None:
-        return (False, verdict.reason or "unreadable", verdict.message)
+        return refused("not_tianbao", not_ours(suffix)).data()
     # The digest comes with the verification, and is not taken again by the service's one busy process.
-    return (True, verdict.envelope, verdict.digest)
+    return verify_submission(data, _certificate(ca_pem), name=f"upload{suffix}").data()
 
 
 def warm_job(pdf: bool) -> int:
@@ -69,7 +60,7 @@ class _Job:
     data: bytes
     suffix: str
     ca_pem: bytes
-    future: asyncio.Future[Verdict]
+    future: asyncio.Future[VerdictData]
 
 
 class Verifier:
@@ -86,8 +77,7 @@ class Verifier:
     def __init__(self, processes: int, make: Callable[[int], Executor] = spawn_pool) -> None:
         """``make`` makes a lane's pool of ``n`` processes; another one lets a test break pools at will."""
         self.lanes: list[Lane] = lanes_for(processes, make) if processes > 0 else []
-        self.handed: dict[asyncio.Future[Verdict], Executor] = {}  # what runs, and in which pool
-        self.lost: set[asyncio.Future[Verdict]] = set()  # given up with a broken pool
+        self.jobs: dict[Future[VerdictData], _Job] = {}  # what the lanes have in hand
         self.pdfs: deque[_Job] = deque()
         self.workbooks: deque[_Job] = deque()
 
@@ -99,7 +89,7 @@ class Verifier:
         warming = [(lane.executor(), lane.pdf) for lane in self.lanes for _ in range(lane.size)]
         await asyncio.gather(*(loop.run_in_executor(pool, warm_job, pdf) for pool, pdf in warming))
 
-    async def verify(self, data: bytes, suffix: str, ca_pem: bytes) -> Verdict:
+    async def verify(self, data: bytes, suffix: str, ca_pem: bytes) -> VerdictData:
         loop = asyncio.get_running_loop()
         if not self.lanes:
             return await loop.run_in_executor(None, verify_job, data, suffix, ca_pem)
@@ -136,41 +126,38 @@ class Verifier:
 
     def _run(self, lane: Lane, job: _Job) -> None:
         try:
-            pool = lane.executor()
-            running = asyncio.get_running_loop().run_in_executor(pool, verify_job, job.data, job.suffix, job.ca_pem)
-        except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
-            lane.renew(wait=False)
+            running = lane.submit(verify_job, job.data, job.suffix, job.ca_pem)
+        except (OSError, RuntimeError) as exc:  # a process died, or none could be started (out of memory)
+            self._lost(lane.renew(wait=False))
             job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
             return
-        lane.busy += 1
-        self.handed[running] = pool
+        self.jobs[running] = job
+        asyncio.wrap_future(running).add_done_callback(lambda _: self._finished(lane, running))
 
-        def finished(done: asyncio.Future[Verdict]) -> None:
-            lane.busy -= 1
-            self.handed.pop(done, None)
-            lost = done in self.lost
-            self.lost.discard(done)
-            exc = None if done.cancelled() else done.exception()
-            if lost or isinstance(exc, BrokenProcessPool):
-                if lane.pool is pool:
-                    lane.renew(wait=False)
-                # CPython 3.11 can leave work handed to a pool just as it broke unfinished for ever: that upload
-                # would wait out its client, and its lane would count it busy until the service restarts.
-                for other, other_pool in list(self.handed.items()):
-                    if other_pool is pool and not other.done():
-                        self.lost.add(other)
-                        other.cancel()
-                exc = VerifierUnavailable("核验进程意外退出")
+    def _finished(self, lane: Lane, running: Future[VerdictData]) -> None:
+        job = self.jobs.pop(running, None)
+        if job is None:  # given up with its broken pool
+            return
+        self._lost(lane.take(running, wait=False))
+        if job.future.done():  # its client has gone
+            ...
+        elif running.cancelled():
+            job.future.cancel()
+        elif isinstance(running.exception(), BrokenExecutor):
+            job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
+        elif (exc := running.exception()) is not None:
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(running.result())
+        self._dispatch()
+
+    def _lost(self, left: list[Future[VerdictData]]) -> None:
+        """Work a broken pool left unfinished fails as the dead process's: waiting on, it could wait for ever,
+        its upload waiting out its client and its lane busy until the service restarts (see Lane.renew)."""
+        for running in left:
+            job = self.jobs.pop(running)
             if not job.future.done():
-                if exc is not None:
-                    job.future.set_exception(exc)
-                elif done.cancelled():
-                    job.future.cancel()
-                else:
-                    job.future.set_result(done.result())
-            self._dispatch()
-
-        running.add_done_callback(finished)
+                job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
 
     def close(self) -> None:
         for lane in self.lanes:

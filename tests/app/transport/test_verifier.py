@@ -131,7 +131,7 @@ def test_work_a_broken_pool_never_finishes_is_given_up_with_it() -> None:
             uploads = [asyncio.ensure_future(service.verify(b"x", ".docx", b"")) for _ in range(2)]
             done = await asyncio.wait_for(asyncio.gather(*uploads, return_exceptions=True), 30)
             assert [type(answer) for answer in done] == [VerifierUnavailable, VerifierUnavailable]
-            assert [lane.busy for lane in service.lanes] == [0, 0] and not service.handed
+            assert [lane.busy for lane in service.lanes] == [0, 0] and not service.jobs
             # The next upload goes to a new pool, and is answered.
             again = await asyncio.wait_for(service.verify(b"x", ".docx", b""), 30)
             assert again[:2] == (False, "not_tianbao") and len(made) == 2
