@@ -601,3 +601,36 @@ def test_a_file_over_the_size_limit_is_not_read(signed: Signed, tmp_path: Path) 
     assert "过大" in str(info.value)
     with pytest.raises(VerificationError):
         verify_pdf(tmp_path / "missing.pdf", signed.keys.city_certificate())
+
+
+def golden_payloads() -> dict[str, dict[str, Any]]:
+    """The payload of golden/workbook-envelope.json (blanks at either end, markup, control characters, a very long
+    explanation), and the same with every indicator thirteen times over (a table across many pages) in a demo
+    catalog (the demo marking on every page)."""
+    import json
+
+    envelope = json.loads((Path(__file__).parent / "golden" / "workbook-envelope.json").read_text(encoding="utf-8"))
+    payload = envelope["payload"]
+    long = copy.deepcopy(payload)
+    long["catalog"]["demo"] = True
+    long["indicators"] = [
+        {**indicator, "code": f"{indicator['code']}-{n}"} for n in range(13) for indicator in payload["indicators"]
+    ]
+    return {"golden": payload, "long": long}
+
+
+# The pages render_pdf draws for golden_payloads(), as version 0.1.0 draws them. The verifier draws a received
+# file's pages again and compares them byte for byte: a PDF a district made must verify with every later build, so a
+# change of any byte here is a change of the file format, not a refactoring.
+GOLDEN_PAGES = {
+    "golden": "4c085c7e87cdc9c3b63251f532a22e5a8d85ffa8fccc47879d3b6b5e1b81402c",
+    "long": "8fdf8c8a4e51ffa1728e27426c7cf898c5cf96f95b72b1f8339283eb77274019",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_PAGES))
+def test_the_pages_are_byte_for_byte_those_of_earlier_builds(name: str) -> None:
+    import hashlib
+
+    pages = render_pdf(golden_payloads()[name], "0.1.0")
+    assert hashlib.sha256(pages).hexdigest() == GOLDEN_PAGES[name]
