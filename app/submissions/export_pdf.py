@@ -181,9 +181,28 @@ class _Styles:
 
 
 def _p(text: Any, style: Any) -> Any:
+    return _paragraph()(escape(_text(text)), style)
+
+
+@cache
+def _paragraph() -> type[Any]:
+    """reportlab's paragraph, laid out once per width: a table wraps each of its paragraphs again to measure,
+    split and draw its rows, and the lines come out the same every time (the pages are byte for byte the same)."""
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(_text(text)), style)
+    class LaidParagraph(Paragraph):  # type: ignore[misc]
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            laid = self.__dict__.get("_laid")
+            if laid is not None and laid[0] == availWidth and laid[1] is self.blPara and laid[2] is self.frags:
+                self.width = availWidth
+                self.height = laid[3]
+                return availWidth, laid[3]
+            width, height = super().wrap(availWidth, availHeight)
+            if "blPara" in self.__dict__:
+                self._laid = (availWidth, self.blPara, self.frags, height)
+            return width, height
+
+    return LaidParagraph
 
 
 def _heading(payload: dict[str, Any], app_version: str, digest: str, styles: _Styles) -> Any:
@@ -265,7 +284,7 @@ def _status_text(row: IndicatorRow) -> str:
 def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
     """The indicators. Short cells are plain strings (fast); text that would not fit is a wrapping paragraph."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.platypus import Table, TableStyle
 
     rows: list[list[Any]] = [[_p(h, styles.head) for h in HEADERS]]
     table_style: list[tuple[Any, ...]] = [
@@ -292,7 +311,7 @@ def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
             if "\n" not in text and stringWidth(text, FONT, CELL_SIZE) <= width - 2 * PAD:
                 row.append(text)
             else:
-                para = Paragraph(escape(text).replace("\n", "<br/>"), st)
+                para = _paragraph()(escape(text).replace("\n", "<br/>"), st)
                 tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
                 row.append([para])
         number = line.number

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,17 @@ def verified_pdf_bytes(
         return _verify(data, city_ca, at)
 
 
-_XREF_ENTRY = re.compile(rb"[0-9]{10} [0-9]{5} [nf]")
+# A cross-reference entry is ten digits, a blank, five digits, a blank and n or f. Searched for from its middle,
+# which starts with a byte the search can skip to (from the ten digits it would try at every digit of the file);
+# entries cannot overlap, so the count is the same.
+_XREF_TAIL = re.compile(rb" [0-9]{5} [nf]")
+
+
+def _xref_entries(data: bytes) -> Iterator[int]:
+    for tail in _XREF_TAIL.finditer(data):
+        start = tail.start()
+        if start >= 10 and data[start - 10 : start].isdigit():
+            yield start - 10
 
 
 def _check_bounds(data: bytes) -> None:
@@ -164,7 +175,7 @@ def _check_bounds(data: bytes) -> None:
         raise VerificationError("altered", "该 PDF 在签名后又被改动过（多次增量更新）")
     if data.count(b" obj") > MAX_PDF_OBJECTS:
         raise _unreadable(f"对象超过 {MAX_PDF_OBJECTS} 个，不是填报通的报送文件")
-    for entries, _ in enumerate(_XREF_ENTRY.finditer(data), start=1):
+    for entries, _ in enumerate(_xref_entries(data), start=1):
         if entries > MAX_PDF_OBJECTS:
             raise _unreadable(f"交叉引用表超过 {MAX_PDF_OBJECTS} 项，不是填报通的报送文件")
     if b"/ObjStm" in data or b"/XRefStm" in data or re.search(rb"/Type\s*/XRef\b", data):

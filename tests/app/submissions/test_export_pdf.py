@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import __version__
 from app.demo import create_demo
@@ -634,3 +636,15 @@ def test_the_pages_are_byte_for_byte_those_of_earlier_builds(name: str) -> None:
 
     pages = render_pdf(golden_payloads()[name], "0.1.0")
     assert hashlib.sha256(pages).hexdigest() == GOLDEN_PAGES[name]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([b"0", b"7", b" ", b"n", b"f", b"x", b"00000", b" 00000 n", b"0000000000 00000 n"])))
+def test_cross_reference_entries_are_counted_as_the_plain_pattern_counts_them(parts: list[bytes]) -> None:
+    import re
+
+    from app.submissions.verify_pdf import _xref_entries
+
+    data = b"".join(parts)
+    plain = [m.start() for m in re.finditer(rb"[0-9]{10} [0-9]{5} [nf]", data)]
+    assert list(_xref_entries(data)) == plain
