@@ -266,12 +266,12 @@ class _Lanes:
         """Take in the work that came back, and hand out more."""
         for future in [future for future in self.running if future.done()]:
             lane, chunk = self.running.pop(future)
-            left = lane.take(future)
+            unfinished = lane.take(future)
             try:
                 verdicts = future.result()
             except BrokenExecutor:
                 self._died(lane, chunk)
-                self._left(lane, left)
+                self._unfinished(lane, unfinished)
                 continue
             self.ready.update(zip(chunk, verdicts, strict=True))
         self._hand_out()
@@ -295,28 +295,26 @@ class _Lanes:
             if self.alone is None:
                 self.alone = Lane(1, pdf=False, make=self.make_pool)
                 self.lanes.append(self.alone)
-                self._probe(self.alone)
 
     def _renew(self, lane: Lane) -> None:
         # Waited for: once the broken pool's own thread has ended, nothing more happens to its futures.
-        self._left(lane, lane.renew())
+        self._unfinished(lane, lane.renew())
 
-    def _left(self, lane: Lane, left: list[Future[Any]]) -> None:
-        """``lane`` has a new pool (if ``left`` says so): what the old one left unfinished was the dead process's."""
-        for future in left:
+    def _unfinished(self, lane: Lane, futures: list[Future[Any]]) -> None:
+        """The work a broken pool of ``lane`` left unfinished: the dead process's too."""
+        for future in futures:
             self._died(lane, self.running.pop(future)[1])
-        if lane is self.alone and lane.pool is None:
-            self._probe(lane)
-
-    def _probe(self, lane: Lane) -> None:
-        """A new lone pool's first job: nothing to verify. Its process dying says the processes cannot run."""
-        self.running[lane.submit(self.job, [], self.ca_pem, [])] = (lane, [])
 
     def _hand_out(self) -> None:
         # Two chunks per process: the next one is there when a process finishes, not after a round trip.
         for lane in self.lanes:
             # The lone process has one file at a time, so that its death names the file.
             while lane.busy < (1 if lane is self.alone else 2 * lane.size):
+                if lane is self.alone and lane.pool is None:
+                    # A new lone pool's first job has nothing to verify: its process dying says the processes
+                    # cannot run at all (not one file's doing).
+                    self.running[lane.submit(self.job, [], self.ca_pem, [])] = (lane, [])
+                    break
                 chunk = self._next(lane)
                 if not chunk:
                     break
@@ -326,7 +324,7 @@ class _Lanes:
                     future = lane.submit(self.job, paths, self.ca_pem, times)
                 except BrokenExecutor:  # a process died before its unfinished work came back (that work says so)
                     self._renew(lane)
-                    if lane is self.alone:  # its new pool runs the empty first job, alone; the file waits
+                    if lane is self.alone:  # its new pool first runs the empty job; the file waits
                         heapq.heappush(self.suspects, chunk[0])
                         break
                     future = lane.submit(self.job, paths, self.ca_pem, times)

@@ -181,24 +181,25 @@ class _Styles:
 
 
 def _p(text: Any, style: Any) -> Any:
-    return _paragraph()(escape(_text(text)), style)
+    return _laid_paragraph()(escape(_text(text)), style)
 
 
 @cache
-def _paragraph() -> type[Any]:
+def _laid_paragraph() -> type[Any]:
     """reportlab's paragraph, laid out once per width: a table wraps each of its paragraphs again to measure,
     split and draw its rows, and the lines come out the same every time (the pages are byte for byte the same)."""
     from reportlab.platypus import Paragraph
 
     class LaidParagraph(Paragraph):  # type: ignore[misc]
         def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-            laid = self.__dict__.get("_laid")
-            if laid is not None and laid[0] == availWidth and laid[1] is self.blPara and laid[2] is self.frags:
-                self.width = availWidth
-                self.height = laid[3]
-                return availWidth, laid[3]
+            # A split that finds no room drops the lines (blPara); a width too narrow to wrap makes none.
+            lines = self.__dict__.get("blPara")
+            width, laid_lines, frags, height = self.__dict__.get("_laid", (None, None, None, 0.0))
+            if lines is not None and laid_lines is lines and frags is self.frags and width == availWidth:
+                self.width, self.height = availWidth, height
+                return availWidth, height
             width, height = super().wrap(availWidth, availHeight)
-            if "blPara" in self.__dict__:
+            if self.__dict__.get("blPara") is not lines:
                 self._laid = (availWidth, self.blPara, self.frags, height)
             return width, height
 
@@ -311,7 +312,7 @@ def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
             if "\n" not in text and stringWidth(text, FONT, CELL_SIZE) <= width - 2 * PAD:
                 row.append(text)
             else:
-                para = _paragraph()(escape(text).replace("\n", "<br/>"), st)
+                para = _laid_paragraph()(escape(text).replace("\n", "<br/>"), st)
                 tallest = max(tallest, para.wrap(width - 2 * PAD, 100_000)[1])
                 row.append([para])
         number = line.number

@@ -49,6 +49,7 @@ class Verdict:
         return payload
 
     def data(self) -> VerdictData:
+        """The verdict as plain data, for another process."""
         if self.envelope is not None:
             return (True, self.envelope, self.digest)
         return (False, self.reason or "unreadable", self.message)
@@ -129,7 +130,9 @@ def verify_submission(
             data = bytes(source)
             kind = kind_of(data, name)
             if kind is None:
-                return refused("not_tianbao", not_ours(Path(name).suffix.lower() if name else None))
+                # A name with a suffix of ours has its kind; one without a suffix was judged by its first bytes.
+                suffix = Path(name).suffix.lower() if name else ""
+                return refused("not_tianbao", not_ours(suffix or None))
         envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted, digest)

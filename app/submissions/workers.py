@@ -89,21 +89,27 @@ class Lane:
     def take(self, future: Future[Any], wait: bool = True) -> list[Future[Any]]:
         """Take ``future``, done, back from the lane. If it failed because its pool broke and that pool is still
         the lane's, the lane goes on with a new one (:meth:`renew`, whose work left over is returned)."""
+        assert future.done(), "only finished work is taken back"
         pool = self.handed.pop(future, None)
         broken = not future.cancelled() and isinstance(future.exception(), BrokenExecutor)
         if broken and pool is not None and pool is self.pool:
             return self.renew(wait)
         return []
 
-    def renew(self, wait: bool = True, cancel: bool = False) -> list[Future[Any]]:
-        """After a process died: the next job goes to a new pool, and the old one is shut down, its unfinished
-        work not cancelled, so that it fails as the broken pool's. Returned, and no longer the lane's: the work
-        handed to the old pool that is still unfinished, to be taken as the dead process's too. (In CPython 3.11
-        work handed to a pool just as it broke can stay unfinished for ever, or its processes go on running.)"""
+    def renew(self, wait: bool = True, broken: bool = True) -> list[Future[Any]]:
+        """The next job goes to a new pool, and the old one is shut down, its unfinished work not cancelled.
+
+        ``broken``: a process of the old pool died, and its unfinished work fails as the broken pool's; returned,
+        and no longer the lane's, is what the old pool was handed and has not finished, to be taken as the dead
+        process's too (in CPython 3.11 work handed to a pool just as it broke can stay unfinished for ever, or its
+        processes go on running). Not broken (no new process could be started), its work goes on and is taken
+        back as it finishes."""
         old, self.pool = self.pool, None
         if old is None:
             return []
-        end_pool(old, wait=wait, cancel=cancel)
+        end_pool(old, wait=wait, cancel=False)
+        if not broken:
+            return []
         left = [future for future, pool in self.handed.items() if pool is old and not future.done()]
         for future in left:
             del self.handed[future]
@@ -111,7 +117,9 @@ class Lane:
 
     def close(self, wait: bool = True) -> None:
         """End the lane's processes for good, the work they have not started cancelled."""
-        self.renew(wait, cancel=True)
+        if self.pool is not None:
+            end_pool(self.pool, wait=wait)
+            self.pool = None
         self.handed.clear()
 
 

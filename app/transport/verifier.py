@@ -127,28 +127,33 @@ class Verifier:
     def _run(self, lane: Lane, job: _Job) -> None:
         try:
             running = lane.submit(verify_job, job.data, job.suffix, job.ca_pem)
-        except (OSError, RuntimeError) as exc:  # a process died, or none could be started (out of memory)
+        except BrokenExecutor as exc:  # a process died, and its pool is seen broken before its work came back
             self._lost(lane.renew(wait=False))
+            job.future.set_exception(VerifierUnavailable(f"核验进程意外退出：{exc}"))
+            return
+        except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
+            lane.renew(wait=False, broken=False)
             job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
             return
         self.jobs[running] = job
-        asyncio.wrap_future(running).add_done_callback(lambda _: self._finished(lane, running))
+        asyncio.wrap_future(running).add_done_callback(lambda done: self._finished(lane, running, done))
 
-    def _finished(self, lane: Lane, running: Future[VerdictData]) -> None:
+    def _finished(self, lane: Lane, running: Future[VerdictData], done: asyncio.Future[VerdictData]) -> None:
+        """``running`` came back (``done`` is it on the event loop)."""
+        exc = None if done.cancelled() else done.exception()  # taken even when unused, or asyncio logs it
         job = self.jobs.pop(running, None)
         if job is None:  # given up with its broken pool
             return
         self._lost(lane.take(running, wait=False))
-        if job.future.done():  # its client has gone
-            ...
-        elif running.cancelled():
-            job.future.cancel()
-        elif isinstance(running.exception(), BrokenExecutor):
-            job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
-        elif (exc := running.exception()) is not None:
-            job.future.set_exception(exc)
-        else:
-            job.future.set_result(running.result())
+        if not job.future.done():  # else its client has gone
+            if isinstance(exc, BrokenExecutor):
+                job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
+            elif exc is not None:
+                job.future.set_exception(exc)
+            elif done.cancelled():
+                job.future.cancel()
+            else:
+                job.future.set_result(done.result())
         self._dispatch()
 
     def _lost(self, left: list[Future[VerdictData]]) -> None:

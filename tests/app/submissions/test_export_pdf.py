@@ -607,8 +607,9 @@ def test_a_file_over_the_size_limit_is_not_read(signed: Signed, tmp_path: Path) 
 
 def golden_payloads() -> dict[str, dict[str, Any]]:
     """The payload of golden/workbook-envelope.json (blanks at either end, markup, control characters, a very long
-    explanation), and the same with every indicator thirteen times over (a table across many pages) in a demo
-    catalog (the demo marking on every page)."""
+    explanation); the same with every indicator thirteen times over (a table across many pages) in a demo
+    catalog (the demo marking on every page); and with a summary longer than a page (a paragraph that finds no
+    room at the foot of a page, and is drawn on the next)."""
     import json
 
     envelope = json.loads((Path(__file__).parent / "golden" / "workbook-envelope.json").read_text(encoding="utf-8"))
@@ -618,7 +619,9 @@ def golden_payloads() -> dict[str, dict[str, Any]]:
     long["indicators"] = [
         {**indicator, "code": f"{indicator['code']}-{n}"} for n in range(13) for indicator in payload["indicators"]
     ]
-    return {"golden": payload, "long": long}
+    summary = copy.deepcopy(payload)
+    summary["summary"] = "汇总说明" * 800
+    return {"golden": payload, "long": long, "summary": summary}
 
 
 # The pages render_pdf draws for golden_payloads(), as version 0.1.0 draws them. The verifier draws a received
@@ -627,6 +630,7 @@ def golden_payloads() -> dict[str, dict[str, Any]]:
 GOLDEN_PAGES = {
     "golden": "4c085c7e87cdc9c3b63251f532a22e5a8d85ffa8fccc47879d3b6b5e1b81402c",
     "long": "8fdf8c8a4e51ffa1728e27426c7cf898c5cf96f95b72b1f8339283eb77274019",
+    "summary": "95a946c746b4a311b875a21639ea7f22f0dd56015e6d4ec1c7e4cb362a203f46",
 }
 
 

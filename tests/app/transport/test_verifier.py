@@ -5,6 +5,8 @@ pile up; a killed verification process costs one answer (503), not the service."
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import os
 import signal
 import sys
@@ -118,7 +120,7 @@ class BreakingPool(ThreadPoolExecutor):
         return future
 
 
-def test_work_a_broken_pool_never_finishes_is_given_up_with_it() -> None:
+def test_work_a_broken_pool_never_finishes_is_given_up_with_it(caplog: pytest.LogCaptureFixture) -> None:
     made: list[ThreadPoolExecutor] = []
 
     def make(size: int) -> ThreadPoolExecutor:
@@ -135,6 +137,55 @@ def test_work_a_broken_pool_never_finishes_is_given_up_with_it() -> None:
             # The next upload goes to a new pool, and is answered.
             again = await asyncio.wait_for(service.verify(b"x", ".docx", b""), 30)
             assert again[:2] == (False, "not_tianbao") and len(made) == 2
+        finally:
+            service.close()
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        asyncio.run(run())
+        gc.collect()
+    # Every failure was answered, and none is reported again as never retrieved when its future goes.
+    assert not [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+
+
+class StartlessPool(ThreadPoolExecutor):
+    """A pool that cannot start a process for its second job (out of memory); its first job runs until the test
+    lets it finish."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.given = 0
+        self.gate = threading.Event()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.given += 1
+        if self.given == 2:
+            raise OSError("no memory for another process")
+        return super().submit(self.gated, fn, *args)
+
+    def gated(self, fn: Any, *args: Any) -> Any:
+        self.gate.wait(30)
+        return fn(*args)
+
+
+def test_a_process_that_cannot_start_fails_its_upload_only() -> None:
+    made: list[StartlessPool] = []
+
+    def make(size: int) -> StartlessPool:
+        made.append(StartlessPool(size))
+        return made[-1]
+
+    async def run() -> None:
+        service = Verifier(4, make=make)  # two PDF processes: both uploads go to the first pool
+        try:
+            first = asyncio.ensure_future(service.verify(b"x", ".docx", b""))
+            second = asyncio.ensure_future(service.verify(b"x", ".docx", b""))
+            with pytest.raises(VerifierUnavailable, match="无法启动核验进程"):
+                await asyncio.wait_for(second, 30)
+            made[0].gate.set()
+            # The upload the pool was already verifying is answered, by that pool.
+            answer = await asyncio.wait_for(first, 30)
+            assert answer[:2] == (False, "not_tianbao") and made[0].given == 2
+            assert [lane.busy for lane in service.lanes] == [0, 0] and not service.jobs
         finally:
             service.close()
 
