@@ -326,7 +326,7 @@ class _Lanes:
                     self._renew(lane)
                     if lane is self.alone:  # its new pool first runs the empty job; the file waits
                         heapq.heappush(self.suspects, chunk[0])
-                        break
+                        continue
                     future = lane.submit(self.job, paths, self.ca_pem, times)
                 self.running[future] = (lane, chunk)
 

@@ -132,6 +132,9 @@ class Verifier:
             job.future.set_exception(VerifierUnavailable(f"核验进程意外退出：{exc}"))
             return
         except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
+            # The uploads the pool is verifying still get their answers from it. (CPython 3.11 queues the work
+            # before it starts a process for it: a pool with a process left may still verify this upload, for
+            # no one; cancelling it there would reach the others' work too.)
             lane.renew(wait=False, broken=False)
             job.future.set_exception(VerifierUnavailable(f"无法启动核验进程：{exc}"))
             return

@@ -263,3 +263,49 @@ def test_work_a_pool_loses_without_a_word_is_found_and_sent_again(monkeypatch: p
     lanes = importer._Lanes(files, b"", [None] * len(files), 2, pool=pool, job=job)
     assert all_verdicts(lanes) == lanes.paths
     assert sorted(path for _, path in job.done) == lanes.paths
+
+
+class OneFilePool(DyingPool):
+    """The lone process's pool: it verifies one file, then its process dies idle, and the pool refuses the next
+    file as broken when it is handed over (the empty first job it takes as any pool does)."""
+
+    files = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if args[0]:
+            if self.files:
+                with self.lock:
+                    self.broken = True
+            self.files += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_lone_process_found_dead_is_replaced_though_nothing_else_runs() -> None:
+    """The first PDF's process dies while the lone process verifies a later file (slowly); the lone process then
+    dies idle, so the PDF, handed to it next, finds its pool broken, when no other work is running. The lone lane
+    starts a new pool (its empty first job, then the PDF) and the import goes on."""
+
+    def job(paths: list[str], _ca: bytes, _times: list[Any]) -> list[Any]:
+        lone = threading.current_thread().name.startswith("size1")
+        for path in paths:
+            if path.endswith("dies.xlsx") or (path.endswith("unlucky.pdf") and not lone):
+                time.sleep(0.0 if path.endswith(".xlsx") else 0.1)
+                raise Die
+            if lone and path.endswith("04.xlsx"):
+                time.sleep(0.3)
+        return [(True, path) for path in paths]
+
+    lone: list[OneFilePool] = []
+
+    def pool(size: int) -> Executor:
+        if size > 1:
+            return DyingPool(size, lose=False)
+        lone.append(OneFilePool(size, lose=False))
+        return lone[-1]
+
+    files = [Path(f"{i:02d}.pdf") for i in range(4)] + [Path(f"{i:02d}.xlsx") for i in range(4, 12)]
+    files[0], files[6] = Path("00-unlucky.pdf"), Path("06-dies.xlsx")
+    lanes = importer._Lanes(files, b"", [None] * len(files), 4, pool=pool, job=job)
+    expected = [importer.CRASHED if p.name.endswith("dies.xlsx") else (True, str(p)) for p in files]
+    assert all_verdicts(lanes, whole=True) == expected
+    assert lone[0].broken  # the first lone pool was found dead when the PDF was handed to it

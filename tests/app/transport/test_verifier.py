@@ -187,6 +187,7 @@ def test_a_process_that_cannot_start_fails_its_upload_only() -> None:
             assert answer[:2] == (False, "not_tianbao") and made[0].given == 2
             assert [lane.busy for lane in service.lanes] == [0, 0] and not service.jobs
         finally:
+            made[0].gate.set()
             service.close()
 
     asyncio.run(run())
