@@ -253,12 +253,9 @@ class _Lanes:
                 if not self.running:  # cannot happen: the file in hand is always handed out by now
                     raise RuntimeError(f"核验进程没有领到第 {position + 1} 个文件")
                 done, _ = wait(self.running, timeout=STALL_S, return_when=FIRST_COMPLETED)
-                if not done:
-                    # A pool that broke with nothing of its own to fail (its process died idle, just as work
-                    # was handed to it) can leave that work unfinished for ever (see Lane.renew).
+                if not done:  # nothing came back for a while: look for a pool that broke without a word
                     for lane in list(self.lanes):
-                        if getattr(lane.pool, "_broken", False):
-                            self._renew(lane)
+                        self._unfinished(lane, lane.found_broken())
                 self._collect()
             yield self.ready.pop(position)
 

@@ -131,8 +131,7 @@ def verify_submission(
             kind = kind_of(data, name)
             if kind is None:
                 # A name with a suffix of ours has its kind; one without a suffix was judged by its first bytes.
-                suffix = Path(name).suffix.lower() if name else ""
-                return refused("not_tianbao", not_ours(suffix or None))
+                return refused("not_tianbao", not_ours(Path(name).suffix.lower() or None))
         envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted, digest)

@@ -96,6 +96,13 @@ class Lane:
             return self.renew(wait)
         return []
 
+    def found_broken(self, wait: bool = True) -> list[Future[Any]]:
+        """A pool can break with nothing of its own to fail (its process died idle, just as work was handed to
+        it) and leave that work unfinished for ever: if the lane's pool is marked broken, :meth:`renew` it."""
+        if getattr(self.pool, "_broken", False):  # ProcessPoolExecutor's mark, its only sign of it
+            return self.renew(wait)
+        return []
+
     def renew(self, wait: bool = True, broken: bool = True) -> list[Future[Any]]:
         """The next job goes to a new pool, and the old one is shut down, its unfinished work not cancelled.
 

@@ -51,6 +51,9 @@ def warm_job(pdf: bool) -> int:
     return 0
 
 
+DIED = "核验进程意外退出"
+
+
 class VerifierUnavailable(RuntimeError):
     """The worker processes died (killed, out of memory); a new set is started for the next upload."""
 
@@ -100,6 +103,8 @@ class Verifier:
 
     def _dispatch(self) -> None:
         for lane in self.lanes:
+            # A pool that broke without failing the upload it had would keep that lane busy for ever.
+            self._lost(lane.found_broken(wait=False))
             while lane.busy < lane.size:
                 job = self._next(lane)
                 if job is None:
@@ -129,7 +134,7 @@ class Verifier:
             running = lane.submit(verify_job, job.data, job.suffix, job.ca_pem)
         except BrokenExecutor as exc:  # a process died, and its pool is seen broken before its work came back
             self._lost(lane.renew(wait=False))
-            job.future.set_exception(VerifierUnavailable(f"核验进程意外退出：{exc}"))
+            job.future.set_exception(VerifierUnavailable(f"{DIED}：{exc}"))
             return
         except (OSError, RuntimeError) as exc:  # no process could be started (out of memory, of processes)
             # The uploads the pool is verifying still get their answers from it. (CPython 3.11 queues the work
@@ -150,7 +155,7 @@ class Verifier:
         self._lost(lane.take(running, wait=False))
         if not job.future.done():  # else its client has gone
             if isinstance(exc, BrokenExecutor):
-                job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
+                job.future.set_exception(VerifierUnavailable(DIED))
             elif exc is not None:
                 job.future.set_exception(exc)
             elif done.cancelled():
@@ -165,7 +170,7 @@ class Verifier:
         for running in left:
             job = self.jobs.pop(running)
             if not job.future.done():
-                job.future.set_exception(VerifierUnavailable("核验进程意外退出"))
+                job.future.set_exception(VerifierUnavailable(DIED))
 
     def close(self) -> None:
         for lane in self.lanes:

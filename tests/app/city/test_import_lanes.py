@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from app.city import importer
 from app.submissions import workers
 from tests.app.city.dying_jobs import death, paths_or_death
+from tests.app.losing_pool import LosingPool
 
 TIMEOUT_S = 30
 # Real processes: every death costs a new process, started one after another (seconds each under Wine).
@@ -237,17 +238,6 @@ def test_a_death_is_blamed_on_a_file_only_when_it_happens_twice_alone(lose: bool
     assert all_verdicts(lanes, whole=True) == expected
     # Each given to the lone process twice: "unlucky" passed the second time, "dies" died again.
     assert runs["09-dies.xlsx"] == runs["10-unlucky.xlsx"] == 2
-
-
-class LosingPool(ThreadPoolExecutor):
-    """A pool that broke idle as work was handed to it (its process died just before): the work is taken and
-    never comes back, and nothing else of the pool fails to say so; only its broken mark is left."""
-
-    _broken: str | bool = False
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        self._broken = "a process died"
-        return Future()
 
 
 def test_work_a_pool_loses_without_a_word_is_found_and_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:

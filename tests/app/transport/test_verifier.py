@@ -23,6 +23,7 @@ from app.submissions import workers
 from app.submissions.workers import Lane
 from app.transport import verifier
 from app.transport.verifier import Verifier, VerifierUnavailable
+from tests.app.losing_pool import LosingPool
 from tests.app.transport.conftest import Files
 
 
@@ -188,6 +189,31 @@ def test_a_process_that_cannot_start_fails_its_upload_only() -> None:
             assert [lane.busy for lane in service.lanes] == [0, 0] and not service.jobs
         finally:
             made[0].gate.set()
+            service.close()
+
+    asyncio.run(run())
+
+
+def test_a_lane_whose_pool_broke_without_a_word_is_freed_by_the_next_upload() -> None:
+    made: list[ThreadPoolExecutor] = []
+
+    def make(size: int) -> ThreadPoolExecutor:
+        made.append(LosingPool(size) if not made else ThreadPoolExecutor(size))
+        return made[-1]
+
+    async def run() -> None:
+        service = Verifier(2, make=make)  # one process a lane: the first upload goes to the PDF lane's pool
+        try:
+            lost = asyncio.ensure_future(service.verify(b"x", ".docx", b""))
+            await asyncio.sleep(0.05)
+            assert not lost.done() and service.lanes[0].busy == 1
+            # The next upload finds that pool broken: the lost one is answered, and the lane works again.
+            answer = await asyncio.wait_for(service.verify(b"x", ".docx", b""), 30)
+            assert answer[:2] == (False, "not_tianbao")
+            with pytest.raises(VerifierUnavailable):
+                await asyncio.wait_for(lost, 30)
+            assert [lane.busy for lane in service.lanes] == [0, 0] and not service.jobs and len(made) == 2
+        finally:
             service.close()
 
     asyncio.run(run())
