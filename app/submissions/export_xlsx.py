@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -156,8 +157,24 @@ def _units(text: str) -> float:
     return sum(known.get(ch) or _char_units(ch) for ch in text)
 
 
+# The verifier renders every file it checks again, and the files of one import share most of their texts (the
+# catalog's names and units, a district's figures from one revision to the next). What depends on short texts
+# alone is remembered: a bounded number of them (MEMO), each of bounded length (MEMO_TEXT), so hostile files can
+# neither grow the memory nor do more than push older texts out.
+MEMO, MEMO_TEXT = 4096, 256
+
+
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide."""
+    return _short_lines(text, width) if len(text) <= MEMO_TEXT else _count_lines(text, width)
+
+
+@lru_cache(maxsize=MEMO)
+def _short_lines(text: str, width: float) -> int:
+    return _count_lines(text, width)
+
+
+def _count_lines(text: str, width: float) -> int:
     usable = max(1.0, width - 1.2)
     if 2 * len(text) <= usable and "\n" not in text:
         return 1  # no character is 2 units wide: one line, whatever the rounding of the sum
@@ -311,13 +328,32 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
             pointer = f"…（全文见表后附注 {len(notes)}）"
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
         status = None if line.status_key is None else str(line.status_key)
-        cells = grid.cells  # put() without its merge: a table cell spans one column
-        for col, (text, (header, _, _)) in enumerate(zip(texts, COLUMNS, strict=True), start=1):
-            cells[(row, col)] = GridCell(text, f"{header}，{short}", "data", col, status if col == 11 else None)
-        grid.heights[row] = _height(max(map(_lines, texts, WIDTHS)))
+        row_texts = tuple(texts)
+        table_row = _short_table_row if sum(map(len, row_texts)) <= 2 * MEMO_TEXT else _table_row
+        cells, grid.heights[row] = table_row(row_texts, short, status)
+        # put() without its merge: a table cell spans one column
+        grid.cells.update(zip(_row_keys(row), cells, strict=True))
         row += 1
     grid.last_data_row = row - 1
     return notes
+
+
+def _table_row(texts: tuple[str, ...], short: str, status: str | None) -> tuple[tuple[GridCell, ...], float]:
+    """The cells of one indicator's row of the table, and the row's height."""
+    cells = tuple(
+        GridCell(text, f"{header}，{short}", "data", col, status if col == 11 else None)
+        for col, (text, (header, _, _)) in enumerate(zip(texts, COLUMNS, strict=True), start=1)
+    )
+    return cells, _height(max(map(_lines, texts, WIDTHS)))
+
+
+_short_table_row = lru_cache(maxsize=MEMO)(_table_row)
+
+
+@lru_cache(maxsize=MEMO)
+def _row_keys(row: int) -> tuple[tuple[int, int], ...]:
+    """The grid keys of the cells of a table row."""
+    return tuple((row, col) for col in range(1, len(COLUMNS) + 1))
 
 
 def _closing(

@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +27,8 @@ from app.submissions.export_xlsx import (
     HIDDEN_SHEET,
     MARKER,
     MARKER_VERSION,
+    MEMO,
+    MEMO_TEXT,
     NCOLS,
     SHEET,
     STATUS_COLOURS,
@@ -178,8 +181,13 @@ def _style_of(cell: GridCell) -> str:
 
 
 def _xf(cell: GridCell) -> int:
-    index = _XF_INDEX[_style_of(cell)]
+    index = _style_index(cell.kind, cell.column, cell.status)
     return index + _QUOTED if cell.text[:1] in ("=", "+", "-", "@") else index
+
+
+@lru_cache(maxsize=256)
+def _style_index(kind: str, column: int, status: str | None) -> int:
+    return _XF_INDEX[_style_of(GridCell("", "", kind, column, status))]
 
 
 # ---------------------------------------------------------------------------------------------- the sheets
@@ -194,6 +202,18 @@ def _number(value: float) -> str:
 
 
 def _cell_xml(row: int, col: int, text: str, style: int | None) -> str:
+    # The verifier renders every file again and most cells recur from file to file (see export_xlsx.MEMO).
+    if len(text) <= MEMO_TEXT:
+        return _short_cell_xml(row, col, text, style)
+    return _text_cell_xml(row, col, text, style)
+
+
+@lru_cache(maxsize=MEMO)
+def _short_cell_xml(row: int, col: int, text: str, style: int | None) -> str:
+    return _text_cell_xml(row, col, text, style)
+
+
+def _text_cell_xml(row: int, col: int, text: str, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     ref = f"{_letter(col)}{row}"
     if not text:
