@@ -30,6 +30,8 @@ MAX_INT_DIGITS = 12
 MAX_DEPTH = 12
 # Lone surrogates and the two non-characters: no file can carry them as text.
 _INVALID_CHARACTERS = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_INVALID_UTF8 = re.compile(b"\xef\xbf[\xbe\xbf]")  # the two non-characters, encoded
+INVALID_TEXT = "文字中含有无效字符"
 
 
 def malformed(message: str) -> VerificationError:
@@ -149,14 +151,15 @@ def _schema_problem(err: Any) -> str:
     return f"{where} 的值 {shown[:40]} 不合规（{validator}）"
 
 
-def check_payload(payload: Any) -> dict[str, Any]:
-    """The payload, when it is one Tianbao could have signed; else ``malformed`` naming the first problem."""
+def check_payload(payload: Any, signed: bytes | None = None) -> dict[str, Any]:
+    """The payload, when it is one Tianbao could have signed; else ``malformed`` naming the first problem.
+    ``signed``: its signed bytes (:func:`~app.submissions.signing.canonical`), when the caller has them."""
     if not isinstance(payload, dict):
         raise malformed("不是 JSON 对象")
     fast = _fast_check()
     if fast is None or not fast(payload):  # jsonschema only for what is refused, to name the first problem
         _check_schema(payload)
-    _check_rules(payload)
+    _check_rules(payload, signed)
     return payload
 
 
@@ -166,12 +169,14 @@ def _check_schema(payload: dict[str, Any]) -> None:
         raise malformed(_schema_problem(error))
 
 
-def _check_rules(payload: dict[str, Any]) -> None:
+def _check_rules(payload: dict[str, Any], signed: bytes | None = None) -> None:
     """What the schema cannot say: text that files can carry, dates and periods that exist, one row per code,
     figures as declared."""
-    text = json.dumps(payload, ensure_ascii=False)
-    if _INVALID_CHARACTERS.search(text):
-        raise malformed("文字中含有无效字符")
+    if signed is None:
+        if _INVALID_CHARACTERS.search(json.dumps(payload, ensure_ascii=False)):
+            raise malformed(INVALID_TEXT)
+    elif _INVALID_UTF8.search(signed):  # UTF-8 bytes hold no surrogate at all
+        raise malformed(INVALID_TEXT)
     try:
         period = Period.parse(payload["period"])
     except (PeriodError, ValueError) as exc:

@@ -165,14 +165,17 @@ def verified_payload(
     public_key = cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise VerificationError("signature_invalid", "证书的密钥不是 ECDSA")
-    signed = canonical(payload)
+    from app.submissions.payload import INVALID_TEXT, check_payload, malformed
+
+    try:
+        signed = canonical(payload)
+    except UnicodeEncodeError as exc:  # a lone surrogate: text no file can carry, and nothing could have signed
+        raise malformed(INVALID_TEXT) from exc
     try:
         public_key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise VerificationError("altered", "签名不符：报送内容在签名后被改动过") from exc
-    from app.submissions.payload import check_payload
-
-    return check_payload(payload), hashlib.sha256(signed).hexdigest()
+    return check_payload(payload, signed), hashlib.sha256(signed).hexdigest()
 
 
 @dataclass(frozen=True)

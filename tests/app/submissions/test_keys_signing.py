@@ -220,3 +220,22 @@ def test_cli_keys_flow_and_sign(db: Database, tmp_path: Path, capsys: pytest.Cap
     assert "已签名并锁定" in capsys.readouterr().out
     envelope = signed_envelope(Database(db.path), D1, Period(2023, 2))
     assert envelope is not None and json.dumps(envelope)
+
+
+def test_text_no_file_can_carry_is_refused_as_malformed_whether_signed_or_not(
+    signed_setup: tuple[Database, KeyStore],
+) -> None:
+    db, keys = signed_setup
+    ca = keys.city_certificate()
+    envelope = sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE).envelope
+    # A non-character can be signed; the signed bytes are where the check finds it.
+    payload = copy.deepcopy(envelope["payload"])
+    payload["unit"]["name"] = "云岩\uffff区"
+    signed = sign_payload(payload, keys.unit_key(D1, PASSPHRASE), keys.unit_certificate(D1))
+    # A lone surrogate (JSON's "\ud800") cannot even be written out to be signed.
+    lone = copy.deepcopy(envelope)
+    lone["payload"]["summary"] = "\ud800"
+    for bad in (signed, lone):
+        with pytest.raises(VerificationError) as caught:
+            verify_envelope(bad, ca)
+        assert (caught.value.reason, str(caught.value)) == ("malformed", "报送数据格式不合规：文字中含有无效字符")
