@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -130,10 +131,8 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
     """Raise :class:`KeysError` unless ``cert`` was issued by ``ca`` and is valid at ``at`` (default: now)."""
     if cert.issuer != ca.subject:
         raise KeysError("证书不是市级 CA 签发的")
-    try:
-        cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature) as exc:
-        raise KeysError("证书不是市级 CA 签发的（签名不符）") from exc
+    if not _signed_by(cert, ca):
+        raise KeysError("证书不是市级 CA 签发的（签名不符）")
     when = at or now()
     if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
         raise KeysError(
@@ -142,6 +141,17 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     if not (usage.digital_signature and usage.content_commitment):
         raise KeysError("证书不允许用于签名")
+
+
+@lru_cache(maxsize=256)
+def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
+    """Whether ``ca``'s key signed ``cert``: the same answer for the same two certificates (compared by their
+    bytes), remembered, since an import checks the same few dozen unit certificates in file after file."""
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 # The purpose only receipt-signing certificates carry: a receipt is the trusted time of a submission.
