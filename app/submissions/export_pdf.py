@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -77,10 +77,28 @@ def register_font() -> None:
 
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    font = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
+    # Each document embeds the glyphs it uses as subsets of 256, made from the whole font file: the verifier draws
+    # every PDF it checks again, and the documents of one import mostly use the same glyphs in the same order.
+    font.face.makeSubset = _remembered_subsets(font.face.makeSubset)
+    pdfmetrics.registerFont(font)
     for bold in (0, 1):  # the font has no bold or italic: map every variant to it
         for italic in (0, 1):
             addMapping(FONT, bold, italic, FONT)
+
+
+def _remembered_subsets(make: Callable[[list[int]], bytes]) -> Callable[[list[int]], bytes]:
+    """``make``, reportlab's subsetting (a pure function of the subset's characters, in order), remembering the
+    last few dozen subsets it made (a few MB at most)."""
+
+    @lru_cache(maxsize=64)
+    def cached(codes: tuple[int, ...]) -> bytes:
+        return make(list(codes))
+
+    def subset(codes: list[int]) -> bytes:
+        return cached(tuple(codes))
+
+    return subset
 
 
 # ---------------------------------------------------------------------------------------------- rendering
