@@ -127,7 +127,7 @@ def compile_schema(schema: Mapping[str, Any]) -> Check:
                 raise Unsupported(key)
             if key in ("properties", "additionalProperties", "items", "required", "propertyNames"):
                 continue  # compiled together below
-            checks.append(_keyword(key, arg, sub, node, reference))
+            checks.append(_keyword(key, arg, sub, node, reference, definitions))
         checks += _object_checks(sub, node)
         if "items" in sub:
             checks.append(_items(sub["items"], node))
@@ -151,8 +151,73 @@ def _all(checks: list[Check]) -> Check:
     return lambda v: all(check(v) for check in checks)
 
 
+# The JSON kinds of value a type keyword or a scalar admits ("integer" is a kind of number, a boolean is not).
+_KINDS = {"string": "string", "object": "object", "array": "array", "boolean": "boolean", "null": "null"}
+_KINDS.update(integer="number", number="number")
+
+
+def _kind(value: Any) -> str | None:
+    """The JSON kind of a parsed value; None for what JSON never gives (left to the general way)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, numbers.Number):
+        return "number"
+    return None
+
+
+def _admitted_kinds(sub: Any, definitions: Mapping[str, Any], depth: int = 0) -> frozenset[str] | None:
+    """The kinds of value that can pass ``sub`` at all, as its type, enum or const (or the definition it refers
+    to) declares them; None when it declares none of these."""
+    if not isinstance(sub, Mapping) or depth > 8:
+        return None
+    ref = sub.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _admitted_kinds(definitions.get(ref[8:]), definitions, depth + 1)
+    names = sub.get("type")
+    if isinstance(names, str):
+        names = [names]
+    if isinstance(names, list) and names and all(n in _KINDS for n in names):
+        return frozenset(_KINDS[n] for n in names)
+    values = sub["enum"] if isinstance(sub.get("enum"), list) else [sub["const"]] if "const" in sub else None
+    if values is not None and all(_scalar(v) for v in values):
+        return frozenset(k for k in map(_kind, values) if k is not None)
+    return None
+
+
+def _one_of(options: list[Check], kinds: list[frozenset[str] | None]) -> Check:
+    """``oneOf``: exactly one option passes. When each option admits kinds of value no other admits (a decimal
+    text or null, say), only the option of the value's kind can pass, and it alone is tried."""
+    counted: Check = lambda v: sum(1 for option in options if option(v)) == 1  # noqa: E731
+    known = [k for k in kinds if k is not None]
+    if len(known) != len(options) or sum(map(len, known)) != len(frozenset().union(*known)):
+        return counted
+    by_kind = {kind: option for admitted, option in zip(known, options, strict=True) for kind in admitted}
+
+    def one_of(value: Any) -> bool:
+        kind = _kind(value)
+        if kind is None:
+            return counted(value)
+        option = by_kind.get(kind)
+        return option is not None and option(value)
+
+    return one_of
+
+
 def _keyword(
-    key: str, arg: Any, sub: Mapping[str, Any], node: Callable[[Any], Check], reference: Callable[[Any], Check]
+    key: str,
+    arg: Any,
+    sub: Mapping[str, Any],
+    node: Callable[[Any], Check],
+    reference: Callable[[Any], Check],
+    definitions: Mapping[str, Any],
 ) -> Check:
     if key == "type":
         names = [arg] if isinstance(arg, str) else arg
@@ -167,6 +232,10 @@ def _keyword(
     if key == "enum":
         if not isinstance(arg, list) or not all(_scalar(e) for e in arg):
             raise Unsupported("enum")
+        if all(isinstance(e, str) for e in arg):
+            # A text equals only a text (_scalar_equal): a set of texts answers at once.
+            texts = frozenset(arg)
+            return lambda v: isinstance(v, str) and v in texts
         return lambda v: any(_scalar_equal(v, e) for e in arg)
     if key == "pattern":
         regex = re.compile(arg)
@@ -189,8 +258,7 @@ def _keyword(
     if key == "oneOf":
         if not isinstance(arg, list) or not arg:
             raise Unsupported("oneOf")
-        options = [node(s) for s in arg]
-        return lambda v: sum(1 for option in options if option(v)) == 1
+        return _one_of([node(s) for s in arg], [_admitted_kinds(s, definitions) for s in arg])
     if key == "$ref":
         if len([k for k in sub if k not in _ANNOTATIONS]) != 1:
             raise Unsupported("$ref beside other keywords")

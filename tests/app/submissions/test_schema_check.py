@@ -185,3 +185,55 @@ def test_a_keyword_it_does_not_know_is_never_skipped() -> None:
         compile_schema({"properties": {"a": {"format": "date"}}})
     with pytest.raises(Unsupported):
         compile_schema({"$ref": "https://example.org/other.json"})
+
+
+# oneOf whose options admit kinds of value no other does is decided by the option of the value's kind alone; any
+# overlap (a number and an integer, a type and an enum of its kind, an option declaring no kind) counts them all.
+ONE_OF_SCHEMAS: list[dict[str, Any]] = [
+    {"oneOf": [{"$ref": "#/$defs/code"}, {"type": "null"}], "$defs": {"code": {"type": "string", "pattern": "^A"}}},
+    {"oneOf": [{"enum": ["a", "b"]}, {"type": "null"}, {"type": ["integer", "boolean"]}]},
+    {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 2}]},
+    {"oneOf": [{"type": "string"}, {"enum": ["a", 1, None]}]},
+    {"oneOf": [{"const": 1}, {"type": "string"}, {"maxLength": 1}]},
+    {"oneOf": [{"enum": []}, {"type": "array", "maxItems": 1}, {"type": "object"}]},
+    {
+        "oneOf": [{"$ref": "#/$defs/a"}, {"type": "null"}],
+        "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"type": "string", "maxLength": 1}},
+    },
+    {"properties": {"s": {"enum": ["x", "y"]}}},
+]
+ONE_OF_VALUES: list[Any] = [
+    *EDGES,
+    "a",
+    "A1",
+    "b",
+    "x",
+    "ab",
+    2,
+    2.5,
+    [],
+    [1],
+    [1, 2],
+    {},
+    {"s": "x"},
+    {"s": "z"},
+    {"s": 1},
+]
+
+
+@pytest.mark.parametrize("index", range(len(ONE_OF_SCHEMAS)))
+def test_one_of_and_enums_of_texts_are_judged_alike(index: int) -> None:
+    subject = ONE_OF_SCHEMAS[index]
+    try:
+        check = compile_schema(subject)
+    except Unsupported:
+        pytest.skip("not compiled: the general validator is used")
+    validator = Draft202012Validator(subject)
+    for value in ONE_OF_VALUES:
+        assert check(value) == validator.is_valid(value), f"{subject!r} on {value!r}"
+
+
+def test_a_definition_referring_to_itself_compiles() -> None:
+    # (No value can be judged against it, by jsonschema either: the reference never ends.)
+    looped = {"oneOf": [{"$ref": "#/$defs/loop"}, {"type": "null"}], "$defs": {"loop": {"$ref": "#/$defs/loop"}}}
+    assert callable(compile_schema(looped))
