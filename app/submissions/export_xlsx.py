@@ -95,8 +95,12 @@ class SheetGrid:
     header_left: str = ""
     header_right: str = ""
     footer: str = "第 &P 页 共 &N 页"
+    # Table rows of short texts, as placed whole (their cells are in ``cells`` too): the renderer remembers such a
+    # row's XML from file to file.
+    whole_rows: dict[int, tuple[GridCell, ...]] = field(default_factory=dict)
 
     def put(self, row: int, col: int, cell: GridCell, to_col: int | None = None) -> None:
+        self.whole_rows.pop(row, None)  # a row with another cell is no longer the row as placed
         self.cells[(row, col)] = cell
         if to_col is not None and to_col > col:
             self.merges.append((row, col, row, to_col))
@@ -329,8 +333,11 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
         status = None if line.status_key is None else str(line.status_key)
         row_texts = tuple(texts)
-        table_row = _short_table_row if sum(map(len, row_texts)) <= 2 * MEMO_TEXT else _table_row
-        cells, grid.heights[row] = table_row(row_texts, short, status)
+        if sum(map(len, row_texts)) <= 2 * MEMO_TEXT:
+            cells, grid.heights[row] = _short_table_row(row_texts, short, status)
+            grid.whole_rows[row] = cells
+        else:
+            cells, grid.heights[row] = _table_row(row_texts, short, status)
         # put() without its merge: a table cell spans one column
         grid.cells.update(zip(_row_keys(row), cells, strict=True))
         row += 1

@@ -227,9 +227,11 @@ def _text_cell_xml(row: int, col: int, text: str, style: int | None) -> str:
 
 
 def _sheet_data(grid: SheetGrid) -> str:
+    whole = grid.whole_rows
     cells: dict[int, dict[int, str]] = {}
     for (r, c), cell in grid.cells.items():
-        cells.setdefault(r, {})[c] = _cell_xml(r, c, cell.text, _xf(cell))
+        if r not in whole:
+            cells.setdefault(r, {})[c] = _cell_xml(r, c, cell.text, _xf(cell))
     for r1, c1, _, c2 in grid.merges:
         first = grid.cells[(r1, c1)]
         # A merged blank or table cell is drawn with the borders of every cell it covers.
@@ -238,12 +240,23 @@ def _sheet_data(grid: SheetGrid) -> str:
             for c in range(c1 + 1, c2 + 1):
                 cells[r1][c] = _cell_xml(r1, c, "", tail)
     rows = []
-    for r in sorted(set(cells) | set(grid.heights)):
+    for r in sorted(set(cells) | set(grid.heights) | set(whole)):
         height = grid.heights.get(r)
+        if r in whole:
+            rows.append(_whole_row(r, height, whole[r]))
+            continue
         attrs = f' ht="{_number(height)}" customHeight="1"' if height is not None else ""
         body = "".join(cells.get(r, {})[c] for c in sorted(cells.get(r, {})))
         rows.append(f'<row r="{r}"{attrs}>{body}</row>')
     return "".join(rows)
+
+
+@lru_cache(maxsize=MEMO)
+def _whole_row(r: int, height: float | None, cells: tuple[GridCell, ...]) -> str:
+    """A table row of short texts placed whole (columns 1, 2, …), as the general way above writes it."""
+    attrs = f' ht="{_number(height)}" customHeight="1"' if height is not None else ""
+    body = "".join(_cell_xml(r, c, cell.text, _xf(cell)) for c, cell in enumerate(cells, start=1))
+    return f'<row r="{r}"{attrs}>{body}</row>'
 
 
 _PROTECTION = (
