@@ -137,13 +137,17 @@ def signed_at_label(signed_at: Any) -> str:
     return clean(signed_at) if shown is None else shown
 
 
+_LABELS = {status.value: STATUS_LABELS[status] for status in Status}
+
+
 def status_label(status: Any) -> str:
     if status is None:
         return ""
     try:
-        return STATUS_LABELS[Status(status)]
-    except ValueError:
-        return clean(status)
+        label = _LABELS.get(status)
+    except TypeError:  # not even a key: no status this program knows
+        label = None
+    return clean(status) if label is None else label
 
 
 def _char_units(ch: str) -> float:
