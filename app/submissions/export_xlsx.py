@@ -167,9 +167,10 @@ def _units(text: str) -> float:
 
 # The verifier renders every file it checks again, and the files of one import share most of their texts (the
 # catalog's names and units, a district's figures from one revision to the next). What depends on short texts
-# alone is remembered: a bounded number of them (MEMO), each of bounded length (MEMO_TEXT), so hostile files can
-# neither grow the memory nor do more than push older texts out.
-MEMO, MEMO_TEXT = 4096, 256
+# alone is remembered: a bounded number of cells' texts (MEMO) and of rows (MEMO_ROWS), each of bounded length
+# (MEMO_TEXT), so hostile files can neither grow the memory (some 30 MB at most, escaping included) nor do more
+# than push older texts out. Files come in order of unit and period, so a few hundred rows cover the forms at hand.
+MEMO, MEMO_ROWS, MEMO_TEXT = 4096, 1024, 256
 
 
 def _lines(text: str, width: float) -> int:
@@ -358,10 +359,10 @@ def _table_row(texts: tuple[str, ...], short: str, status: str | None) -> tuple[
     return cells, _height(max(map(_lines, texts, WIDTHS)))
 
 
-_short_table_row = lru_cache(maxsize=MEMO)(_table_row)
+_short_table_row = lru_cache(maxsize=MEMO_ROWS)(_table_row)
 
 
-@lru_cache(maxsize=MEMO)
+@lru_cache(maxsize=MEMO_ROWS)
 def _row_keys(row: int) -> tuple[tuple[int, int], ...]:
     """The grid keys of the cells of a table row."""
     return tuple((row, col) for col in range(1, len(COLUMNS) + 1))

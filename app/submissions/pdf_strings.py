@@ -3,10 +3,10 @@
 pyHanko reads a hex string (``<4f6b>``) one byte at a time, through a generator and a whitespace reader per
 digit: the signature value of a submission PDF, about 5,500 hex digits, took about a tenth of a whole PDF's
 verification. :func:`install` puts a reader in its place that takes a run of hex digits ended by ``>`` (what
-every PDF writer writes, pyHanko included) in one step, and hands anything else — whitespace or a comment
-between the digits, a byte that is no digit, a string that never ends, a stream other than an in-memory one —
-to pyHanko's own reader, unchanged. The result and the stream's position afterwards are the same either way
-(a property test compares the two on arbitrary input).
+every PDF writer writes, pyHanko included) in one step, reading only as far as the string goes, and hands
+anything else — whitespace or a comment between the digits, a byte that is no digit, a string that never ends,
+a stream other than an in-memory one — to pyHanko's own reader, unchanged. The result and the stream's position
+afterwards are the same either way (a property test compares the two on arbitrary input).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 _DIGITS_THEN_END = re.compile(rb"[0-9A-Fa-f]*>")
+_DIGITS = re.compile(rb"[0-9A-Fa-f]*")
 
 
 def fast_reader(original: Callable[[Any], Any], pdf_string: Callable[[bytes], Any]) -> Callable[[Any], Any]:
@@ -28,14 +29,20 @@ def fast_reader(original: Callable[[Any], Any], pdf_string: Callable[[bytes], An
     def read_hex_string_from_stream(stream: Any) -> Any:
         if type(stream) is io.BytesIO:
             start = stream.tell()
-            with stream.getbuffer() as view:
-                found = _DIGITS_THEN_END.match(view, start + 1)  # after the "<", which pyHanko skips unread
-                digits = bytes(view[start + 1 : found.end() - 1]) if found is not None else None
-            if digits is not None:
-                stream.seek(start + 2 + len(digits))
-                if len(digits) % 2:
-                    digits += b"0"  # a final odd digit is followed by 0 (ISO 32000-1, 7.3.4.3)
-                return pdf_string(binascii.unhexlify(digits))
+            size = 8192
+            while True:  # read as far as the string goes, never the whole file at once
+                chunk = stream.read(size)
+                found = _DIGITS_THEN_END.match(chunk, 1)  # after the "<", which pyHanko skips unread
+                if found is not None:
+                    stream.seek(start + found.end())
+                    digits = chunk[1 : found.end() - 1]
+                    if len(digits) % 2:
+                        digits += b"0"  # a final odd digit is followed by 0 (ISO 32000-1, 7.3.4.3)
+                    return pdf_string(binascii.unhexlify(digits))
+                stream.seek(start)
+                if len(chunk) < size or not _DIGITS.fullmatch(chunk, 1):
+                    break  # the file ends, or something other than a digit comes first: pyHanko's own way
+                size *= 8
         return original(stream)
 
     return read_hex_string_from_stream

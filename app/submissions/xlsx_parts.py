@@ -28,6 +28,7 @@ from app.submissions.export_xlsx import (
     MARKER,
     MARKER_VERSION,
     MEMO,
+    MEMO_ROWS,
     MEMO_TEXT,
     NCOLS,
     SHEET,
@@ -251,7 +252,7 @@ def _sheet_data(grid: SheetGrid) -> str:
     return "".join(rows)
 
 
-@lru_cache(maxsize=MEMO)
+@lru_cache(maxsize=MEMO_ROWS)
 def _whole_row(r: int, height: float | None, cells: tuple[GridCell, ...]) -> str:
     """A table row of short texts placed whole (columns 1, 2, …), as the general way above writes it."""
     attrs = f' ht="{_number(height)}" customHeight="1"' if height is not None else ""

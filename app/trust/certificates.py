@@ -143,15 +143,27 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
         raise KeysError("证书不允许用于签名")
 
 
-@lru_cache(maxsize=256)
 def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
-    """Whether ``ca``'s key signed ``cert``: the same answer for the same two certificates (compared by their
-    bytes), remembered, since an import checks the same few dozen unit certificates in file after file."""
+    """Whether ``ca``'s key signed ``cert``. Remembered for certificates of the size this program issues (an
+    import checks the same few dozen unit certificates in file after file); a larger one, which a hostile PDF
+    can carry, is checked and forgotten."""
+    if len(cert.tbs_certificate_bytes) > MAX_REMEMBERED_CERTIFICATE:
+        return _checked_signed_by(cert, ca)
+    return _remembered_signed_by(cert, ca)
+
+
+MAX_REMEMBERED_CERTIFICATE = 4096  # bytes; a unit certificate of this program is under one
+
+
+def _checked_signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+_remembered_signed_by = lru_cache(maxsize=256)(_checked_signed_by)
 
 
 # The purpose only receipt-signing certificates carry: a receipt is the trusted time of a submission.

@@ -40,7 +40,16 @@ def test_the_fast_reader_reads_as_pyhankos_own(before: bytes, pieces: list[bytes
 
 def test_a_signature_sized_string_and_a_text_with_a_byte_order_mark() -> None:
     signature = bytes(range(256)) * 11
-    for data in (b"<" + signature.hex().encode() + b">/Type", b"<FEFF5B57>", b"<4f6B7>"):
+    long = (signature * 4).hex().encode()  # longer than the first piece the reader looks at
+    cases = (
+        b"<" + signature.hex().encode() + b">/Type",
+        b"<FEFF5B57>",
+        b"<4f6B7>",
+        b"<" + long + b">",
+        b"<" + long[:9001] + b"\n" + long[9001:] + b">",  # a line break far in: pyHanko's own way
+        b"<" + long,  # never ended
+    )
+    for data in cases:
         assert outcome(FAST, data, 0) == outcome(ORIGINAL, data, 0)
     assert outcome(FAST, b"<FEFF5B57>", 0)[0] == "TextStringObject"
 
