@@ -21,17 +21,16 @@ from app import RESOURCES_DIR
 from app.engine.calendar import Timeliness, TimelinessSummary
 from app.engine.numbers import NumberError, check_places, parse_decimal
 from app.engine.periods import Period, PeriodError
-from app.submissions.signing import VerificationError
+from app.submissions.signing import VerificationError, canonical
 
 SCHEMA_PATH = RESOURCES_DIR / "schemas" / "submission-v1.schema.json"
 # Digits of the longest integer JSON may carry: revisions and counts need a handful; Python refuses to read
 # integers of thousands of digits, and 10³⁰ is no revision.
 MAX_INT_DIGITS = 12
 MAX_DEPTH = 12
-# Lone surrogates and the two non-characters: no file can carry them as text.
-_INVALID_CHARACTERS = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_INVALID_UTF8 = re.compile(b"\xef\xbf[\xbe\xbf]")  # the two non-characters, encoded
-INVALID_TEXT = "文字中含有无效字符"
+# The two non-characters, as UTF-8: no file can carry them as text (nor lone surrogates, which UTF-8 cannot even
+# encode: see signed_bytes).
+_INVALID_UTF8 = re.compile(b"\xef\xbf[\xbe\xbf]")
 
 
 def malformed(message: str) -> VerificationError:
@@ -151,6 +150,15 @@ def _schema_problem(err: Any) -> str:
     return f"{where} 的值 {shown[:40]} 不合规（{validator}）"
 
 
+def signed_bytes(payload: dict[str, Any]) -> bytes:
+    """The bytes of ``payload`` that are hashed and signed (:func:`~app.submissions.signing.canonical`);
+    ``malformed`` for text no file can carry that cannot even be written out (a lone surrogate)."""
+    try:
+        return canonical(payload)
+    except UnicodeEncodeError as exc:
+        raise malformed("文字中含有无效字符") from exc
+
+
 def check_payload(payload: Any, signed: bytes | None = None) -> dict[str, Any]:
     """The payload, when it is one Tianbao could have signed; else ``malformed`` naming the first problem.
     ``signed``: its signed bytes (:func:`~app.submissions.signing.canonical`), when the caller has them."""
@@ -172,11 +180,8 @@ def _check_schema(payload: dict[str, Any]) -> None:
 def _check_rules(payload: dict[str, Any], signed: bytes | None = None) -> None:
     """What the schema cannot say: text that files can carry, dates and periods that exist, one row per code,
     figures as declared."""
-    if signed is None:
-        if _INVALID_CHARACTERS.search(json.dumps(payload, ensure_ascii=False)):
-            raise malformed(INVALID_TEXT)
-    elif _INVALID_UTF8.search(signed):  # UTF-8 bytes hold no surrogate at all
-        raise malformed(INVALID_TEXT)
+    if _INVALID_UTF8.search(signed_bytes(payload) if signed is None else signed):
+        raise malformed("文字中含有无效字符")
     try:
         period = Period.parse(payload["period"])
     except (PeriodError, ValueError) as exc:

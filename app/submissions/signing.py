@@ -165,12 +165,9 @@ def verified_payload(
     public_key = cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise VerificationError("signature_invalid", "证书的密钥不是 ECDSA")
-    from app.submissions.payload import INVALID_TEXT, check_payload, malformed
+    from app.submissions.payload import check_payload, signed_bytes
 
-    try:
-        signed = canonical(payload)
-    except UnicodeEncodeError as exc:  # a lone surrogate: text no file can carry, and nothing could have signed
-        raise malformed(INVALID_TEXT) from exc
+    signed = signed_bytes(payload)
     try:
         public_key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
