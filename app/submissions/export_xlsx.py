@@ -15,11 +15,11 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
 
 from app.engine.periods import Period
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
@@ -95,8 +95,8 @@ class SheetGrid:
     header_left: str = ""
     header_right: str = ""
     footer: str = "第 &P 页 共 &N 页"
-    # Table rows of short texts, as placed whole (their cells are in ``cells`` too): the renderer remembers such a
-    # row's XML from file to file.
+    # The indicator table's rows as placed whole (their cells are in ``cells`` too), so the renderer can write a
+    # row at once and remember its XML from file to file.
     whole_rows: dict[int, tuple[GridCell, ...]] = field(default_factory=dict)
 
     def put(self, row: int, col: int, cell: GridCell, to_col: int | None = None) -> None:
@@ -171,19 +171,33 @@ def _units(text: str) -> float:
 # (MEMO_TEXT), so hostile files can neither grow the memory (some 30 MB at most, escaping included) nor do more
 # than push older texts out. Files come in order of unit and period, so a few hundred rows cover the forms at hand.
 MEMO, MEMO_ROWS, MEMO_TEXT = 4096, 1024, 256
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
+def remembered_if_short(
+    maxsize: int, length: Callable[P, int], limit: int = MEMO_TEXT
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The function, its results remembered (the last ``maxsize``) for arguments whose texts run to at most
+    ``limit`` characters in all (``length`` of the arguments); for longer ones computed every time."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        remembered = cast("Callable[P, R]", lru_cache(maxsize=maxsize)(fn))  # arguments that are hashable
+
+        @wraps(fn)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if length(*args, **kwargs) <= limit:
+                return remembered(*args, **kwargs)
+            return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
+@remembered_if_short(MEMO, lambda text, width: len(text))
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide."""
-    return _short_lines(text, width) if len(text) <= MEMO_TEXT else _count_lines(text, width)
-
-
-@lru_cache(maxsize=MEMO)
-def _short_lines(text: str, width: float) -> int:
-    return _count_lines(text, width)
-
-
-def _count_lines(text: str, width: float) -> int:
     usable = max(1.0, width - 1.2)
     if 2 * len(text) <= usable and "\n" not in text:
         return 1  # no character is 2 units wide: one line, whatever the rounding of the sum
@@ -337,19 +351,16 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
             pointer = f"…（全文见表后附注 {len(notes)}）"
             texts[-1] = explanation[: _fitting(explanation, explanation_width, pointer)] + pointer
         status = None if line.status_key is None else str(line.status_key)
-        row_texts = tuple(texts)
-        if sum(map(len, row_texts)) <= 2 * MEMO_TEXT:
-            cells, grid.heights[row] = _short_table_row(row_texts, short, status)
-            grid.whole_rows[row] = cells
-        else:
-            cells, grid.heights[row] = _table_row(row_texts, short, status)
+        cells, grid.heights[row] = _table_row(tuple(texts), short, status)
         # put() without its merge: a table cell spans one column
         grid.cells.update(zip(_row_keys(row), cells, strict=True))
+        grid.whole_rows[row] = cells
         row += 1
     grid.last_data_row = row - 1
     return notes
 
 
+@remembered_if_short(MEMO_ROWS, lambda texts, short, status: sum(map(len, texts)), limit=2 * MEMO_TEXT)
 def _table_row(texts: tuple[str, ...], short: str, status: str | None) -> tuple[tuple[GridCell, ...], float]:
     """The cells of one indicator's row of the table, and the row's height."""
     cells = tuple(
@@ -357,9 +368,6 @@ def _table_row(texts: tuple[str, ...], short: str, status: str | None) -> tuple[
         for col, (text, (header, _, _)) in enumerate(zip(texts, COLUMNS, strict=True), start=1)
     )
     return cells, _height(max(map(_lines, texts, WIDTHS)))
-
-
-_short_table_row = lru_cache(maxsize=MEMO_ROWS)(_table_row)
 
 
 @lru_cache(maxsize=MEMO_ROWS)

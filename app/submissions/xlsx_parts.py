@@ -37,6 +37,7 @@ from app.submissions.export_xlsx import (
     SheetGrid,
     chunks,
     envelope_text,
+    remembered_if_short,
     render_grid,
 )
 
@@ -173,22 +174,19 @@ STYLES_XML = _styles_xml().encode("utf-8")
 _STATUS_KEYS = frozenset(s.value for s in Status)
 
 
-def _style_of(cell: GridCell) -> str:
-    if cell.kind == "data":
-        if cell.column == 11 and cell.status in _STATUS_KEYS:
-            return f"status_{cell.status}"
-        return f"data_{COLUMNS[cell.column - 1][2]}"
-    return cell.kind
+@lru_cache(maxsize=256)
+def _style_index(kind: str, column: int, status: str | None) -> int:
+    """The cellXfs index of a cell of ``kind`` (in table ``column``, with ``status``)."""
+    if kind == "data":
+        if column == 11 and status in _STATUS_KEYS:
+            return _XF_INDEX[f"status_{status}"]
+        return _XF_INDEX[f"data_{COLUMNS[column - 1][2]}"]
+    return _XF_INDEX[kind]
 
 
 def _xf(cell: GridCell) -> int:
     index = _style_index(cell.kind, cell.column, cell.status)
     return index + _QUOTED if cell.text[:1] in ("=", "+", "-", "@") else index
-
-
-@lru_cache(maxsize=256)
-def _style_index(kind: str, column: int, status: str | None) -> int:
-    return _XF_INDEX[_style_of(GridCell("", "", kind, column, status))]
 
 
 # ---------------------------------------------------------------------------------------------- the sheets
@@ -202,19 +200,9 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+# The verifier renders every file again and most cells recur from file to file (see export_xlsx.MEMO).
+@remembered_if_short(MEMO, lambda row, col, text, style: len(text))
 def _cell_xml(row: int, col: int, text: str, style: int | None) -> str:
-    # The verifier renders every file again and most cells recur from file to file (see export_xlsx.MEMO).
-    if len(text) <= MEMO_TEXT:
-        return _short_cell_xml(row, col, text, style)
-    return _text_cell_xml(row, col, text, style)
-
-
-@lru_cache(maxsize=MEMO)
-def _short_cell_xml(row: int, col: int, text: str, style: int | None) -> str:
-    return _text_cell_xml(row, col, text, style)
-
-
-def _text_cell_xml(row: int, col: int, text: str, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     ref = f"{_letter(col)}{row}"
     if not text:
@@ -237,27 +225,28 @@ def _sheet_data(grid: SheetGrid) -> str:
         first = grid.cells[(r1, c1)]
         # A merged blank or table cell is drawn with the borders of every cell it covers.
         if first.kind in ("fill", "data", "header"):
-            tail = _XF_INDEX[_style_of(first)]
+            tail = _style_index(first.kind, first.column, first.status)
             for c in range(c1 + 1, c2 + 1):
                 cells[r1][c] = _cell_xml(r1, c, "", tail)
     rows = []
     for r in sorted(set(cells) | set(grid.heights) | set(whole)):
-        height = grid.heights.get(r)
         if r in whole:
-            rows.append(_whole_row(r, height, whole[r]))
-            continue
-        attrs = f' ht="{_number(height)}" customHeight="1"' if height is not None else ""
-        body = "".join(cells.get(r, {})[c] for c in sorted(cells.get(r, {})))
-        rows.append(f'<row r="{r}"{attrs}>{body}</row>')
+            rows.append(_whole_row(r, grid.heights.get(r), whole[r]))
+        else:
+            row = cells.get(r, {})
+            rows.append(_row_xml(r, grid.heights.get(r), "".join(row[c] for c in sorted(row))))
     return "".join(rows)
 
 
-@lru_cache(maxsize=MEMO_ROWS)
-def _whole_row(r: int, height: float | None, cells: tuple[GridCell, ...]) -> str:
-    """A table row of short texts placed whole (columns 1, 2, …), as the general way above writes it."""
+def _row_xml(r: int, height: float | None, body: str) -> str:
     attrs = f' ht="{_number(height)}" customHeight="1"' if height is not None else ""
-    body = "".join(_cell_xml(r, c, cell.text, _xf(cell)) for c, cell in enumerate(cells, start=1))
     return f'<row r="{r}"{attrs}>{body}</row>'
+
+
+@remembered_if_short(MEMO_ROWS, lambda r, height, cells: sum(len(cell.text) for cell in cells), limit=2 * MEMO_TEXT)
+def _whole_row(r: int, height: float | None, cells: tuple[GridCell, ...]) -> str:
+    """A row placed whole (columns 1, 2, …), as the general way above writes it."""
+    return _row_xml(r, height, "".join(_cell_xml(r, c, cell.text, _xf(cell)) for c, cell in enumerate(cells, 1)))
 
 
 _PROTECTION = (
