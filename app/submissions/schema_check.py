@@ -152,8 +152,7 @@ def _all(checks: list[Check]) -> Check:
 
 
 # The JSON kinds of value a type keyword or a scalar admits ("integer" is a kind of number, a boolean is not).
-_KINDS = {"string": "string", "object": "object", "array": "array", "boolean": "boolean", "null": "null"}
-_KINDS.update(integer="number", number="number")
+_KINDS = {name: name for name in ("string", "object", "array", "boolean", "null", "number")} | {"integer": "number"}
 
 
 def _kind(value: Any) -> str | None:

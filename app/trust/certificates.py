@@ -143,6 +143,9 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
         raise KeysError("证书不允许用于签名")
 
 
+MAX_REMEMBERED_CERTIFICATE = 4096  # bytes to be signed; a unit certificate of this program has under one
+
+
 def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     """Whether ``ca``'s key signed ``cert``. Remembered for certificates of the size this program issues (an
     import checks the same few dozen unit certificates in file after file); a larger one, which a hostile PDF
@@ -150,9 +153,6 @@ def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     if len(cert.tbs_certificate_bytes) > MAX_REMEMBERED_CERTIFICATE:
         return _checked_signed_by(cert, ca)
     return _remembered_signed_by(cert, ca)
-
-
-MAX_REMEMBERED_CERTIFICATE = 4096  # bytes; a unit certificate of this program is under one
 
 
 def _checked_signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
