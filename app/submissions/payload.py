@@ -104,22 +104,17 @@ def parse_json(text: str | bytes) -> Any:
 
 
 def _depth(value: Any) -> int:
-    """How deep containers nest (iteratively: a hostile file must not exhaust the stack)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            return deepest
-        # Only containers go on the stack: a text or a number nests nothing.
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return deepest
+    """How deep containers nest, counted up to one past :data:`MAX_DEPTH` (a level at a time, without recursion:
+    a hostile file must not exhaust the stack; a level's members are sorted in one pass, not one by one)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        below: list[Any] = []
+        for item in level:
+            below.extend(item.values() if isinstance(item, dict) else item)
+        level = [child for child in below if isinstance(child, dict | list)]
+    return depth
 
 
 # ---------------------------------------------------------------------------------------------- the payload

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.engine.progress import Status
-from app.submissions.payload import check_payload, parse_json, schema
+from app.submissions.payload import MAX_DEPTH, check_payload, parse_json, schema
 from app.submissions.signing import VerificationError
 
 
@@ -130,3 +133,44 @@ def test_json_that_tianbao_never_writes_is_refused(text: str) -> None:
     with pytest.raises(VerificationError) as info:
         parse_json(text)
     assert info.value.reason == "malformed"
+
+
+def _nesting(value: Any) -> int:
+    """How deep containers nest, by the plain recursive definition."""
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    return 0
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@given(_JSON)
+def test_nesting_is_measured_as_its_definition_says(value: Any) -> None:
+    text = json.dumps(value)
+    if _nesting(value) > MAX_DEPTH:
+        with pytest.raises(VerificationError, match="嵌套过深"):
+            parse_json(text)
+    else:
+        assert parse_json(text) == value
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 3 * MAX_DEPTH])
+def test_nesting_is_refused_beyond_the_limit_exactly(depth: int) -> None:
+    for text in (
+        "[" * depth + "]" * depth,
+        '{"a": ' * depth + "1" + "}" * depth,
+        '[{"a": ' * depth + "1" + "}]" * depth,
+    ):
+        nesting = depth * (2 if text.startswith("[{") else 1)
+        if nesting > MAX_DEPTH:
+            with pytest.raises(VerificationError, match="嵌套过深"):
+                parse_json(text)
+        else:
+            assert _nesting(parse_json(text)) == nesting
