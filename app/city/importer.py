@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.engine.cancel import CancelToken
-from app.engine.numbers import NumberError, check_places, parse_decimal, to_text
+from app.engine.numbers import NumberError
 from app.engine.periods import Period, PeriodError
 from app.storage import sql
 from app.storage.db import Database
 from app.storage.models import Catalog, Indicator, Unit, utcnow
 from app.storage.store import LOCKED
-from app.submissions.payload import check_indicator
+from app.submissions.payload import check_indicator, figure
 from app.submissions.signing import VerificationError, payload_hash
 from app.submissions.verify import (
     SUFFIXES,
@@ -537,13 +536,13 @@ def _target(session: Session, payload: dict[str, Any]) -> tuple[_Template, Perio
     return catalog, period, _UnitRef(unit[0], unit[1])
 
 
-ValueRow = tuple[int, Decimal | None, Decimal | None, Decimal | None, str]
+ValueRow = tuple[int, str | None, str | None, str | None, str]
 
 
 def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[ValueRow]:
-    """The values to store, one per indicator that has anything (indicator id, value, numerator, denominator,
-    explanation); refused when an indicator is not the template's (code, kind, decimals) or a figure is not
-    written as the template declares it."""
+    """The values to store, one per indicator that has anything (indicator id, value, numerator, denominator as
+    their stored texts, explanation); refused when an indicator is not the template's (code, kind, decimals) or a
+    figure is not written as the template declares it."""
     rows: list[ValueRow] = []
     for item in indicators:
         code = item["code"]
@@ -551,12 +550,12 @@ def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[Va
         if spec is None:
             raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 不在模板中")
         indicator_id, kind, decimals, numerator_decimals, denominator_decimals = spec
-        # The value is checked against the template's decimals there, and parsed only once.
-        parsed = check_indicator(item, decimals=decimals, kind=kind)
+        # The value is checked against the template's decimals there.
+        check_indicator(item, decimals=decimals, kind=kind)
         try:
-            value = parsed if kind == "base" else None
-            numerator = _number(item.get("numerator"), numerator_decimals) if kind == "ratio" else None
-            denominator = _number(item.get("denominator"), denominator_decimals) if kind == "ratio" else None
+            value = _stored(item["value"], decimals) if kind == "base" else None
+            numerator = _stored(item.get("numerator"), numerator_decimals) if kind == "ratio" else None
+            denominator = _stored(item.get("denominator"), denominator_decimals) if kind == "ratio" else None
         except NumberError as exc:
             raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 的数值无效：{exc}") from exc
         explanation = str(item.get("explanation") or "")
@@ -643,7 +642,7 @@ def _add_submission(
     _insert_values(
         source,
         [
-            (sub_id, indicator_id, to_text(value), to_text(numerator), to_text(denominator), explanation, now, signer)
+            (sub_id, indicator_id, value, numerator, denominator, explanation, now, signer)
             for indicator_id, value, numerator, denominator, explanation in rows
         ],
     )
@@ -680,10 +679,8 @@ def _insert_values(source: sql.Source, rows: list[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
-def _number(text: Any, places: int | None) -> Decimal | None:
+def _stored(text: Any, places: int | None) -> str | None:
+    """The text a figure is stored as; ``None`` for none."""
     if text is None or text == "":
         return None
-    value = parse_decimal(text)
-    if places is not None:
-        check_places(value, places)
-    return value
+    return figure(text, places)[1]

@@ -14,12 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from app import RESOURCES_DIR
 from app.engine.calendar import Timeliness, TimelinessSummary
-from app.engine.numbers import NumberError, check_places, parse_decimal
+from app.engine.numbers import NumberError, check_places, parse_decimal, to_text
 from app.engine.periods import Period, PeriodError
 from app.submissions.signing import VerificationError, canonical
 
@@ -250,8 +250,32 @@ def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str 
     if ind["value"] is None:
         return None
     try:
-        value = parse_decimal(ind["value"])
-        check_places(value, places, "")
+        return figure(ind["value"], places)[0]
     except NumberError as exc:
         raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc
-    return value
+
+
+def figure(text: Any, places: int | None) -> tuple[Decimal, str]:
+    """A figure of a payload (a decimal text, :func:`~app.engine.numbers.parse_decimal`'s strict form): its value
+    and the text it is stored as (:func:`~app.engine.numbers.to_text`); :class:`NumberError` when it is not such a
+    text or has more than ``places`` decimals (``None``: any).
+
+    Remembered for texts: the files of one import repeat most of their figures (a district's from one revision to
+    the next, zeros and round numbers everywhere). The key is the text itself, never the value: 1.0 and 1.00 are
+    equal decimals stored as different texts."""
+    if not isinstance(text, str) or len(text) > _REMEMBERED_FIGURE:
+        return _figure(text, places)
+    return _remembered_figure(text, places)
+
+
+def _figure(text: Any, places: int | None) -> tuple[Decimal, str]:
+    value = parse_decimal(text)
+    if places is not None:
+        check_places(value, places, "")
+    return value, to_text(value) or ""
+
+
+# The schema's decimals have at most 52 characters; only texts that short, and only those accepted, are kept: some
+# 4096 × 200 bytes at most, whatever a hostile file holds.
+_REMEMBERED_FIGURE = 64
+_remembered_figure = lru_cache(maxsize=4096)(_figure)
