@@ -24,7 +24,7 @@ from app import RESOURCES_DIR
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.storage.files import write_atomic
-from app.submissions import qr_mask
+from app.submissions import qr_code
 from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
 from app.trust.keys import KeyStore
@@ -484,7 +484,7 @@ def _qr_classes() -> tuple[type, type]:
     class Widget(QrCodeWidget):  # type: ignore[misc]
         def draw(self) -> Any:
             # QrCodeWidget.draw, with the same arithmetic, collecting rectangles instead of shapes.
-            qr_mask.make(self.qr)
+            qr_code.make(self.qr)
             color = self.barFillColor
             border = self.barBorder
             width = self.barWidth

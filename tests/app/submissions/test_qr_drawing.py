@@ -60,7 +60,7 @@ def test_the_mask_is_scored_and_chosen_as_reportlab_does(text: str, level: str) 
     """The fast scoring of the eight masks gives reportlab's own points for each, so the same mask is chosen."""
     from reportlab.graphics.barcode.qrencoder import QRUtil
 
-    from app.submissions.qr_mask import best_mask, lost_point, masked
+    from app.submissions.qr_code import best_mask, lost_point, masked
 
     qr = QrCodeWidget(text, barLevel=level).qr
     qr.version = qr.calculate_version()
@@ -71,3 +71,38 @@ def test_the_mask_is_scored_and_chosen_as_reportlab_does(text: str, level: str) 
         # The eight matrices made from one placement are the ones reportlab builds one by one.
         assert flipped[pattern] == [sum(1 << c for c, m in enumerate(row) if m) for row in qr.modules]
     assert best_mask(qr) == qr.getBestMaskPattern()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=600),
+    level=st.sampled_from("LMQH"),
+)
+def test_the_code_is_made_as_reportlab_makes_it(text: str, level: str) -> None:
+    """The data and error-correction codewords, and the finished matrix (format and version information
+    included), are reportlab's own."""
+    from reportlab.graphics.barcode.qrencoder import QRCode
+
+    from app.submissions.qr_code import codewords, make
+
+    ours, theirs = QrCodeWidget(text, barLevel=level).qr, QrCodeWidget(text, barLevel=level).qr
+    ours.version = theirs.version = theirs.calculate_version()
+    assert codewords(ours) == QRCode.createData(theirs.version, theirs.errorCorrectLevel, theirs.dataList)
+    make(ours)
+    theirs.make()
+    assert ours.modules == theirs.modules
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.lists(st.integers(0, 255), min_size=1, max_size=160), count=st.integers(1, 68))
+def test_error_correction_is_reportlabs(data: list[int], count: int) -> None:
+    """Any block and any number of codewords, zeros leading or throughout included."""
+    from reportlab.graphics.barcode.qrencoder import QRPolynomial, QRUtil
+
+    from app.submissions.qr_code import error_correction
+
+    generator = QRUtil.getErrorCorrectPolynomial(count)
+    remainder = QRPolynomial(data, generator.getLength() - 1).mod(generator)
+    length = remainder.getLength()
+    expected = [remainder.get(i) if i >= 0 else 0 for i in range(length - count, length)]
+    assert error_correction(data, count) == expected
