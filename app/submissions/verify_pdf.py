@@ -56,9 +56,10 @@ def _reader(data: bytes) -> Any:
     from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    from app.submissions import pdf_strings
+    from app.submissions import name_prep, pdf_strings
 
     pdf_strings.install()
+    name_prep.install()
     limits = DecodeLimits(
         per_stream=StreamDecodeLimits(max_ratio=1100, ratio_floor=MiB, max_output_size=64 * MiB),
         document_budget=DocumentDecodeBudget(base_allowance=128 * MiB, max_ratio=20),
