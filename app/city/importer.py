@@ -683,4 +683,4 @@ def _stored(text: Any, places: int | None) -> str | None:
     """The text a figure is stored as; ``None`` for none."""
     if text is None or text == "":
         return None
-    return figure(text, places)[1]
+    return figure(text, places, "数值")[1]

@@ -255,27 +255,30 @@ def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str 
         raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc
 
 
-def figure(text: Any, places: int | None) -> tuple[Decimal, str]:
+def figure(text: Any, places: int | None, what: str = "") -> tuple[Decimal, str]:
     """A figure of a payload (a decimal text, :func:`~app.engine.numbers.parse_decimal`'s strict form): its value
     and the text it is stored as (:func:`~app.engine.numbers.to_text`); :class:`NumberError` when it is not such a
-    text or has more than ``places`` decimals (``None``: any).
+    text or has more than ``places`` decimals (``None``: any), its message naming the figure as ``what``.
 
     Remembered for texts: the files of one import repeat most of their figures (a district's from one revision to
     the next, zeros and round numbers everywhere). The key is the text itself, never the value: 1.0 and 1.00 are
     equal decimals stored as different texts."""
     if not isinstance(text, str) or len(text) > _REMEMBERED_FIGURE:
-        return _figure(text, places)
-    return _remembered_figure(text, places)
+        return _figure(text, places, what)
+    try:
+        return _remembered_figure(text, places)
+    except NumberError:
+        return _figure(text, places, what)  # refused again, in the caller's words (refusals are not remembered)
 
 
-def _figure(text: Any, places: int | None) -> tuple[Decimal, str]:
+def _figure(text: Any, places: int | None, what: str = "") -> tuple[Decimal, str]:
     value = parse_decimal(text)
     if places is not None:
-        check_places(value, places, "")
-    return value, to_text(value) or ""
+        check_places(value, places, what)
+    return value, to_text(value) or ""  # to_text gives None only for None
 
 
 # The schema's decimals have at most 52 characters; only texts that short, and only those accepted, are kept: some
-# 4096 × 200 bytes at most, whatever a hostile file holds.
+# 2 MB at most (about 470 bytes an entry), whatever a hostile file holds.
 _REMEMBERED_FIGURE = 64
 _remembered_figure = lru_cache(maxsize=4096)(_figure)

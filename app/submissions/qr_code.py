@@ -1,8 +1,8 @@
 """The QR code's modules, exactly as reportlab's encoder makes them, in a fraction of the time.
 
 The city draws every PDF again to verify it, and reportlab's encoder spends much of a PDF's drawing in Python loops
-over single modules and single bytes. Here, each a test holding it to reportlab's own result, so that the code and
-the PDF stay byte for byte the same:
+over single modules and single bytes. Each of the following is held by a test to reportlab's own result, so that
+the code and the PDF stay byte for byte the same:
 
 - the mask: reportlab tries the eight and keeps the one with the fewest penalty points; :func:`lost_point` gives
   exactly its score (``QRUtil.getLostPoint``), and the eight candidates are made from one placement of the data
@@ -133,7 +133,8 @@ def codewords(qr: Any) -> list[int]:
         data.write(buffer, qr.version)
     capacity = 8 * sum(block.dataCount for block in blocks)
     if buffer.getLengthInBits() > capacity:
-        raise ValueError(f"code length overflow. ({buffer.getLengthInBits()} > {capacity})")
+        # reportlab's own exception and words, so that nothing above tells the two apart
+        raise Exception(f"code length overflow. ({buffer.getLengthInBits()} > {capacity})")
     if buffer.getLengthInBits() + 4 <= capacity:
         buffer.put(0, 4)
     while buffer.getLengthInBits() % 8:

@@ -79,7 +79,8 @@ def test_figures_are_stored_as_exact_texts_and_checked_against_the_template(
     assert [o.status for o in outcomes] == ["accepted"] * 4
     for number in (1, 2):
         assert {code: text for code, text in stored(tmp_path / "city.db", number).items() if code in values} == values
-    assert stored(tmp_path / "city.db", 3)["C03"] == values["C03"]  # a leading zero does not reach the database
+    # A file cannot carry a leading zero (the schema refuses it before storing); storing still keeps one form.
+    assert stored(tmp_path / "city.db", 3)["C03"] == values["C03"]
     assert stored(tmp_path / "city.db", 4)["C03"] == values["C03"] + ".000"  # written decimals are kept
     assert refused.status == "malformed"
     assert "C03" in refused.message and "超过 0 位小数" in refused.message

@@ -44,4 +44,28 @@ def test_names_compare_as_before_once_installed() -> None:
     assert name("云岩区  生态局") == name(" 云岩区 生态局 ")  # RFC 4518: inner blanks folded, outer dropped
     assert name("YUNYAN") == name("yunyan")  # case folded
     assert name("云岩区") != name("南明区")
-    assert name("x" * 1000) == name("x" * 1000)  # too long to remember, prepared every time
+
+
+def test_only_short_texts_are_remembered_and_refusals_never() -> None:
+    calls: list[str] = []
+
+    def prepare(_self: Any, string: str) -> str:
+        calls.append(string)
+        if "\ufffd" in string:
+            raise ValueError("prohibited")
+        return string.strip()
+
+    fast = remembering(prepare)
+    long = "x" * (MAX_REMEMBERED + 1)
+    for _ in range(3):
+        assert fast(None, " 云岩区 ") == "云岩区"
+        assert fast(None, long) == long
+        try:
+            fast(None, "坏\ufffd")
+        except ValueError as exc:
+            assert str(exc) == "prohibited"
+        else:
+            raise AssertionError("a refusal must be refused every time")
+    assert calls.count(" 云岩区 ") == 1  # remembered
+    assert calls.count(long) == 3  # too long to keep
+    assert calls.count("坏\ufffd") == 3  # refusals are never kept

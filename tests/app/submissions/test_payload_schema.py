@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -174,3 +175,19 @@ def test_nesting_is_refused_beyond_the_limit_exactly(depth: int) -> None:
                 parse_json(text)
         else:
             assert _nesting(parse_json(text)) == nesting
+
+
+def test_a_figure_is_refused_in_the_callers_words_every_time() -> None:
+    """Remembered or not, a figure over its decimals is refused, with the message naming it as the caller does."""
+    from app.engine.numbers import NumberError
+    from app.submissions.payload import figure
+
+    assert figure("1.50", 1) == (Decimal("1.50"), "1.50")
+    assert figure("1.50", 1)[1] == "1.50" and figure("1.5", 1)[1] == "1.5"  # equal values, their own texts
+    for _ in range(2):
+        with pytest.raises(NumberError, match=r"^数值“1\.55”最多保留 1 位小数$"):
+            figure("1.55", 1, "数值")
+        with pytest.raises(NumberError, match=r"^“1\.55”最多保留 1 位小数$"):
+            figure("1.55", 1)
+    with pytest.raises(NumberError):
+        figure("1" + "0" * 100, 0)  # too long to remember, and too many digits
