@@ -550,10 +550,10 @@ def _value_rows(catalog: _Template, indicators: list[dict[str, Any]]) -> list[Va
         if spec is None:
             raise VerificationError("malformed", f"报送数据格式不合规：指标 {code} 不在模板中")
         indicator_id, kind, decimals, numerator_decimals, denominator_decimals = spec
-        # The value is checked against the template's decimals there.
+        # The value is checked against the template's decimals there, and its figure then found remembered.
         check_indicator(item, decimals=decimals, kind=kind)
         try:
-            value = _stored(item["value"], decimals) if kind == "base" else None
+            value = _stored(item["value"], decimals, "") if kind == "base" else None
             numerator = _stored(item.get("numerator"), numerator_decimals) if kind == "ratio" else None
             denominator = _stored(item.get("denominator"), denominator_decimals) if kind == "ratio" else None
         except NumberError as exc:
@@ -679,8 +679,8 @@ def _insert_values(source: sql.Source, rows: list[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
-def _stored(text: Any, places: int | None) -> str | None:
+def _stored(text: Any, places: int | None, what: str = "数值") -> str | None:
     """The text a figure is stored as; ``None`` for none."""
     if text is None or text == "":
         return None
-    return figure(text, places, "数值")[1]
+    return figure(text, places, what)[1]

@@ -15,16 +15,17 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache, wraps
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
+from typing import Any, NamedTuple
 
 from app.engine.periods import Period
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.memo import remembered_if_short
 from app.storage.files import write_atomic
-from app.submissions.rows import indicator_rows, timeliness_part, timeliness_rows, unassessed
+from app.submissions.rows import indicator_rows, status_of, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
 
 SHEET = "报送表"
@@ -137,17 +138,11 @@ def signed_at_label(signed_at: Any) -> str:
     return clean(signed_at) if shown is None else shown
 
 
-_LABELS = {status.value: STATUS_LABELS[status] for status in Status}
-
-
 def status_label(status: Any) -> str:
     if status is None:
         return ""
-    try:
-        label = _LABELS.get(status)
-    except TypeError:  # not even a key: no status this program knows
-        label = None
-    return clean(status) if label is None else label
+    known = status_of(status)
+    return clean(status) if known is None else STATUS_LABELS[known]
 
 
 def _char_units(ch: str) -> float:
@@ -171,31 +166,9 @@ def _units(text: str) -> float:
 # (MEMO_TEXT), so hostile files can neither grow the memory (some 30 MB at most, escaping included) nor do more
 # than push older texts out. Files come in order of unit and period, so a few hundred rows cover the forms at hand.
 MEMO, MEMO_ROWS, MEMO_TEXT = 4096, 1024, 256
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
-def remembered_if_short(
-    maxsize: int, length: Callable[P, int], limit: int = MEMO_TEXT
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """The function, its results remembered (the last ``maxsize``) for arguments whose texts run to at most
-    ``limit`` characters in all (``length`` of the arguments); for longer ones computed every time."""
-
-    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-        remembered = cast("Callable[P, R]", lru_cache(maxsize=maxsize)(fn))  # arguments that are hashable
-
-        @wraps(fn)
-        def call(*args: P.args, **kwargs: P.kwargs) -> R:
-            if length(*args, **kwargs) <= limit:
-                return remembered(*args, **kwargs)
-            return fn(*args, **kwargs)
-
-        return call
-
-    return decorate
-
-
-@remembered_if_short(MEMO, lambda text, width: len(text))
+@remembered_if_short(MEMO, lambda text, width: len(text), MEMO_TEXT)
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide."""
     usable = max(1.0, width - 1.2)
@@ -360,7 +333,7 @@ def _indicator_table(grid: SheetGrid, indicators: list[Mapping[str, Any]]) -> li
     return notes
 
 
-@remembered_if_short(MEMO_ROWS, lambda texts, short, status: sum(map(len, texts)), limit=2 * MEMO_TEXT)
+@remembered_if_short(MEMO_ROWS, lambda texts, short, status: sum(map(len, texts)), 2 * MEMO_TEXT)
 def _table_row(texts: tuple[str, ...], short: str, status: str | None) -> tuple[tuple[GridCell, ...], float]:
     """The cells of one indicator's row of the table, and the row's height."""
     cells = tuple(

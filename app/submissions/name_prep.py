@@ -11,8 +11,10 @@ alone (asn1crypto's method never reads its object), and what it refuses is refus
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
+
+from app.memo import remembered_if_short
 
 # Names of certificates this program issues are far shorter; a hostile certificate's longer ones are prepared
 # every time, as asn1crypto does, and never kept.
@@ -21,12 +23,13 @@ MAX_REMEMBERED = 256
 
 def remembering(original: Callable[[Any, str], str]) -> Callable[[Any, str], str]:
     """asn1crypto's ``NameTypeAndValue._ldap_string_prep`` with its answers for short texts remembered."""
-    remembered = lru_cache(maxsize=256)(lambda string: original(None, string))
+
+    @remembered_if_short(256, lambda string: len(string) if type(string) is str else MAX_REMEMBERED + 1, MAX_REMEMBERED)
+    def prepared(string: str) -> str:
+        return original(None, string)  # the method never reads its object
 
     def _ldap_string_prep(self: Any, string: str) -> str:
-        if type(string) is str and len(string) <= MAX_REMEMBERED:
-            return remembered(string)
-        return original(self, string)
+        return prepared(string)
 
     _ldap_string_prep.__wrapped__ = original  # type: ignore[attr-defined]
     return _ldap_string_prep

@@ -14,13 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from app import RESOURCES_DIR
 from app.engine.calendar import Timeliness, TimelinessSummary
 from app.engine.numbers import NumberError, check_places, parse_decimal, to_text
 from app.engine.periods import Period, PeriodError
+from app.memo import remembered_if_short
 from app.submissions.signing import VerificationError, canonical
 
 SCHEMA_PATH = RESOURCES_DIR / "schemas" / "submission-v1.schema.json"
@@ -255,6 +256,16 @@ def check_indicator(ind: dict[str, Any], decimals: int | None = None, kind: str 
         raise malformed(f"指标 {code} 的本期值 {ind['value']} 超过 {places} 位小数") from exc
 
 
+# The schema's decimals have at most 52 characters; only texts that short, and only those accepted, are kept: some
+# 2 MB at most (about 470 bytes an entry), whatever a hostile file holds.
+_REMEMBERED_FIGURE = 64
+
+
+@remembered_if_short(
+    4096,
+    lambda text, places, what="": len(text) if isinstance(text, str) else _REMEMBERED_FIGURE + 1,
+    _REMEMBERED_FIGURE,
+)
 def figure(text: Any, places: int | None, what: str = "") -> tuple[Decimal, str]:
     """A figure of a payload (a decimal text, :func:`~app.engine.numbers.parse_decimal`'s strict form): its value
     and the text it is stored as (:func:`~app.engine.numbers.to_text`); :class:`NumberError` when it is not such a
@@ -263,22 +274,7 @@ def figure(text: Any, places: int | None, what: str = "") -> tuple[Decimal, str]
     Remembered for texts: the files of one import repeat most of their figures (a district's from one revision to
     the next, zeros and round numbers everywhere). The key is the text itself, never the value: 1.0 and 1.00 are
     equal decimals stored as different texts."""
-    if not isinstance(text, str) or len(text) > _REMEMBERED_FIGURE:
-        return _figure(text, places, what)
-    try:
-        return _remembered_figure(text, places)
-    except NumberError:
-        return _figure(text, places, what)  # refused again, in the caller's words (refusals are not remembered)
-
-
-def _figure(text: Any, places: int | None, what: str = "") -> tuple[Decimal, str]:
     value = parse_decimal(text)
     if places is not None:
         check_places(value, places, what)
     return value, to_text(value) or ""  # to_text gives None only for None
-
-
-# The schema's decimals have at most 52 characters; only texts that short, and only those accepted, are kept: some
-# 2 MB at most (about 470 bytes an entry), whatever a hostile file holds.
-_REMEMBERED_FIGURE = 64
-_remembered_figure = lru_cache(maxsize=4096)(_figure)

@@ -59,7 +59,8 @@ class IndicatorRow(NamedTuple):
 _STATUSES = {status.value: status for status in Status}
 
 
-def _status(key: Any) -> Status | None:
+def status_of(key: Any) -> Status | None:
+    """The status a payload's key names; ``None`` for none this program knows."""
     try:
         return _STATUSES.get(key)
     except TypeError:  # not even a key (a list, say): no status this program knows
@@ -84,7 +85,7 @@ def indicator_rows(indicators: Sequence[Mapping[str, Any]], text: Callable[[Any]
                 expected=text(ind.get("expected")),
                 completion=f"{completion}%" if completion else "",
                 status_key=ind.get("status"),
-                status=_status(ind.get("status")),
+                status=status_of(ind.get("status")),
                 explanation=text(ind.get("explanation")),
             )
         )

@@ -19,6 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from app.engine.progress import Status
+from app.memo import remembered_if_short
 from app.submissions.export_xlsx import (
     COLUMNS,
     FIRST_DATA_ROW,
@@ -37,7 +38,6 @@ from app.submissions.export_xlsx import (
     SheetGrid,
     chunks,
     envelope_text,
-    remembered_if_short,
     render_grid,
 )
 
@@ -201,7 +201,7 @@ def _number(value: float) -> str:
 
 
 # The verifier renders every file again and most cells recur from file to file (see export_xlsx.MEMO).
-@remembered_if_short(MEMO, lambda row, col, text, style: len(text))
+@remembered_if_short(MEMO, lambda row, col, text, style: len(text), MEMO_TEXT)
 def _cell_xml(row: int, col: int, text: str, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     ref = f"{_letter(col)}{row}"
@@ -243,7 +243,7 @@ def _row_xml(r: int, height: float | None, body: str) -> str:
     return f'<row r="{r}"{attrs}>{body}</row>'
 
 
-@remembered_if_short(MEMO_ROWS, lambda r, height, cells: sum(len(cell.text) for cell in cells), limit=2 * MEMO_TEXT)
+@remembered_if_short(MEMO_ROWS, lambda r, height, cells: sum(len(cell.text) for cell in cells), 2 * MEMO_TEXT)
 def _whole_row(r: int, height: float | None, cells: tuple[GridCell, ...]) -> str:
     """A row placed whole (columns 1, 2, …), as the general way above writes it."""
     return _row_xml(r, height, "".join(_cell_xml(r, c, cell.text, _xf(cell)) for c, cell in enumerate(cells, 1)))

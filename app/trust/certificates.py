@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from app.memo import remembered_if_short
 from app.trust import KeysError as KeysError  # raised here, defined without the cryptography library
 
 CA_YEARS = 10
@@ -146,24 +146,16 @@ def check_issued_by(cert: x509.Certificate, ca: x509.Certificate, at: dt.datetim
 MAX_REMEMBERED_CERTIFICATE = 4096  # bytes to be signed; a unit certificate of this program has under one
 
 
+@remembered_if_short(256, lambda cert, ca: len(cert.tbs_certificate_bytes), MAX_REMEMBERED_CERTIFICATE)
 def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     """Whether ``ca``'s key signed ``cert``. Remembered for certificates of the size this program issues (an
     import checks the same few dozen unit certificates in file after file); a larger one, which a hostile PDF
     can carry, is checked and forgotten."""
-    if len(cert.tbs_certificate_bytes) > MAX_REMEMBERED_CERTIFICATE:
-        return _checked_signed_by(cert, ca)
-    return _remembered_signed_by(cert, ca)
-
-
-def _checked_signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
-
-
-_remembered_signed_by = lru_cache(maxsize=256)(_checked_signed_by)
 
 
 # The purpose only receipt-signing certificates carry: a receipt is the trusted time of a submission.

@@ -43,14 +43,14 @@ def test_a_large_certificate_naming_the_city_is_refused_and_not_kept() -> None:
     genuine = _certificate(city.subject, city_key, 0, 1)
     check_issued_by(genuine, city)
     check_issued_by(genuine, city)  # the second time from memory, with the same answer
-    kept = certificates._remembered_signed_by.cache_info().currsize
+    kept = certificates._signed_by.cache_info().currsize
     for serial in range(2, 6):
         # Signed by a stranger though it names the city CA as issuer, and padded far beyond a unit certificate:
         # a hostile PDF can carry such a certificate; keeping it would keep its megabyte.
         forged = _certificate(city.subject, stranger, 1024 * 1024, serial)
         with pytest.raises(KeysError, match="签名不符"):
             check_issued_by(forged, city)
-    assert certificates._remembered_signed_by.cache_info().currsize == kept
+    assert certificates._signed_by.cache_info().currsize == kept
     small_forgery = _certificate(city.subject, stranger, 0, 7)
     for _ in range(2):
         with pytest.raises(KeysError, match="签名不符"):
