@@ -81,6 +81,7 @@ def register_font() -> None:
     # Each document embeds the glyphs it uses as subsets of 256, made from the whole font file: the verifier draws
     # every PDF it checks again, and the documents of one import mostly use the same glyphs in the same order.
     font.face.makeSubset = _remembered_subsets(font.face.makeSubset)
+    font.addObjects = _font_streams_compressed_once(font.addObjects)
     pdfmetrics.registerFont(font)
     for bold in (0, 1):  # the font has no bold or italic: map every variant to it
         for italic in (0, 1):
@@ -99,6 +100,37 @@ def _remembered_subsets(make: Callable[[list[int]], bytes]) -> Callable[[list[in
         return cached(tuple(codes))
 
     return subset
+
+
+@cache
+def _remembered_flate() -> Any:
+    """reportlab's Flate filter, remembering what it made of the last few dozen texts: a font's subset and its
+    character map come out the same, text for text, in the documents of one import, and compressing them again was
+    a tenth of drawing a report. The same bytes as reportlab's own filter (zlib at its default level)."""
+    from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
+
+    class RememberedFlate(PDFStreamFilterZCompress):  # type: ignore[misc]
+        # Keyed by the text itself: a subset is one bytes object, remembered with it, whose hash is kept.
+        @lru_cache(maxsize=64)  # noqa: B019 - one instance for the whole process, made once
+        def encode(self, text: bytes | str) -> bytes:
+            encoded: bytes = super().encode(text)
+            return encoded
+
+    return RememberedFlate()
+
+
+def _font_streams_compressed_once(add_objects: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``add_objects``, the font's adding of its subsets to a document, with their font files and character maps
+    compressed by :func:`_remembered_flate` instead of reportlab's filter."""
+    from reportlab.pdfbase.pdfdoc import PDFZCompress
+
+    def add(doc: Any) -> None:
+        add_objects(doc)
+        for name, stream in doc.idToObject.items():
+            if name.startswith(("fontFile:", "toUnicodeCMap:")) and getattr(stream, "filters", None) == [PDFZCompress]:
+                stream.filters = [_remembered_flate()]
+
+    return add
 
 
 # ---------------------------------------------------------------------------------------------- rendering

@@ -652,3 +652,28 @@ def test_cross_reference_entries_are_counted_as_the_plain_pattern_counts_them(pa
     data = b"".join(parts)
     plain = [m.start() for m in re.finditer(rb"[0-9]{10} [0-9]{5} [nf]", data)]
     assert list(_xref_entries(data)) == plain
+
+
+def test_font_streams_compressed_from_memory_are_the_bytes_zlib_makes() -> None:
+    """The font subsets and their character maps are compressed once and remembered: a document drawn again gives
+    the same bytes, the remembered streams among them, and they are what zlib makes of the texts."""
+    import hashlib
+    import re
+
+    payload = golden_payloads()["golden"]
+    first = render_pdf(payload, "0.1.0")
+    encode = type(export_pdf._remembered_flate()).encode
+    hits = encode.cache_info().hits
+    again = render_pdf(payload, "0.1.0")
+    assert encode.cache_info().hits >= hits + 2  # at least a subset and its character map
+    assert again == first
+    assert hashlib.sha256(again).hexdigest() == GOLDEN_PAGES["golden"]
+    fonts = 0
+    for match in re.finditer(rb"<<\n/Filter \[ /FlateDecode \] /Length (\d+)( /Length1 (\d+))?\n>>\nstream\n", again):
+        body = again[match.end() : match.end() + int(match.group(1))]
+        content = zlib.decompress(body)
+        assert zlib.compress(content) == body
+        if match.group(3):
+            fonts += 1
+            assert len(content) == int(match.group(3))
+    assert fonts == 2  # the golden payload's glyphs fill two subsets
