@@ -9,26 +9,83 @@ the code and the PDF stay byte for byte the same:
   (:func:`masked`), not built eight times; the code is then finished from the chosen candidate (:func:`make`);
 - the error-correction codewords (:func:`codewords`): reportlab builds the generator polynomial anew for every
   block and divides by it through polynomial objects, a coefficient at a time; here the generator is made once per
-  length and the division is the usual table-driven one.
+  length and the division is the usual table-driven one;
+- the data's bits are gathered in one number instead of being set one at a time (:class:`_BitBuffer`), and placed
+  in the matrix from the places the version gives them, found once per version (:func:`_layout`), instead of
+  building the matrix module by module for every code.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-# Rule 1: every run of five or more modules of one colour, in a row or a column, costs its length less two.
-_RUN = re.compile(r"0{5,}|1{5,}")
-# Rule 3: reportlab looks for this one finder-like pattern only, in rows only (its pass over the columns compares
-# tuples with a list, which never match), left to right without overlaps, never touching a row's last module.
-_FINDER = re.compile("10111010000")
+# A matrix of size × size modules is held as one number, a row after another, each row in a slot of size + 1 bits
+# (bit r·(size + 1) + c is module c of row r) whose last bit stays 0, so that nothing read along a row runs into the
+# next. Its columns are held the same way (bit c·(size + 1) + r). Placing the data, masking it and scoring a mask
+# are then a few operations on whole matrices instead of loops over modules.
+_FINDER = "10111010000"  # rule 3's pattern, module c first
+
+
+def _slots(size: int, width: int) -> int:
+    """Each row's first ``width`` bits."""
+    return sum(((1 << width) - 1) << (r * (size + 1)) for r in range(size))
+
+
+@cache
+def _lines(size: int) -> tuple[int, int, int]:
+    """Where a module has a right neighbour in its row; the same, not in the last row; where rule 3's pattern can
+    start: reportlab looks for it in rows only (its pass over the columns compares tuples with a list, which never
+    match), never touching a row's last module."""
+    pairs = _slots(size, size - 1)
+    return pairs, pairs & ((1 << ((size - 1) * (size + 1))) - 1), _slots(size, size - len(_FINDER))
+
+
+def _whole(rows: Sequence[int]) -> int:
+    """Rows as numbers (bit c: module c) as one number."""
+    width = len(rows) + 1
+    return sum(row << (r * width) for r, row in enumerate(rows))
+
+
+def _rows(whole: int, size: int) -> list[int]:
+    mask = (1 << size) - 1
+    return [whole >> (r * (size + 1)) & mask for r in range(size)]
+
+
+def _long_runs(whole: int, pairs: int) -> int:
+    """Rule 1 along the lines: every run of five or more modules of one colour costs its length less two. A run of
+    L modules is L - 1 equal neighbours in a row; the runs of four or more neighbours are covered by windows of
+    four, and each costs its neighbours less one."""
+    same = ~(whole ^ (whole >> 1)) & pairs
+    four = same & (same >> 1) & (same >> 2) & (same >> 3)
+    covered = four | (four << 1) | (four << 2) | (four << 3)
+    return covered.bit_count() - (covered & ~(covered << 1)).bit_count()
+
+
+def _score(rows: int, columns: int, size: int) -> int:
+    """reportlab's penalty points (``QRUtil.getLostPoint``) of the matrix held as ``rows`` and ``columns``."""
+    pairs, upper_pairs, starts = _lines(size)
+    score = _long_runs(rows, pairs) + _long_runs(columns, pairs)
+    # Rule 2: every 2×2 block of one colour costs 3.
+    beside = ~(rows ^ (rows >> 1))
+    block = beside & (beside >> (size + 1)) & ~(rows ^ (rows >> (size + 1))) & upper_pairs
+    score += 3 * block.bit_count()
+    # Rule 3: each finder-like pattern in a row costs 40 (it cannot overlap itself, so every one is counted).
+    found = starts
+    for k, module in enumerate(_FINDER):
+        found &= rows >> k if module == "1" else ~(rows >> k)
+    score += 40 * found.bit_count()
+    # Rule 4: the share of dark modules away from half, in steps of 5 %.
+    score += 10 * (abs(100 * rows.bit_count() // (size * size) - 50) // 5)
+    return score
 
 
 def lost_point(modules: list[list[bool]]) -> int:
     """reportlab's penalty score of a finished module matrix (``QRUtil.getLostPoint``)."""
-    return _score([_number(row) for row in modules], len(modules))
+    rows = [_number(row) for row in modules]
+    return _score(_whole(rows), _whole(_transposed(rows)), len(rows))
 
 
 def _number(row: list[bool]) -> int:
@@ -36,73 +93,87 @@ def _number(row: list[bool]) -> int:
     return sum(1 << c for c, module in enumerate(row) if module)
 
 
-def _score(numbers: list[int], size: int) -> int:
-    rows = [format(number, f"0{size}b")[::-1] for number in numbers]
-    lines = rows + ["".join(column) for column in zip(*rows, strict=True)]
-    # "2" parts the lines so that no run or pattern crosses from one into the next.
-    score = sum(len(run) - 2 for run in _RUN.findall("2".join(lines)))
-    # Rule 2: every 2×2 block of one colour costs 3.
-    inner = (1 << (size - 1)) - 1
-    for below, above in zip(numbers[1:], numbers, strict=False):
-        same = ~(below ^ above) & ~(below ^ (below >> 1)) & ~(above ^ (above >> 1)) & inner
-        score += 3 * same.bit_count()
-    score += 40 * len(_FINDER.findall("2".join(row[:-1] for row in rows)))
-    # Rule 4: the share of dark modules away from half, in steps of 5 %.
-    dark = sum(number.bit_count() for number in numbers)
-    score += 10 * (abs(100 * dark // (size * size) - 50) // 5)
-    return score
+def _transposed(rows: Sequence[int]) -> list[int]:
+    """The columns of a square matrix given by its rows as numbers (bit c of row r is bit r of column c)."""
+    return [sum(1 << r for r, row in enumerate(rows) if row >> c & 1) for c in range(len(rows))]
 
 
 @cache
-def _mask_rows(size: int) -> tuple[tuple[int, ...], ...]:
-    """For each of the eight masks, the modules it darkens, row by row as numbers (bit c: column c)."""
+def _masks(size: int) -> tuple[tuple[int, int], ...]:
+    """For each of the eight masks, the modules it darkens, as rows and as columns."""
     from reportlab.graphics.barcode.qrencoder import QRUtil
 
-    return tuple(
-        tuple(sum(1 << c for c in range(size) if QRUtil.getMask(pattern)(r, c)) for r in range(size))
-        for pattern in range(8)
-    )
+    masks = []
+    for pattern in range(8):
+        rows = [sum(1 << c for c in range(size) if QRUtil.getMask(pattern)(r, c)) for r in range(size)]
+        masks.append((_whole(rows), _whole(_transposed(rows))))
+    return tuple(masks)
 
 
-_DATA_ROWS: dict[int, list[int]] = {}
+@cache
+def _layout(version: int) -> tuple[tuple[int, int, int, int], tuple[int, ...], tuple[int, ...]]:
+    """A version's matrix apart from the data, as reportlab scores it (``makeImpl(True, …)``: format and version
+    information blank), and the modules the data fills, each as rows and as columns; and for the data's bits in
+    the order they fill those modules, each one's place in the rows and in the columns (counted as digits of a
+    binary numeral, from its left)."""
+    from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
+
+    qr = QRCode(version, QRErrorCorrectLevel.M)
+    qr.dataCache = []  # no data: every data module is left to the mask alone, and cleared below
+    qr.makeImpl(True, 0)
+    size = qr.moduleCount
+    places = qr.dataPosIterator()
+    used = [0] * size
+    for col, row in places:
+        used[row] |= 1 << col
+    fixed = [_number(row) & ~data for row, data in zip(qr.modules, used, strict=True)]
+    matrices = (_whole(fixed), _whole(_transposed(fixed)), _whole(used), _whole(_transposed(used)))
+    last = size * (size + 1) - 1
+    in_rows = tuple(last - (row * (size + 1) + col) for col, row in places)
+    in_columns = tuple(last - (col * (size + 1) + row) for col, row in places)
+    return matrices, in_rows, in_columns
 
 
-def masked(qr: Any) -> list[list[int]]:
-    """The eight matrices reportlab scores (``makeImpl(True, pattern)``), as numbers per row, placed once.
+def _candidates(qr: Any) -> list[tuple[int, int]]:
+    """The eight matrices reportlab scores (``makeImpl(True, pattern)``), as rows and as columns, placed once.
 
     Scoring builds the matrix with the type information left blank, so the eight differ only in the data
     modules, each the data bit flipped by its mask: one placement and a flip per mask give all eight."""
-    qr.makeImpl(True, 0)
-    size = len(qr.modules)
-    data = _DATA_ROWS.get(qr.version)
-    if data is None:  # where the data goes depends on the version alone
-        data = [0] * size
-        for col, row in qr.dataPosIterator():
-            data[row] |= 1 << col
-        _DATA_ROWS[qr.version] = data
-    first = [_number(row) for row in qr.modules]
-    masks = _mask_rows(size)
+    if qr.dataCache is None:
+        qr.dataCache = codewords(qr)
+    (fixed, fixed_columns, used, used_columns), in_rows, in_columns = _layout(qr.version)
+    # The data's bits, most significant first, in their places (mapData without a mask); places left over stay
+    # light, as in mapData.
+    size = qr.version * 4 + 17
+    rows, columns = bytearray(b"0" * (size * (size + 1))), bytearray(b"0" * (size * (size + 1)))
+    bits = "".join(format(byte, "08b") for byte in qr.dataCache)
+    for bit, r, c in zip(bits, in_rows, in_columns, strict=False):
+        if bit == "1":
+            rows[r] = columns[c] = 49  # "1"
+    data, data_columns = int(rows, 2), int(columns, 2)
     return [
-        [
-            number ^ ((zero ^ other) & used)
-            for number, used, zero, other in zip(first, data, masks[0], mask, strict=True)
-        ]
-        for mask in masks
+        (fixed | ((data ^ mask) & used), fixed_columns | ((data_columns ^ mask_columns) & used_columns))
+        for mask, mask_columns in _masks(size)
     ]
+
+
+def masked(qr: Any) -> list[list[int]]:
+    """The eight matrices reportlab scores (``makeImpl(True, pattern)``), as numbers per row."""
+    return [_rows(rows, qr.version * 4 + 17) for rows, _ in _candidates(qr)]
 
 
 def best_mask(qr: Any) -> int:
     """The mask reportlab's ``QRCode.getBestMaskPattern`` picks: the first of those with the lowest score."""
-    return _best(masked(qr))[0]
+    return _best(_candidates(qr), qr.version * 4 + 17)[0]
 
 
-def _best(candidates: list[list[int]]) -> tuple[int, list[int]]:
+def _best(candidates: list[tuple[int, int]], size: int) -> tuple[int, int]:
     best, lowest = 0, -1
-    for pattern, numbers in enumerate(candidates):
-        point = _score(numbers, len(numbers))
+    for pattern, (rows, columns) in enumerate(candidates):
+        point = _score(rows, columns, size)
         if lowest < 0 or point < lowest:
             best, lowest = pattern, point
-    return best, candidates[best]
+    return best, candidates[best][0]
 
 
 def make(qr: Any) -> None:
@@ -112,9 +183,9 @@ def make(qr: Any) -> None:
         qr.version = qr.calculate_version()
     if qr.dataCache is None:
         qr.dataCache = codewords(qr)
-    pattern, numbers = _best(masked(qr))
-    size = len(numbers)
-    qr.modules = [[bool(number >> c & 1) for c in range(size)] for number in numbers]
+    size = qr.moduleCount = qr.version * 4 + 17
+    pattern, whole = _best(_candidates(qr), size)
+    qr.modules = [[bool(number >> c & 1) for c in range(size)] for number in _rows(whole, size)]
     # The candidates were made as reportlab scores them, with the format (and version) information blank: it is
     # written now, as reportlab's makeImpl(False, pattern) writes it; nothing else differs.
     qr.setupTypeInfo(False, pattern)
@@ -125,10 +196,10 @@ def make(qr: Any) -> None:
 def codewords(qr: Any) -> list[int]:
     """``QRCode.createData``: the data's codewords, padded, then every block's error-correction codewords,
     interleaved as the standard lays them out."""
-    from reportlab.graphics.barcode.qrencoder import QRBitBuffer, QRCode, QRRSBlock
+    from reportlab.graphics.barcode.qrencoder import QRCode, QRRSBlock
 
     blocks = QRRSBlock.getRSBlocks(qr.version, qr.errorCorrectLevel)
-    buffer = QRBitBuffer()
+    buffer = _BitBuffer()
     for data in qr.dataList:
         data.write(buffer, qr.version)
     capacity = 8 * sum(block.dataCount for block in blocks)
@@ -143,8 +214,9 @@ def codewords(qr: Any) -> list[int]:
     while buffer.getLengthInBits() < capacity:
         buffer.put(next(pads), 8)
     data_blocks, ec_blocks, offset = [], [], 0
+    stream = buffer.buffer
     for block in blocks:
-        data = buffer.buffer[offset : offset + block.dataCount]
+        data = stream[offset : offset + block.dataCount]
         offset += block.dataCount
         data_blocks.append(data)
         ec_blocks.append(error_correction(data, block.totalCount - block.dataCount))
@@ -154,6 +226,33 @@ def codewords(qr: Any) -> list[int]:
         for byte in column
         if byte is not None
     ]
+
+
+class _BitBuffer:
+    """reportlab's ``QRBitBuffer`` as the data segments write to it (``put``, ``putBit``, ``getLengthInBits``,
+    ``buffer``), the bits kept in one number instead of being set one at a time."""
+
+    def __init__(self) -> None:
+        self.bits = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        """The ``length`` lowest bits of ``num``, most significant first."""
+        self.bits = (self.bits << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    # The camelCase names are reportlab's, which its data segments call.
+    def putBit(self, bit: Any) -> None:
+        self.put(1 if bit else 0, 1)
+
+    def getLengthInBits(self) -> int:
+        return self.length
+
+    @property
+    def buffer(self) -> list[int]:
+        """The bytes, the last one filled with zeros."""
+        pad = -self.length % 8
+        return list((self.bits << pad).to_bytes((self.length + pad) // 8, "big"))
 
 
 def error_correction(data: list[int], count: int) -> list[int]:

@@ -106,3 +106,54 @@ def test_error_correction_is_reportlabs(data: list[int], count: int) -> None:
     length = remainder.getLength()
     expected = [remainder.get(i) if i >= 0 else 0 for i in range(length - count, length)]
     assert error_correction(data, count) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    puts=st.lists(st.tuples(st.integers(-(2**40), 2**40), st.integers(0, 40)), max_size=60), text=st.text(max_size=80)
+)
+def test_the_data_is_gathered_as_reportlabs_bit_buffer_gathers_it(puts: list[tuple[int, int]], text: str) -> None:
+    """Any numbers and lengths put, and every data segment reportlab makes of any text (bytes, kanji, numbers,
+    letters), give reportlab's bytes and length."""
+    from reportlab.graphics.barcode.qrencoder import QRBitBuffer
+
+    from app.submissions.qr_code import _BitBuffer
+
+    ours, theirs = _BitBuffer(), QRBitBuffer()
+    for num, length in puts:
+        ours.put(num, length)
+        theirs.put(num, length)
+        ours.putBit(num % 3)
+        theirs.putBit(num % 3)
+    qr = QrCodeWidget(text or "x", barLevel="M").qr
+    for segment in qr.dataList:
+        segment.write(ours, 40)
+        segment.write(theirs, 40)
+    assert ours.getLengthInBits() == theirs.getLengthInBits()
+    assert ours.buffer == theirs.buffer
+
+
+@st.composite
+def matrices(draw: st.DrawFn) -> list[list[bool]]:
+    """Square matrices of the sizes of QR codes, with long runs and finder-like patterns more often than chance."""
+    size = draw(st.sampled_from([21, 25, 29, 41, 45, 57]))
+    pieces = st.sampled_from([[True], [False], [True] * 7, [False] * 6, [bool(int(b)) for b in "10111010000"]])
+    rows = []
+    for _ in range(size):
+        row: list[bool] = []
+        while len(row) < size:
+            row += draw(pieces)
+        rows.append(row[:size])
+    return rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(matrices())
+def test_any_matrix_is_scored_as_reportlab_scores_it(modules: list[list[bool]]) -> None:
+    from types import SimpleNamespace
+
+    from reportlab.graphics.barcode.qrencoder import QRUtil
+
+    from app.submissions.qr_code import lost_point
+
+    assert lost_point(modules) == QRUtil.getLostPoint(SimpleNamespace(modules=modules))
