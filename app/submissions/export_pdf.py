@@ -587,6 +587,35 @@ def _qr_classes() -> tuple[type, type]:
     return Widget, QrDrawing
 
 
+@cache
+def _remembering_text() -> type[Any]:
+    """reportlab's text object, remembering within one document the operators it wrote for a text.
+
+    A report writes the same texts again and again (units, statuses, dashes, headings on every page): more than
+    half of what its text objects write is a text written before in the document. What is written depends on the
+    font, its size and leading, the font subset last selected, and where the document's font subsets put the
+    text's characters, which is fixed once they were first written; the first time it is written, reportlab
+    writes it (assigning its new characters), and it is looked up after that. Remembered on the canvas, so in one
+    document only."""
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    class RememberingText(PDFTextObject):  # type: ignore[misc]
+        def _formatText(self, text: Any) -> str:
+            if type(text) is not str:  # a shaped text carries its own positions
+                written: str = super()._formatText(text)
+                return written
+            state: dict[str, Any] = self.__dict__
+            key = (state["_fontname"], state["_fontsize"], state["_leading"], state["_curSubset"], text)
+            memo: dict[tuple[Any, ...], tuple[str, int]] = state["_canvas"]._formatted
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = (super()._formatText(text), state["_curSubset"])
+            state["_curSubset"] = found[1]
+            return found[0]
+
+    return RememberingText
+
+
 def _numbered_canvas(demo: bool) -> Callable[..., Any]:
     """A canvas class that holds pages back until the end, so each can say “第 x 页 共 y 页”.
 
@@ -595,10 +624,16 @@ def _numbered_canvas(demo: bool) -> Callable[..., Any]:
     from reportlab.lib.colors import Color
     from reportlab.pdfgen.canvas import Canvas
 
+    text_class = _remembering_text()
+
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            self._formatted: dict[tuple[Any, ...], tuple[str, int]] = {}
+
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+            return text_class(self, x, y, direction=direction)
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))

@@ -677,3 +677,52 @@ def test_font_streams_compressed_from_memory_are_the_bytes_zlib_makes() -> None:
             fonts += 1
             assert len(content) == int(match.group(3))
     assert fonts == 2  # the golden payload's glyphs fill two subsets
+
+
+# More distinct characters than one font subset holds (256), so that texts switch subsets within a text object.
+_MANY_GLYPHS = [chr(c) for c in range(0x4E00, 0x4E00 + 600)] + list("0123456789.%-— ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.text(alphabet=st.sampled_from(_MANY_GLYPHS), max_size=12), min_size=1, max_size=3),
+            st.sampled_from([7.5, 8.5, 12]),
+            st.sampled_from([None, 11.05, 14]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_texts_remembered_in_a_document_are_written_as_reportlab_writes_them(
+    drawn: list[tuple[list[str], float, float | None]],
+) -> None:
+    """The report's canvas writes a text it wrote before in the document from memory: whatever the texts, sizes,
+    leadings and subsets, the pages are reportlab's own."""
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    export_pdf.register_font()
+    remembering = export_pdf._numbered_canvas(False)
+
+    class Plain(remembering):  # type: ignore[misc, valid-type]
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+            return PDFTextObject(self, x, y, direction=direction)
+
+    def page(canvas_class: Any) -> bytes:
+        out = io.BytesIO()
+        canvas = canvas_class(out, invariant=1)
+        for n, (lines, size, leading) in enumerate(drawn):
+            canvas.setFont(export_pdf.FONT, size, leading)
+            canvas.drawRightString(500, 20 + n * 13 % 700, lines[0])
+            text = canvas.beginText(40, 20 + n * 17 % 700)
+            for line in lines:
+                text.textLine(line)
+            canvas.drawText(text)
+            if n % 7 == 6:
+                canvas.showPage()
+        canvas.showPage()
+        canvas.save()
+        return out.getvalue()
+
+    assert page(remembering) == page(Plain)
