@@ -622,9 +622,13 @@ def _numbered_canvas(demo: bool) -> Callable[..., Any]:
     Demo data also gets a faint “演示数据” across each page, drawn over the content so no cell hides it.
     """
     from reportlab.lib.colors import Color
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import textobject
     from reportlab.pdfgen.canvas import Canvas
 
     text_class = _remembering_text()
+    bidi = textobject.rtlSupport  # with a bidi library, reportlab may reorder a line's text first
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -634,6 +638,33 @@ def _numbered_canvas(demo: bool) -> Callable[..., Any]:
 
         def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
             return text_class(self, x, y, direction=direction)
+
+        # A plain line of text, as reportlab's drawString, drawRightString and drawCentredString write it (a text
+        # object at the point, the text's operators, a new line), without making the text object: a table cell
+        # is one such line, and a report draws hundreds. Anything else (a render mode, spacing, a direction,
+        # shaping, a shaped text, a canvas upside down) goes reportlab's way.
+        def drawString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
+            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
+                super().drawString(x, y, text, *args, **kwargs)
+            else:
+                self._line(x, y, text)
+
+        def drawRightString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
+            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
+                super().drawRightString(x, y, text, *args, **kwargs)
+            else:
+                self._line(x - stringWidth(text, self._fontname, self._fontsize), y, text)
+
+        def drawCentredString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
+            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
+                super().drawCentredString(x, y, text, *args, **kwargs)
+            else:
+                self._line(x - 0.5 * stringWidth(text, self._fontname, self._fontsize), y, text)
+
+        def _line(self, x: float, y: float, text: str) -> None:
+            found = self._formatted.get((self._fontname, self._fontsize, self._leading, -1, text))
+            written = text_class(self)._formatText(text) if found is None else found[0]
+            self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {written} T* ET")
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))

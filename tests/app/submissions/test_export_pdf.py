@@ -698,8 +698,9 @@ _MANY_GLYPHS = [chr(c) for c in range(0x4E00, 0x4E00 + 600)] + list("0123456789.
 def test_texts_remembered_in_a_document_are_written_as_reportlab_writes_them(
     drawn: list[tuple[list[str], float, float | None]],
 ) -> None:
-    """The report's canvas writes a text it wrote before in the document from memory: whatever the texts, sizes,
-    leadings and subsets, the pages are reportlab's own."""
+    """The report's canvas writes a line of text without a text object, and a text it wrote before in the document
+    from memory: whatever the texts, sizes, leadings and subsets, the pages are reportlab's own."""
+    from reportlab.pdfgen.canvas import Canvas
     from reportlab.pdfgen.textobject import PDFTextObject
 
     export_pdf.register_font()
@@ -709,12 +710,18 @@ def test_texts_remembered_in_a_document_are_written_as_reportlab_writes_them(
         def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
             return PDFTextObject(self, x, y, direction=direction)
 
+        drawString = Canvas.drawString
+        drawRightString = Canvas.drawRightString
+        drawCentredString = Canvas.drawCentredString
+
     def page(canvas_class: Any) -> bytes:
         out = io.BytesIO()
         canvas = canvas_class(out, invariant=1)
         for n, (lines, size, leading) in enumerate(drawn):
             canvas.setFont(export_pdf.FONT, size, leading)
             canvas.drawRightString(500, 20 + n * 13 % 700, lines[0])
+            canvas.drawCentredString(300.5, 700 - n * 11 % 600, lines[-1])
+            canvas.drawString(n * 7.25, 400, lines[n % len(lines)])
             text = canvas.beginText(40, 20 + n * 17 % 700)
             for line in lines:
                 text.textLine(line)
