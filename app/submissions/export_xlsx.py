@@ -449,9 +449,21 @@ def _signature_block(grid: SheetGrid, row: int) -> None:
 # ---------------------------------------------------------------------------------------------- the envelope
 
 
-def envelope_text(envelope: Mapping[str, Any]) -> str:
-    """The canonical JSON of the envelope, as carried in the hidden sheet."""
-    return json.dumps(envelope, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def envelope_text(envelope: Mapping[str, Any], payload_text: str | None = None) -> str:
+    """The canonical JSON of the envelope, as carried in the hidden sheet. ``payload_text``: the canonical JSON of
+    its payload, when the caller has it; the envelope's is then made around it, as json writes an object (its
+    members in the order of their names, each written as it would be alone)."""
+    if payload_text is None:
+        return _canonical_text(envelope)
+    members = (
+        f"{_canonical_text(name)}:{payload_text if name == 'payload' else _canonical_text(envelope[name])}"
+        for name in sorted(envelope)
+    )
+    return "{" + ",".join(members) + "}"
+
+
+def _canonical_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def chunks(text: str, size: int = CHUNK) -> list[str]:

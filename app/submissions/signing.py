@@ -137,6 +137,14 @@ def verified_payload(
     envelope: Any, city_ca: x509.Certificate, at: dt.datetime | None = None
 ) -> tuple[dict[str, Any], str]:
     """:func:`verify_envelope`, with the payload's hash (:func:`payload_hash`) taken from the bytes it verified."""
+    payload, digest, _ = verified_signed(envelope, city_ca, at)
+    return payload, digest
+
+
+def verified_signed(
+    envelope: Any, city_ca: x509.Certificate, at: dt.datetime | None = None
+) -> tuple[dict[str, Any], str, bytes]:
+    """:func:`verified_payload`, with the bytes it verified (:func:`canonical` of the payload)."""
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise VerificationError("not_tianbao", "不是填报通的签名报送数据")
     payload = envelope.get("payload")
@@ -172,7 +180,7 @@ def verified_payload(
         public_key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise VerificationError("altered", "签名不符：报送内容在签名后被改动过") from exc
-    return check_payload(payload, signed), hashlib.sha256(signed).hexdigest()
+    return check_payload(payload, signed), hashlib.sha256(signed).hexdigest(), signed
 
 
 @dataclass(frozen=True)

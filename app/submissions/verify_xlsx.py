@@ -45,7 +45,7 @@ from app.submissions.ooxml import (
     unreadable,
 )
 from app.submissions.payload import parse_json
-from app.submissions.signing import VerificationError, verified_payload
+from app.submissions.signing import VerificationError, verified_payload, verified_signed
 from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, HIDDEN_PART, VISIBLE_PART, render_parts
 
 RESAVED = "另存过的文件：版式无法核验，请用区县导出的原件或 PDF"
@@ -314,14 +314,14 @@ def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -
         envelope = parse_json(text)
         if not isinstance(envelope, dict):
             return None
-        _, digest = verified_payload(envelope, city_ca, at)
+        _, digest, signed = verified_signed(envelope, city_ca, at)
     except (VerificationError, UnicodeDecodeError):
         return None
     version = version_of(core)
     if version is None:
         return None
     try:
-        expected = render_parts(envelope, version, digest)
+        expected = render_parts(envelope, version, digest, signed.decode("utf-8"))
     except (PayloadShapeError, ValueError, TypeError, KeyError):
         return None
     if list(parts) != list(expected) or any(parts[name] != content for name, content in expected.items()):

@@ -282,8 +282,8 @@ def _visible_sheet(grid: SheetGrid) -> str:
     )
 
 
-def _hidden_sheet(envelope: Mapping[str, Any]) -> str:
-    parts = chunks(envelope_text(envelope))
+def _hidden_sheet(envelope: Mapping[str, Any], payload_text: str | None = None) -> str:
+    parts = chunks(envelope_text(envelope, payload_text))
     marks = (MARKER, MARKER_VERSION, str(len(parts)), str(sum(map(len, parts))))
     rows = []
     for r in range(1, max(len(parts), len(marks)) + 1):
@@ -370,9 +370,11 @@ def _app() -> str:
     )
 
 
-def render_parts(envelope: Mapping[str, Any], app_version: str, digest: str | None = None) -> dict[str, bytes]:
-    """Every part of the submission workbook of ``envelope``, in archive order (``digest``: the payload's hash, when
-    the caller has it)."""
+def render_parts(
+    envelope: Mapping[str, Any], app_version: str, digest: str | None = None, payload_text: str | None = None
+) -> dict[str, bytes]:
+    """Every part of the submission workbook of ``envelope``, in archive order (``digest``: the payload's hash, and
+    ``payload_text``: its canonical JSON, when the caller has them)."""
     if not VERSION.match(app_version):
         raise ValueError(f"程序版本“{app_version[:40]}”格式不对")
     payload = envelope["payload"]
@@ -398,7 +400,7 @@ def render_parts(envelope: Mapping[str, Any], app_version: str, digest: str | No
             ]
         ),
         VISIBLE_PART: _visible_sheet(grid),
-        HIDDEN_PART: _hidden_sheet(envelope),
+        HIDDEN_PART: _hidden_sheet(envelope, payload_text),
     }
     parts = {name: STYLES_XML if name == "xl/styles.xml" else texts[name].encode("utf-8") for name in PART_NAMES}
     return parts

@@ -742,3 +742,28 @@ def test_the_workbook_parts_are_byte_for_byte_those_of_earlier_builds() -> None:
     for name, content in render_parts(envelope, "0.1.0").items():
         digest.update(name.encode() + b"\0" + content)
     assert digest.hexdigest() == GOLDEN_PARTS
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    others=st.dictionaries(st.text(max_size=12).filter(lambda k: k != "payload"), _JSON, max_size=6),
+    payload=st.dictionaries(st.text(max_size=8), _JSON, max_size=6),
+)
+def test_the_envelope_text_made_around_its_payloads_text_is_the_envelopes_canonical_json(
+    others: dict[str, Any], payload: dict[str, Any]
+) -> None:
+    """The verifier makes the hidden sheet's envelope text around the payload bytes it verified, instead of writing
+    the payload out again: for any envelope, names and values, it is the envelope's own canonical JSON."""
+    from app.submissions.export_xlsx import envelope_text
+    from app.submissions.signing import canonical
+
+    envelope = {**others, "payload": payload}
+    assert envelope_text(envelope, canonical(payload).decode("utf-8")) == envelope_text(envelope)
+    assert envelope_text(envelope) == json.dumps(envelope, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
