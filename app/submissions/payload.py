@@ -70,38 +70,50 @@ def parse_json(text: str | bytes) -> Any:
 
     Refusals are ``malformed``; what does not parse at all is ``altered`` (the carrier's text was broken).
     """
+    data = _loads(text, object_pairs_hook=_no_duplicates)
+    if _depth(data) > MAX_DEPTH:
+        raise malformed("嵌套过深")
+    return data
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        data = dict(pairs)
-        if len(data) != len(pairs):
-            twice = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
-            raise malformed(f"字段“{twice[0][:40]}”出现了两次")
-        return data
 
-    def no_float(text_value: str) -> Any:
-        raise malformed(f"数值 {text_value[:20]} 不是整数（数据须写成文本形式的小数）")
+def parse_canonical_json(text: str | bytes) -> Any:
+    """:func:`parse_json` without looking for repeated keys or deep nesting, for a caller that accepts what it
+    parsed only when ``text`` is its canonical JSON (:func:`~app.submissions.signing.canonical`): that has no
+    repeated keys, and nothing nested deeper than a payload can pass its schema."""
+    return _loads(text)
 
-    def small_int(digits: str) -> int:
-        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-            raise malformed(f"整数 {digits[:20]}… 位数过多")
-        return int(digits)
 
-    def no_constant(name: str) -> Any:
-        raise malformed(f"不允许 {name}")
-
+def _loads(text: str | bytes, **hooks: Any) -> Any:
     try:
-        data = json.loads(
-            text, object_pairs_hook=no_duplicates, parse_float=no_float, parse_int=small_int, parse_constant=no_constant
-        )
+        return json.loads(text, parse_float=_no_float, parse_int=_small_int, parse_constant=_no_constant, **hooks)
     except VerificationError:
         raise
     except RecursionError as exc:
         raise malformed("嵌套过深") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError("altered", "文件中的签名数据已损坏或被改动（无法解析）") from exc
-    if _depth(data) > MAX_DEPTH:
-        raise malformed("嵌套过深")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        twice = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+        raise malformed(f"字段“{twice[0][:40]}”出现了两次")
     return data
+
+
+def _no_float(text_value: str) -> Any:
+    raise malformed(f"数值 {text_value[:20]} 不是整数（数据须写成文本形式的小数）")
+
+
+def _small_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise malformed(f"整数 {digits[:20]}… 位数过多")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise malformed(f"不允许 {name}")
 
 
 def _depth(value: Any) -> int:

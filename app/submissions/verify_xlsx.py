@@ -44,7 +44,7 @@ from app.submissions.ooxml import (
     unescape_excel,
     unreadable,
 )
-from app.submissions.payload import parse_json
+from app.submissions.payload import parse_canonical_json, parse_json
 from app.submissions.signing import VerificationError, verified_payload, verified_signed
 from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, HIDDEN_PART, VISIBLE_PART, render_parts
 
@@ -311,11 +311,13 @@ def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -
         return None
     try:
         text = "".join(unescape_excel(unescape(piece.decode("utf-8"))) for _, piece in pieces)
-        envelope = parse_json(text)
+        # Repeated keys and deep nesting are not looked for: the file counts only if this text is the canonical
+        # JSON of what is parsed here (the hidden sheet is compared below), which has neither.
+        envelope = parse_canonical_json(text)
         if not isinstance(envelope, dict):
             return None
         _, digest, signed = verified_signed(envelope, city_ca, at)
-    except (VerificationError, UnicodeDecodeError):
+    except (VerificationError, UnicodeDecodeError, RecursionError):
         return None
     version = version_of(core)
     if version is None:

@@ -767,3 +767,30 @@ def test_the_envelope_text_made_around_its_payloads_text_is_the_envelopes_canoni
     envelope = {**others, "payload": payload}
     assert envelope_text(envelope, canonical(payload).decode("utf-8")) == envelope_text(envelope)
     assert envelope_text(envelope) == json.dumps(envelope, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def test_a_repeated_key_in_the_hidden_sheet_is_refused_though_the_signature_holds(signed: Signed) -> None:
+    """JSON keeps the last of a repeated key: the genuine signature then holds for what is parsed, and the hidden
+    sheet differs from the canonical text only by the repetition. The file is refused, naming the key."""
+    from app.submissions.xlsx_parts import HIDDEN_PART, zip_parts
+
+    parts = members(signed.files[A])
+    hidden = parts[HIDDEN_PART].decode("utf-8")
+    genuine = f'"period":"{PERIOD}"'
+    assert hidden.count(genuine) == 1
+    repeated = f'"period":"2023Q1",{genuine}'
+    length = re.search(r'<c r="B4" t="inlineStr"><is><t>(\d+)</t>', hidden)
+    assert length is not None
+    longer = str(int(length.group(1)) + len(repeated) - len(genuine))  # the length mark agrees
+    hidden = hidden[: length.start(1)] + longer + hidden[length.end(1) :]
+    parts[HIDDEN_PART] = hidden.replace(genuine, repeated).encode("utf-8")
+    with pytest.raises(VerificationError) as info:
+        verify_xlsx(_written(signed.folder, zip_parts(parts)), signed.ca)
+    assert info.value.reason == "malformed"
+    assert "period" in str(info.value) and "两次" in str(info.value)
+
+
+def _written(folder: Path, data: bytes) -> Path:
+    path = folder / "repeated-key.xlsx"
+    path.write_bytes(data)
+    return path
