@@ -307,4 +307,44 @@ def _items(arg: Any, node: Callable[[Any], Check]) -> Check:
     if not isinstance(arg, Mapping | bool):
         raise Unsupported("items")
     each = node(arg)
+    if isinstance(arg, Mapping) and arg.get("type") == "object":
+        each = _remembered(each)
     return lambda v: not isinstance(v, list) or all(each(item) for item in v)
+
+
+# The members an object may have for its verdict to be remembered: scalars, texts of these lengths in all.
+_SCALAR_TYPES = frozenset({str, int, bool, type(None)})
+REMEMBERED_OBJECTS = 4096
+REMEMBERED_TEXT = 512
+
+
+def _remembered(check: Check) -> Check:
+    """``check`` of an array's objects, its verdicts remembered for objects of a few short scalar members: the
+    indicators of a payload recur from file to file (a district's figures, revision after revision). A member's
+    type is part of the key (``True`` equals ``1`` but is no integer); any other object is checked every time.
+    At most :data:`REMEMBERED_OBJECTS` verdicts, forgotten all at once when full, so whatever the files hold, the
+    memory stays small."""
+    verdicts: dict[tuple[tuple[str, type, Any], ...], bool] = {}
+
+    def remembered(value: Any) -> bool:
+        if type(value) is not dict:
+            return check(value)
+        size = 0
+        key = []
+        for name, member in value.items():
+            kind = type(member)
+            if kind not in _SCALAR_TYPES or type(name) is not str:
+                return check(value)
+            size += len(name) + (len(member) if kind is str else 0)
+            key.append((name, kind, member))
+        if size > REMEMBERED_TEXT:
+            return check(value)
+        whole = tuple(key)
+        verdict = verdicts.get(whole)
+        if verdict is None:
+            if len(verdicts) >= REMEMBERED_OBJECTS:
+                verdicts.clear()
+            verdict = verdicts[whole] = check(value)
+        return verdict
+
+    return remembered

@@ -237,3 +237,36 @@ def test_a_definition_referring_to_itself_compiles() -> None:
     # (No value can be judged against it, by jsonschema either: the reference never ends.)
     looped = {"oneOf": [{"$ref": "#/$defs/loop"}, {"type": "null"}], "$defs": {"loop": {"$ref": "#/$defs/loop"}}}
     assert callable(compile_schema(looped))
+
+
+def test_an_arrays_objects_are_judged_alike_when_their_verdicts_are_remembered() -> None:
+    """The verdicts of an array's objects are remembered (a payload's indicators recur from file to file): equal
+    values of other types (True and 1, 1.0 and 1) are told apart, and long or nested objects are judged anew."""
+    from app.submissions.schema_check import REMEMBERED_OBJECTS, REMEMBERED_TEXT
+
+    array_schema = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"n": {"type": "integer"}, "t": {"type": "string", "maxLength": 600}, "x": {}},
+        },
+    }
+    check, validator = compile_schema(array_schema), Draft202012Validator(array_schema)
+    cases: list[Any] = [
+        [{"n": 1}],
+        [{"n": True}],
+        [{"n": 1}],
+        [{"n": 1.0}],
+        [{"n": 1.5}],
+        [{"n": 1, "t": "中" * 600}],
+        [{"n": 1, "t": "中" * 601}],
+        [{"n": 1, "t": "中" * 601}],
+        [{"n": 1, "x": [1]}],
+        [{"n": 1, "y": 2}],
+        [{"n": 1, "y": 2}],
+        [{"n": None}],
+    ]
+    assert REMEMBERED_TEXT < 600
+    for case in cases + [[{"n": k}] for k in range(REMEMBERED_OBJECTS + 10)] + cases:
+        assert check(case) == validator.is_valid(case), case
