@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from app import RESOURCES_DIR
 from app.engine.periods import Period, PeriodError
 from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
+from app.memo import remembered_if_short
 from app.storage.files import write_atomic
 from app.submissions import qr_code
 from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
@@ -152,7 +153,7 @@ def _render(payload: dict[str, Any], app_version: str, digest: str) -> bytes:
     label = period_label(_text(payload.get("period")))
     submission_id = _text(payload.get("submission_id"))
     indicators = payload.get("indicators") or []
-    styles = _Styles()
+    styles = _styles()
     story: list[Any] = [
         _heading(payload, app_version, digest, styles),
         Spacer(1, 6),
@@ -205,6 +206,7 @@ class _Styles:
 
     def __init__(self) -> None:
         from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+        from reportlab.lib.styles import ParagraphStyle
 
         self.title = self.make("title", 17, alignment=TA_CENTER, spaceAfter=3)
         self.subtitle = self.make("subtitle", 12.5, alignment=TA_CENTER, spaceAfter=2)
@@ -220,6 +222,7 @@ class _Styles:
         self.note = self.make("note", 7.5, textColor=_colour("#555555"))
         # per table column: centred, left, or right (figures)
         self.columns = [self.cell_mid, self.cell, self.cell_mid, *[self.cell_num] * 6, self.cell_mid, self.cell]
+        self.named = {style.name: style for style in vars(self).values() if isinstance(style, ParagraphStyle)}
 
     @staticmethod
     def make(name: str, size: float, **kw: Any) -> Any:
@@ -230,8 +233,30 @@ class _Styles:
         )
 
 
+@cache
+def _styles() -> _Styles:
+    """The report's styles, made once: a paragraph laid out in one of them is reused in later documents."""
+    return _Styles()
+
+
 def _p(text: Any, style: Any) -> Any:
     return _laid_paragraph()(escape(_text(text)), style)
+
+
+def _cell_p(text: Any, style: Any) -> Any:
+    """:func:`_p` for a cell of a table whose rows are never split: the paragraph, laid out once, is reused by
+    later documents (a table's header, the labels of the signed facts and of the signature block recur in every
+    report, a district's name and period in all its revisions), as reportlab itself reuses a table's header
+    paragraphs on every page. Only splitting a paragraph changes it, and these never are."""
+    name: str = style.name
+    if _styles().named.get(name) is not style:  # not one of the report's own styles
+        return _p(text, style)
+    return _laid_cell(_text(text), name)
+
+
+@remembered_if_short(512, lambda text, style: len(text), 200)
+def _laid_cell(text: str, style: str) -> Any:
+    return _p(text, _styles().named[style])
 
 
 @cache
@@ -266,11 +291,11 @@ def _heading(payload: dict[str, Any], app_version: str, digest: str, styles: _St
     unit_name = _text(unit.get("name"))
     label = period_label(_text(payload.get("period")))
     heading: list[Any] = [
-        _p(catalog.get("name") or "指标完成情况", styles.title),
-        _p(f"{unit_name} {label}指标完成情况报送表", styles.subtitle),
+        _cell_p(catalog.get("name") or "指标完成情况", styles.title),
+        _cell_p(f"{unit_name} {label}指标完成情况报送表", styles.subtitle),
     ]
     if catalog.get("demo"):
-        heading.append(_p("【演示数据】本表由演示数据生成，不作正式报送", styles.demo))
+        heading.append(_cell_p("【演示数据】本表由演示数据生成，不作正式报送", styles.demo))
     revision = payload.get("revision")
     signer = payload.get("signer") or {}
     facts = [
@@ -284,10 +309,10 @@ def _heading(payload: dict[str, Any], app_version: str, digest: str, styles: _St
         ("程序版本", f"填报通 {app_version}"),
     ]
     fact_rows = [
-        [_p(f"{a}：{_text(b)}", styles.meta), _p(f"{c}：{_text(d)}", styles.meta)]
+        [_cell_p(f"{a}：{_text(b)}", styles.meta), _cell_p(f"{c}：{_text(d)}", styles.meta)]
         for (a, b), (c, d) in zip(facts[0::2], facts[1::2], strict=True)
     ]
-    fact_rows.append([_p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", styles.meta), ""])
+    fact_rows.append([_cell_p(f"签名证书指纹：{_text(signer.get('fingerprint'))}", styles.meta), ""])
     fact_rows.append([_p(f"数据摘要（SHA-256）：{digest}", styles.meta), ""])
     fact_table = Table(fact_rows, colWidths=[300, 300], hAlign="CENTER")
     fact_table.setStyle(
@@ -307,7 +332,7 @@ def _heading(payload: dict[str, Any], app_version: str, digest: str, styles: _St
         [
             [
                 [*heading, Spacer(1, 3), fact_table],
-                [qr_drawing(qr_text(payload, digest), qr_size), _p("扫码核对报送编号与数据摘要", styles.qr)],
+                [qr_drawing(qr_text(payload, digest), qr_size), _cell_p("扫码核对报送编号与数据摘要", styles.qr)],
             ]
         ],
         colWidths=[sum(COL_WIDTHS) - qr_size - 12, qr_size + 12],
@@ -337,7 +362,7 @@ def _indicator_table(indicators: list[dict[str, Any]], styles: _Styles) -> Any:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Table, TableStyle
 
-    rows: list[list[Any]] = [[_p(h, styles.head) for h in HEADERS]]
+    rows: list[list[Any]] = [[_cell_p(h, styles.head) for h in HEADERS]]
     table_style: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
@@ -394,7 +419,7 @@ def _timeliness(payload: dict[str, Any], styles: _Styles) -> list[Any]:
     part = timeliness_part(payload)
     if part is None:
         return []
-    rows: list[list[Any]] = [[_p(h, styles.head) for h in TIMELINESS_HEADERS]]
+    rows: list[list[Any]] = [[_cell_p(h, styles.head) for h in TIMELINESS_HEADERS]]
     table_style: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
@@ -406,7 +431,7 @@ def _timeliness(payload: dict[str, Any], styles: _Styles) -> list[Any]:
     ]
     units = part.get("units")
     for line in timeliness_rows(units if isinstance(units, list) else [], _text):
-        rows.append([str(line.number), line.code, _p(line.name, styles.cell), line.received, line.verdict])
+        rows.append([str(line.number), line.code, _cell_p(line.name, styles.cell), line.received, line.verdict])
         if line.colours is not None:
             background, foreground = line.colours
             table_style.append(("BACKGROUND", (4, line.number), (4, line.number), _colour(background)))
@@ -442,11 +467,11 @@ def _closing(payload: dict[str, Any], indicators: list[dict[str, Any]], styles: 
     block = Table(
         [
             [
-                _p(f"填报人：{line}", styles.sign),
-                _p(f"审核人：{line}", styles.sign),
-                _p(f"单位负责人：{line}", styles.sign),
+                _cell_p(f"填报人：{line}", styles.sign),
+                _cell_p(f"审核人：{line}", styles.sign),
+                _cell_p(f"单位负责人：{line}", styles.sign),
             ],
-            [_p("盖章：", styles.sign), "", _p("日期：________年____月____日", styles.sign)],
+            [_cell_p("盖章：", styles.sign), "", _cell_p("日期：________年____月____日", styles.sign)],
         ],
         colWidths=[sum(COL_WIDTHS) / 3] * 3,
         rowHeights=[26, 62],

@@ -733,3 +733,13 @@ def test_texts_remembered_in_a_document_are_written_as_reportlab_writes_them(
         return out.getvalue()
 
     assert page(remembering) == page(Plain)
+
+
+def test_pages_are_the_same_whatever_was_drawn_before() -> None:
+    """The paragraphs of table cells are laid out once and reused by later documents: drawn in any order, after
+    one another, each document's pages are those of earlier builds."""
+    import hashlib
+
+    payloads = golden_payloads()
+    for name in ["long", "golden", "summary", "golden", "long", "summary", "long", "golden"]:
+        assert hashlib.sha256(render_pdf(payloads[name], "0.1.0")).hexdigest() == GOLDEN_PAGES[name], name
