@@ -122,16 +122,46 @@ def _remembered_flate() -> Any:
 
 def _font_streams_compressed_once(add_objects: Callable[[Any], None]) -> Callable[[Any], None]:
     """``add_objects``, the font's adding of its subsets to a document, with their font files and character maps
-    compressed by :func:`_remembered_flate` instead of reportlab's filter."""
-    from reportlab.pdfbase.pdfdoc import PDFZCompress
+    compressed by :func:`_remembered_flate` instead of reportlab's filter, and their widths written by
+    :func:`_remembered_widths`."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFTrueTypeFont, PDFZCompress
 
     def add(doc: Any) -> None:
         add_objects(doc)
-        for name, stream in doc.idToObject.items():
-            if name.startswith(("fontFile:", "toUnicodeCMap:")) and getattr(stream, "filters", None) == [PDFZCompress]:
-                stream.filters = [_remembered_flate()]
+        for name, item in doc.idToObject.items():
+            if name.startswith(("fontFile:", "toUnicodeCMap:")) and getattr(item, "filters", None) == [PDFZCompress]:
+                item.filters = [_remembered_flate()]
+            elif isinstance(item, PDFTrueTypeFont) and type(getattr(item, "Widths", None)) is PDFArray:
+                item.Widths = _remembered_widths()(item.Widths.sequence)
 
     return add
+
+
+@cache
+def _remembered_widths() -> type[Any]:
+    """reportlab's array, for a font subset's widths (numbers, 256 at most), writing what it wrote before for the
+    same numbers: a subset's widths are the same in every document that embeds it."""
+    from reportlab.pdfbase.pdfdoc import PDFArray
+
+    written: dict[tuple[Any, ...], bytes] = {}
+
+    class RememberedWidths(PDFArray):  # type: ignore[misc]
+        def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
+            numbers = tuple(self.sequence)
+            kinds = tuple(map(type, numbers))  # 1 and 1.0 are equal keys, but are they written alike?
+            if len(numbers) > 256 or not set(kinds) <= {int, float}:
+                wrote: bytes = super().format(document, IND)
+                return wrote
+            key = (numbers, kinds, IND)
+            found = written.get(key)
+            if found is None:
+                if len(written) >= 64:
+                    written.clear()
+                found = written[key] = super().format(document, IND)
+            return found
+
+    RememberedWidths.written = written  # what was written, for a test to see
+    return RememberedWidths
 
 
 # ---------------------------------------------------------------------------------------------- rendering

@@ -666,6 +666,7 @@ def test_font_streams_compressed_from_memory_are_the_bytes_zlib_makes() -> None:
     hits = encode.cache_info().hits
     again = render_pdf(payload, "0.1.0")
     assert encode.cache_info().hits >= hits + 2  # at least a subset and its character map
+    assert len(export_pdf._remembered_widths().written) >= 2  # the two subsets' widths, written once
     assert again == first
     assert hashlib.sha256(again).hexdigest() == GOLDEN_PAGES["golden"]
     fonts = 0
