@@ -123,7 +123,7 @@ def _remembered_flate() -> Any:
 def _font_streams_compressed_once(add_objects: Callable[[Any], None]) -> Callable[[Any], None]:
     """``add_objects``, the font's adding of its subsets to a document, with their font files and character maps
     compressed by :func:`_remembered_flate` instead of reportlab's filter, and their widths written by
-    :func:`_remembered_widths`."""
+    :func:`_remembered_widths` (for every font of the document: this is its only embedded font)."""
     from reportlab.pdfbase.pdfdoc import PDFArray, PDFTrueTypeFont, PDFZCompress
 
     def add(doc: Any) -> None:
@@ -141,6 +141,7 @@ def _font_streams_compressed_once(add_objects: Callable[[Any], None]) -> Callabl
 def _remembered_widths() -> type[Any]:
     """reportlab's array, for a font subset's widths (numbers, 256 at most), writing what it wrote before for the
     same numbers: a subset's widths are the same in every document that embeds it."""
+    from reportlab import rl_config
     from reportlab.pdfbase.pdfdoc import PDFArray
 
     written: dict[tuple[Any, ...], bytes] = {}
@@ -148,11 +149,11 @@ def _remembered_widths() -> type[Any]:
     class RememberedWidths(PDFArray):  # type: ignore[misc]
         def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
             numbers = tuple(self.sequence)
-            kinds = tuple(map(type, numbers))  # 1 and 1.0 are equal keys, but are they written alike?
+            kinds = tuple(map(type, numbers))  # 1 and 1.0 are equal keys: kept apart, whatever they are written as
             if len(numbers) > 256 or not set(kinds) <= {int, float}:
                 wrote: bytes = super().format(document, IND)
                 return wrote
-            key = (numbers, kinds, IND)
+            key = (numbers, kinds, IND, rl_config.pdfMultiLine)
             found = written.get(key)
             if found is None:
                 if len(written) >= 64:
@@ -274,10 +275,12 @@ def _p(text: Any, style: Any) -> Any:
 
 
 def _cell_p(text: Any, style: Any) -> Any:
-    """:func:`_p` for a cell of a table whose rows are never split: the paragraph, laid out once, is reused by
-    later documents (a table's header, the labels of the signed facts and of the signature block recur in every
-    report, a district's name and period in all its revisions), as reportlab itself reuses a table's header
-    paragraphs on every page. Only splitting a paragraph changes it, and these never are."""
+    """:func:`_p` for a cell that is never split across pages: the paragraph, laid out once, is reused by later
+    documents (a table's header, the labels of the signed facts and of the signature block recur in every report,
+    a district's name and period in all its revisions), as reportlab itself reuses a table's header paragraphs on
+    every page. Only splitting a paragraph changes it. So: cells of tables without ``splitInRow``, and the
+    repeated header row of one with it (reportlab never splits a repeated row); never the rows of a table that
+    splits its rows."""
     name: str = style.name
     if _styles().named.get(name) is not style:  # not one of the report's own styles
         return _p(text, style)

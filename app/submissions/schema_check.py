@@ -312,9 +312,10 @@ def _items(arg: Any, node: Callable[[Any], Check]) -> Check:
     return lambda v: not isinstance(v, list) or all(each(item) for item in v)
 
 
-# The members an object may have for its verdict to be remembered: scalars, texts of these lengths in all.
+# The members an object may have for its verdict to be remembered: a few scalars, texts of these lengths in all.
 _SCALAR_TYPES = frozenset({str, int, bool, type(None)})
 REMEMBERED_OBJECTS = 4096
+REMEMBERED_MEMBERS = 32
 REMEMBERED_TEXT = 512
 
 
@@ -327,7 +328,7 @@ def _remembered(check: Check) -> Check:
     verdicts: dict[tuple[tuple[str, type, Any], ...], bool] = {}
 
     def remembered(value: Any) -> bool:
-        if type(value) is not dict:
+        if type(value) is not dict or len(value) > REMEMBERED_MEMBERS:
             return check(value)
         size = 0
         key = []

@@ -150,7 +150,11 @@ def verified_signed(
     payload = envelope.get("payload")
     if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
         raise VerificationError("not_tianbao", "报送数据缺少内容")
-    if set(envelope) != ENVELOPE_KEYS or envelope.get("format_version") != 1:
+    if (
+        set(envelope) != ENVELOPE_KEYS
+        or type(envelope.get("format_version")) is not int
+        or envelope["format_version"] != 1
+    ):
         raise VerificationError("malformed", "签名报送数据的格式不合规：外层字段不对")
     if envelope.get("algorithm") != ALGORITHM:
         raise VerificationError("signature_invalid", f"不支持的签名算法 {envelope.get('algorithm')}")

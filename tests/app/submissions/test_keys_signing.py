@@ -197,6 +197,12 @@ def test_tampered_swapped_and_foreign_envelopes_are_refused(signed_setup: tuple[
     with pytest.raises(VerificationError) as caught:
         verify_envelope({"format": "something else"}, ca)
     assert caught.value.reason == "not_tianbao"
+    # JSON's true equals 1, but this program writes the format's version as the number 1.
+    for version in (True, 1.0, "1", 2):
+        with pytest.raises(VerificationError) as caught:
+            verify_envelope(dict(one, format_version=version), ca)
+        assert caught.value.reason == "malformed", version
+    assert verify_envelope(dict(one, format_version=1), ca) == one["payload"]
 
 
 def test_cli_keys_flow_and_sign(db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
