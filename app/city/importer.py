@@ -161,8 +161,9 @@ def import_submissions(
         verdicts: Iterator[VerdictData]
         if count > 1 and len(files) >= PARALLEL_FROM:
             lanes = _Lanes(files, ca_pem, times, count)
-            # Cancelling drops the verifications not yet started instead of waiting for all of them.
-            stack.callback(lanes.close)
+            # Stopping early (cancelled, or the processes broken) drops the verifications not finished instead of
+            # waiting for them: a process may be in the middle of a chunk, or still loading what PDFs need.
+            stack.callback(lambda: lanes.close(kill=len(results) < len(files)))
             verdicts = lanes.verdicts()
         else:
             verdicts = (verdict_data(str(p), ca_pem, t) for p, t in zip(files, times, strict=True))
@@ -344,9 +345,9 @@ class _Lanes:
             chunk.append(self.workbooks.popleft())
         return chunk
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         for lane in self.lanes:
-            lane.close()
+            lane.close(kill=kill)
 
 
 class _Batch:

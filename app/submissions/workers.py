@@ -46,11 +46,16 @@ def spawn_pool(size: int) -> ProcessPoolExecutor:
     )
 
 
-def end_pool(pool: Executor, wait: bool = True, cancel: bool = True) -> None:
+def end_pool(pool: Executor, wait: bool = True, cancel: bool = True, kill: bool = False) -> None:
     """Shut ``pool`` down. Waiting, also end any of its processes still running: a pool whose own thread failed as
     it broke leaves them, and they would hold up the program's exit. Not waiting (an event loop must not block),
-    what is left ends with its parent (:func:`follow_parent`)."""
+    what is left ends with its parent (:func:`follow_parent`). ``kill``: end its processes first, their work in
+    hand dropped, instead of letting them finish it (they only verify files: nothing is left half done)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # gone from the pool once shut down
+    if kill:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
     pool.shutdown(wait=wait, cancel_futures=cancel)
     if wait:
         for process in processes:
@@ -122,10 +127,11 @@ class Lane:
             del self.handed[future]
         return left
 
-    def close(self, wait: bool = True) -> None:
-        """End the lane's processes for good, the work they have not started cancelled."""
+    def close(self, wait: bool = True, kill: bool = False) -> None:
+        """End the lane's processes for good, the work they have not started cancelled (``kill``: and the work in
+        hand dropped)."""
         if self.pool is not None:
-            end_pool(self.pool, wait=wait)
+            end_pool(self.pool, wait=wait, kill=kill)
             self.pool = None
         self.handed.clear()
 

@@ -277,3 +277,36 @@ def test_a_report_to_an_unwritable_place_is_refused_with_a_message(
     secret = ["--passphrase-file", str(flow["secret"])]
     assert run(*flow["base"], "report", "--period", "2023Q2", "--xlsx", str(taken), *secret)[0] == 2
     assert "无法写入文件" in capsys.readouterr().err
+
+
+def test_cancelling_an_import_in_worker_processes_ends_them_and_keeps_what_was_stored(
+    flow: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled after two files, the import keeps those two, reports the rest as cancelled, and leaves no
+    verification process behind (their work in hand is dropped, not waited for)."""
+    import multiprocessing
+
+    import app.city.importer
+    from app.engine.cancel import CancelToken
+    from app.templates.signing import import_signed_template_file
+    from app.trust.keys import KeyStore
+
+    monkeypatch.setattr(app.city.importer, "PARALLEL_FROM", 2)
+    keys = KeyStore(Path(flow["base"][3]))
+    db = Database(tmp_path / "city.db")
+    token = CancelToken()
+
+    def progress(done: int, _total: int) -> None:
+        if done == 2:
+            token.cancel()
+
+    try:
+        import_signed_template_file(db, keys, flow["root"] / "template.json")
+        results = app.city.importer.import_submissions(
+            db, keys, [flow["inbox"]], progress=progress, cancel=token, workers=2
+        )
+    finally:
+        db.close()
+    assert [r.status for r in results[:2]] == ["accepted", "accepted"]
+    assert {r.status for r in results[2:]} == {"cancelled"} and len(results) > 2
+    assert multiprocessing.active_children() == []
