@@ -11,7 +11,6 @@ Sheet protection and the hidden sheet only deter casual edits; integrity comes f
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -26,7 +25,7 @@ from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.memo import remembered_if_short
 from app.storage.files import write_atomic
 from app.submissions.rows import indicator_rows, status_of, timeliness_part, timeliness_rows, unassessed
-from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
+from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, canonical_text, payload_hash
 
 SHEET = "报送表"
 HIDDEN_SHEET = "tianbao"
@@ -454,16 +453,12 @@ def envelope_text(envelope: Mapping[str, Any], payload_text: str | None = None) 
     its payload, when the caller has it; the envelope's is then made around it, as json writes an object (its
     members in the order of their names, each written as it would be alone)."""
     if payload_text is None:
-        return _canonical_text(envelope)
+        return canonical_text(envelope)
     members = (
-        f"{_canonical_text(name)}:{payload_text if name == 'payload' else _canonical_text(envelope[name])}"
+        f"{canonical_text(name)}:{payload_text if name == 'payload' else canonical_text(envelope[name])}"
         for name in sorted(envelope)
     )
     return "{" + ",".join(members) + "}"
-
-
-def _canonical_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def chunks(text: str, size: int = CHUNK) -> list[str]:

@@ -57,7 +57,12 @@ class VerificationError(ValueError):
 
 def canonical(payload: dict[str, Any]) -> bytes:
     """The exact bytes that are hashed and signed."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return canonical_text(payload).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """The canonical JSON of ``value`` (sorted keys, no spaces, text as it is), as :func:`canonical` writes it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
