@@ -140,11 +140,9 @@ def _font_streams_compressed_once(add_objects: Callable[[Any], None]) -> Callabl
 @cache
 def _remembered_widths() -> type[Any]:
     """reportlab's array, for a font subset's widths (numbers, 256 at most), writing what it wrote before for the
-    same numbers: a subset's widths are the same in every document that embeds it."""
+    same numbers (:func:`_written_widths`): a subset's widths are the same in every document that embeds it."""
     from reportlab import rl_config
     from reportlab.pdfbase.pdfdoc import PDFArray
-
-    written: dict[tuple[Any, ...], bytes] = {}
 
     class RememberedWidths(PDFArray):  # type: ignore[misc]
         def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
@@ -153,16 +151,18 @@ def _remembered_widths() -> type[Any]:
             if len(numbers) > 256 or not set(kinds) <= {int, float}:
                 wrote: bytes = super().format(document, IND)
                 return wrote
-            key = (numbers, kinds, IND, rl_config.pdfMultiLine)
-            found = written.get(key)
-            if found is None:
-                if len(written) >= 64:
-                    written.clear()
-                found = written[key] = super().format(document, IND)
-            return found
+            return _written_widths(numbers, kinds, IND, rl_config.pdfMultiLine)
 
-    RememberedWidths.written = written  # what was written, for a test to see
     return RememberedWidths
+
+
+@lru_cache(maxsize=64)
+def _written_widths(numbers: tuple[float, ...], kinds: tuple[type, ...], ind: bytes, multiline: Any) -> bytes:
+    """An array of plain numbers as reportlab writes it (``multiline``: its setting, which the writing reads)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray
+
+    written: bytes = PDFArray(list(numbers)).format(None, ind)  # a number is written without its document
+    return written
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -237,7 +237,6 @@ class _Styles:
 
     def __init__(self) -> None:
         from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-        from reportlab.lib.styles import ParagraphStyle
 
         self.title = self.make("title", 17, alignment=TA_CENTER, spaceAfter=3)
         self.subtitle = self.make("subtitle", 12.5, alignment=TA_CENTER, spaceAfter=2)
@@ -253,7 +252,6 @@ class _Styles:
         self.note = self.make("note", 7.5, textColor=_colour("#555555"))
         # per table column: centred, left, or right (figures)
         self.columns = [self.cell_mid, self.cell, self.cell_mid, *[self.cell_num] * 6, self.cell_mid, self.cell]
-        self.named = {style.name: style for style in vars(self).values() if isinstance(style, ParagraphStyle)}
 
     @staticmethod
     def make(name: str, size: float, **kw: Any) -> Any:
@@ -281,15 +279,13 @@ def _cell_p(text: Any, style: Any) -> Any:
     every page. Only splitting a paragraph changes it. So: cells of tables without ``splitInRow``, and the
     repeated header row of one with it (reportlab never splits a repeated row); never the rows of a table that
     splits its rows."""
-    name: str = style.name
-    if _styles().named.get(name) is not style:  # not one of the report's own styles
-        return _p(text, style)
-    return _laid_cell(_text(text), name)
+    return _laid_cell(_text(text), style)
 
 
+# Keyed by the style object itself: the report's styles are made once (_styles).
 @remembered_if_short(512, lambda text, style: len(text), 200)
-def _laid_cell(text: str, style: str) -> Any:
-    return _p(text, _styles().named[style])
+def _laid_cell(text: str, style: Any) -> Any:
+    return _p(text, style)
 
 
 @cache
@@ -702,22 +698,25 @@ def _numbered_canvas(demo: bool) -> Callable[..., Any]:
         # is one such line, and a report draws hundreds. Anything else (a render mode, spacing, a direction,
         # shaping, a shaped text, a canvas upside down) goes reportlab's way.
         def drawString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
-            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
-                super().drawString(x, y, text, *args, **kwargs)
-            else:
+            if self._plain(text, args, kwargs):
                 self._line(x, y, text)
+            else:
+                super().drawString(x, y, text, *args, **kwargs)
 
         def drawRightString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
-            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
-                super().drawRightString(x, y, text, *args, **kwargs)
-            else:
+            if self._plain(text, args, kwargs):
                 self._line(x - stringWidth(text, self._fontname, self._fontsize), y, text)
+            else:
+                super().drawRightString(x, y, text, *args, **kwargs)
 
         def drawCentredString(self, x: float, y: float, text: Any, *args: Any, **kwargs: Any) -> None:
-            if args or kwargs or type(text) is not str or not self.bottomup or bidi:
-                super().drawCentredString(x, y, text, *args, **kwargs)
-            else:
+            if self._plain(text, args, kwargs):
                 self._line(x - 0.5 * stringWidth(text, self._fontname, self._fontsize), y, text)
+            else:
+                super().drawCentredString(x, y, text, *args, **kwargs)
+
+        def _plain(self, text: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+            return not (args or kwargs or bidi or not self.bottomup) and type(text) is str
 
         def _line(self, x: float, y: float, text: str) -> None:
             found = self._formatted.get((self._fontname, self._fontsize, self._leading, -1, text))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numbers
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -323,29 +324,25 @@ def _remembered(check: Check) -> Check:
     """``check`` of an array's objects, its verdicts remembered for objects of a few short scalar members: the
     indicators of a payload recur from file to file (a district's figures, revision after revision). A member's
     type is part of the key (``True`` equals ``1`` but is no integer); any other object is checked every time.
-    At most :data:`REMEMBERED_OBJECTS` verdicts, forgotten all at once when full, so whatever the files hold, the
-    memory stays small."""
-    verdicts: dict[tuple[tuple[str, type, Any], ...], bool] = {}
+    The last :data:`REMEMBERED_OBJECTS` verdicts are kept, so whatever the files hold, the memory stays small."""
+
+    @lru_cache(maxsize=REMEMBERED_OBJECTS)
+    def verdict(members: tuple[tuple[str, type, Any], ...]) -> bool:
+        return check({name: member for name, _, member in members})
 
     def remembered(value: Any) -> bool:
         if type(value) is not dict or len(value) > REMEMBERED_MEMBERS:
             return check(value)
         size = 0
-        key = []
+        members = []
         for name, member in value.items():
             kind = type(member)
             if kind not in _SCALAR_TYPES or type(name) is not str:
                 return check(value)
             size += len(name) + (len(member) if kind is str else 0)
-            key.append((name, kind, member))
+            members.append((name, kind, member))
         if size > REMEMBERED_TEXT:
             return check(value)
-        whole = tuple(key)
-        verdict = verdicts.get(whole)
-        if verdict is None:
-            if len(verdicts) >= REMEMBERED_OBJECTS:
-                verdicts.clear()
-            verdict = verdicts[whole] = check(value)
-        return verdict
+        return verdict(tuple(members))
 
     return remembered
