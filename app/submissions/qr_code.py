@@ -85,7 +85,7 @@ def _score(rows: int, columns: int, size: int) -> int:
 def lost_point(modules: list[list[bool]]) -> int:
     """reportlab's penalty score of a finished module matrix (``QRUtil.getLostPoint``)."""
     rows = [_number(row) for row in modules]
-    return _score(_whole(rows), _whole(_transposed(rows)), len(rows))
+    return _score(*_both(rows), len(rows))
 
 
 def _number(row: list[bool]) -> int:
@@ -93,9 +93,10 @@ def _number(row: list[bool]) -> int:
     return sum(1 << c for c, module in enumerate(row) if module)
 
 
-def _transposed(rows: Sequence[int]) -> list[int]:
-    """The columns of a square matrix given by its rows as numbers (bit c of row r is bit r of column c)."""
-    return [sum(1 << r for r, row in enumerate(rows) if row >> c & 1) for c in range(len(rows))]
+def _both(rows: Sequence[int]) -> tuple[int, int]:
+    """A square matrix given by its rows as numbers (bit c: module c), as one number of rows and one of columns."""
+    columns = [sum(1 << r for r, row in enumerate(rows) if row >> c & 1) for c in range(len(rows))]
+    return _whole(rows), _whole(columns)
 
 
 @cache
@@ -105,8 +106,7 @@ def _masks(size: int) -> tuple[tuple[int, int], ...]:
 
     masks = []
     for pattern in range(8):
-        rows = [sum(1 << c for c in range(size) if QRUtil.getMask(pattern)(r, c)) for r in range(size)]
-        masks.append((_whole(rows), _whole(_transposed(rows))))
+        masks.append(_both([sum(1 << c for c in range(size) if QRUtil.getMask(pattern)(r, c)) for r in range(size)]))
     return tuple(masks)
 
 
@@ -127,7 +127,7 @@ def _layout(version: int) -> tuple[tuple[int, int, int, int], tuple[int, ...], t
     for col, row in places:
         used[row] |= 1 << col
     fixed = [_number(row) & ~data for row, data in zip(qr.modules, used, strict=True)]
-    matrices = (_whole(fixed), _whole(_transposed(fixed)), _whole(used), _whole(_transposed(used)))
+    matrices = (*_both(fixed), *_both(used))
     last = size * (size + 1) - 1
     in_rows = tuple(last - (row * (size + 1) + col) for col, row in places)
     in_columns = tuple(last - (col * (size + 1) + row) for col, row in places)
@@ -181,8 +181,6 @@ def make(qr: Any) -> None:
     :func:`best_mask`, and the code finished from that mask's candidate instead of being placed again."""
     if qr.version is None:
         qr.version = qr.calculate_version()
-    if qr.dataCache is None:
-        qr.dataCache = codewords(qr)
     size = qr.moduleCount = qr.version * 4 + 17
     pattern, whole = _best(_candidates(qr), size)
     qr.modules = [[bool(number >> c & 1) for c in range(size)] for number in _rows(whole, size)]
