@@ -39,6 +39,8 @@ HEAVY = (
     "openpyxl",
     "reportlab",
     "pyhanko",
+    "pyhanko.sign.signers",
+    "aiohttp",
     "jsonschema",
     "cryptography.x509",
     "PySide6",
@@ -67,19 +69,20 @@ def run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]
     return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
 
 
-def prepare(tmp: Path, env: dict[str, str]) -> tuple[Path, Path]:
-    """The demo database with one signed, exported submission workbook."""
+def prepare(tmp: Path, env: dict[str, str]) -> tuple[Path, Path, Path]:
+    """The demo database with one signed submission, exported as a workbook and as a PDF."""
     db = tmp / "demo.db"
     steps = [
         ["demo"],
         ["sign", "--unit", "520103", "--period", "2023Q2"],
         ["export", "--unit", "520103", "--period", "2023Q2", "--xlsx", str(tmp / "520103.xlsx")],
+        ["export", "--unit", "520103", "--period", "2023Q2", "--pdf", str(tmp / "520103.pdf")],
     ]
     for step in steps:
         done = run([sys.executable, str(MAIN), "--db", str(db), *step], env)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(step)} failed: {done.stderr.strip()[:300]}")
-    return db, tmp / "520103.xlsx"
+    return db, tmp / "520103.xlsx", tmp / "520103.pdf"
 
 
 def has_command(name: str, env: dict[str, str]) -> bool:
@@ -102,12 +105,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         env = env_for(tmp)
-        db, xlsx = prepare(tmp, env)
+        db, xlsx, pdf = prepare(tmp, env)
         base = [sys.executable, str(MAIN), "--db", str(db)]
         commands: dict[str, list[str]] = {
             'python -c "pass"': [sys.executable, "-c", "pass"],
             "units": [*base, "units"],
             "verify (one workbook)": [*base, "verify", str(xlsx)],
+            "verify (one PDF)": [*base, "verify", str(pdf)],
             "check (one district)": [*base, "check", "--unit", "520103", "--period", "2023Q2"],
             "--help": [*base, "--help"],
         }

@@ -187,6 +187,9 @@ def _check_bounds(data: bytes) -> None:
 
 
 def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> tuple[dict[str, Any], str]:
+    from app.submissions.hanko_loading import defer_signers
+
+    defer_signers()
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel

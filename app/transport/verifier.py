@@ -42,6 +42,9 @@ def warm_job(pdf: bool) -> int:
     import app.submissions.verify_xlsx
 
     if pdf:
+        from app.submissions.hanko_loading import defer_signers
+
+        defer_signers()
         import pyhanko.sign.validation  # noqa: F401
 
         import app.submissions.verify_pdf  # noqa: F401

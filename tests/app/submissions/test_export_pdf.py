@@ -148,6 +148,56 @@ def test_the_pages_are_the_same_with_and_without_reportlabs_c_helpers(signed: Si
     assert render_pdf(payload, __version__) == plain.stdout
 
 
+_VERIFY_THEN_SIGN = """
+import json, sys
+from pathlib import Path
+from app.submissions.verify import verify_submission
+from app.trust.keys import KeyStore
+path, keys_folder, out, passphrase, version = sys.argv[1:]
+keys = KeyStore(Path(keys_folder))
+first = verify_submission(Path(path), keys.city_certificate())
+loaded = {name: name in sys.modules for name in ("aiohttp", "pyhanko.sign.signers", "pyhanko.sign.validation")}
+from app.submissions.export_pdf import write_submission_pdf
+from app.submissions.verify_pdf import read_envelope_pdf
+write_submission_pdf(read_envelope_pdf(Path(path)), Path(out), keys, passphrase, version)
+from pyhanko.sign import PdfSigner, signers  # the package's own names, as pyHanko gives them
+again = verify_submission(Path(out), keys.city_certificate())
+print(json.dumps({"first": first.valid, "loaded": loaded, "aiohttp": "aiohttp" in sys.modules,
+                  "same": PdfSigner is signers.PdfSigner, "again": again.valid}))
+"""
+
+
+def test_verifying_a_pdf_loads_no_signer_and_signing_afterwards_works(signed: Signed, tmp_path: Path) -> None:
+    """A process that verifies a PDF loads pyHanko's validation but not its signers, nor aiohttp (its timestamp
+    client, whose import makes SSL contexts); signing in the same process afterwards gets pyHanko whole, and the
+    PDF it signs verifies. A fresh interpreter: this one has loaded pyHanko long since."""
+    import json
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _VERIFY_THEN_SIGN,
+            str(signed.path),
+            str(signed.folder / "test-keys"),
+            str(tmp_path / "again.pdf"),
+            PASSPHRASE,
+            __version__,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["first"] and seen["again"] and seen["same"]
+    assert seen["loaded"] == {"aiohttp": False, "pyhanko.sign.signers": False, "pyhanko.sign.validation": True}
+    assert seen["aiohttp"]  # signing ran the package's __init__ in full
+    assert (tmp_path / "again.pdf").read_bytes() != signed.data  # signed anew (another signing time)
+
+
 def test_documents_drawn_in_several_threads_at_once_are_drawn_right(signed: Signed) -> None:
     """reportlab keeps an embedded font's subsets on the font, shared by the whole process: an intake service that
     verifies in threads must still draw each PDF exactly (else it refuses valid files)."""
