@@ -24,9 +24,9 @@ from typing import Any
 # what a PDF needs, and from then on verifies PDFs as well.
 PDF_BACKLOG = 20
 # What a PDF costs to verify, in workbooks, and loading what PDFs need, in PDFs (docs/benchmarks.md: 183.5 and 15.8
-# million instructions; the first PDF of a process takes some 22 times the next ones' time).
+# million instructions; the first PDF of a process takes some 14 times the next ones' time).
 PDF_COST = 10
-PDF_LOAD = 20
+PDF_LOAD = 15
 
 
 def follow_parent() -> None:
@@ -154,14 +154,13 @@ def pdfs_pile_up(waiting: int, lanes: Iterable[Lane]) -> bool:
 
 def pdfs_outweigh(pdfs: int, workbooks: int, lanes: Iterable[Lane]) -> bool:
     """Whether a workbook process with nothing to do should take PDFs from now on, when ``pdfs`` PDFs and
-    ``workbooks`` workbooks are all that is left to hand out. The PDF processes take workbooks too whenever they
-    can, so only PDFs beyond the PDF processes' even share of all the work left are a reason, and only when more
-    of them than loading what PDFs need costs: otherwise the PDF processes finish as soon, and the load is CPU
-    taken from the others."""
+    ``workbooks`` workbooks are all that is left to hand out: only if the PDFs would keep the PDF processes busy
+    longer than the workbooks keep the workbook processes, by more than loading what PDFs need costs. Then the
+    two kinds of process end about together; otherwise the PDF processes finish no later, and the load would be
+    CPU taken from the others."""
     lanes = list(lanes)
     pdf_processes = sum(lane.size for lane in lanes if lane.pdf)
-    processes = sum(lane.size for lane in lanes)
-    if pdf_processes == 0 or processes == pdf_processes:
+    workbook_processes = sum(lane.size for lane in lanes if not lane.pdf)
+    if pdf_processes == 0 or workbook_processes == 0:
         return pdfs > 0
-    share = (pdfs * PDF_COST + workbooks) / processes
-    return pdfs * PDF_COST / pdf_processes - share > PDF_LOAD * PDF_COST
+    return pdfs * PDF_COST / pdf_processes > workbooks / workbook_processes + PDF_LOAD * PDF_COST

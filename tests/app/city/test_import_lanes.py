@@ -131,7 +131,7 @@ def lanes_that_did(job: StandIn, suffix: str) -> set[str]:
 @pytest.mark.parametrize(
     "kinds, expected",
     [
-        ("WWWWWWWWWP" * 30, {"pdf"}),  # one in ten: the PDF process keeps up
+        ("WWWWWWWWWP" * 14, {"pdf"}),  # too few PDFs, whenever it looks, to pay for loading what they need
         ("P" * 120 + "W", {"pdf", "workbook"}),  # PDFs pile up: the workbook process takes them too
     ],
 )
@@ -146,15 +146,18 @@ def test_a_workbook_process_takes_pdfs_only_when_they_outweigh_the_rest(kinds: s
 @pytest.mark.parametrize(
     "pdfs, workbooks, lanes, takes",
     [
-        # The city benchmark's mix, one PDF in ten: the PDF process alone is done about as soon, so the other
-        # one does not load what PDFs need (some 20 PDFs' time) to share them.
+        # The city benchmark's mix, one PDF in ten: at first the PDF process alone is done about as soon...
         (100, 900, (1, 1), False),
         (60, 500, (1, 1), False),
-        (20, 0, (1, 1), False),  # the last PDFs: done by the PDF process before the other one has loaded
-        (200, 800, (1, 1), True),  # one in five: the PDF process would work twice as long as the other
+        # ...but once the workbook process has run ahead, the PDFs would keep the other one busy for longer than
+        # loading what PDFs need (some 15 PDFs' time) costs.
+        (90, 630, (1, 1), True),
+        (10, 0, (1, 1), False),  # the last PDFs: done by the PDF process before the other one could load
+        (30, 0, (1, 1), True),
+        (200, 800, (1, 1), True),
         (1000, 0, (1, 1), True),
         (120, 1, (1, 1), True),
-        (150, 800, (2, 2), False),  # two PDF processes share them
+        (80, 800, (2, 2), False),  # two PDF processes share them
         (400, 800, (2, 2), True),
         (1, 0, (0, 2), True),  # no PDF process at all
         (0, 50, (1, 1), False),
