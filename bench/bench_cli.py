@@ -41,6 +41,7 @@ HEAVY = (
     "pyhanko",
     "pyhanko.sign.signers",
     "aiohttp",
+    "urllib.request",
     "jsonschema",
     "cryptography.x509",
     "PySide6",

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -28,6 +27,7 @@ from app.storage.files import write_atomic
 from app.submissions import qr_code
 from app.submissions.rows import IndicatorRow, indicator_rows, timeliness_part, timeliness_rows, unassessed
 from app.submissions.signing import SigningError, beijing_time, canonical, payload_hash, verify_envelope
+from app.submissions.xml_escape import escape
 from app.trust.keys import KeyStore
 
 ATTACHMENT_NAME = "tianbao-envelope.json"

@@ -18,7 +18,6 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import unescape
 
 from cryptography import x509
 
@@ -47,6 +46,7 @@ from app.submissions.ooxml import (
 from app.submissions.payload import parse_canonical_json, parse_json
 from app.submissions.signing import VerificationError, verified_payload, verified_signed
 from app.submissions.xlsx_parts import APP_PART, CORE_PART, CREATOR, HIDDEN_PART, VISIBLE_PART, render_parts
+from app.submissions.xml_escape import unescape
 
 RESAVED = "另存过的文件：版式无法核验，请用区县导出的原件或 PDF"
 # What each part holds, for the message naming a part that differs.

@@ -16,7 +16,6 @@ import zipfile
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 from app.engine.progress import Status
 from app.memo import remembered_if_short
@@ -40,6 +39,7 @@ from app.submissions.export_xlsx import (
     envelope_text,
     render_grid,
 )
+from app.submissions.xml_escape import escape
 
 VISIBLE_PART = "xl/worksheets/sheet1.xml"
 HIDDEN_PART = "xl/worksheets/sheet2.xml"

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 from typing import Any
-from xml.sax.saxutils import escape
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -20,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from app import __version__
 from app.engine.timefmt import beijing_text
 from app.submissions.export_pdf import BUILDING, FONT, period_label, qr_drawing, register_font
+from app.submissions.xml_escape import escape
 from app.transport.outbox import VERDICT_LABELS
 from app.transport.receipts import Receipt
 from app.trust.keys import fingerprint
