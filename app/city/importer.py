@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import json
 import logging
 import os
@@ -42,7 +43,7 @@ from app.submissions.verify import (
     verdicts_data,
     verify_submission,
 )
-from app.submissions.workers import Lane, lanes_for, pdfs_outweigh, spawn_pool
+from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
 from app.trust.keys import KeyStore
 
 log = logging.getLogger(__name__)
@@ -207,10 +208,10 @@ class VerifierBroken(RuntimeError):
 
 
 class _Lanes:
-    """The worker processes of a large import, in the two lanes of :mod:`app.submissions.workers`: the PDF processes
-    verify the PDFs, and the oldest workbooks as they come; the others verify only workbooks, unless the PDFs left
-    outweigh the workbooks left (:func:`~app.submissions.workers.pdfs_outweigh`). Work is handed out here, in this
-    thread, as earlier work comes back; the verdicts are given in file order, for storing.
+    """The worker processes of a large import, in the two lanes of :mod:`app.submissions.workers`: the PDF
+    processes verify the PDFs, and the oldest workbooks as they come; the others verify only workbooks, unless PDFs
+    pile up. Work is handed out here, in this thread, as earlier work comes back; the verdicts are given in file
+    order, for storing.
 
     A process that dies (a crash in a library, the system ending it for its memory) takes its pool's unfinished
     work with it. Its lane gets a new pool, and those files go again, one at a time, to a lane of one process of
@@ -333,8 +334,8 @@ class _Lanes:
         limit = self.position + AHEAD
         pdf_ready = bool(self.pdfs) and self.pdfs[0] < limit
         if not lane.pdf and pdf_ready and not (self.workbooks and self.workbooks[0] < limit):
-            working = [x for x in self.lanes if x is not self.alone]
-            lane.pdf = pdfs_outweigh(len(self.pdfs), len(self.workbooks), working)
+            waiting = sum(1 for _ in itertools.takewhile(lambda i: i < limit, self.pdfs))  # in file order
+            lane.pdf = pdfs_pile_up(waiting, self.lanes)
         # A PDF process takes the oldest file left, PDF or workbook: it keeps pace with the workbook processes,
         # which run ahead on the workbooks, so the PDFs left behind come to it in file order.
         if lane.pdf and pdf_ready and (not self.workbooks or self.pdfs[0] < self.workbooks[0]):

@@ -1,12 +1,11 @@
 """Worker processes that verify submission files, shared by the city import and the intake service.
 
-Both split their processes into two lanes: PDFs need far more to verify than workbooks (pyHanko, the PDF drawing and its
-Chinese font: some 60 MB and over half a second to load per process), so half the processes (at least one) verify PDFs
-and the others workbooks only, unless PDFs pile up (:func:`pdfs_pile_up` for uploads as they come, :func:`pdfs_outweigh`
-for a known set of files). A process that never sees a PDF never loads what a PDF needs. What each lane does when a
-process dies is its user's to decide; a lane only keeps the work it has handed out, gives its work a fresh pool after
-that (:meth:`Lane.renew`), saying what the dead process's pool left unfinished, and ends its processes for good
-(:meth:`Lane.close`).
+Both split their processes into two lanes: PDFs need far more to verify than workbooks (pyHanko, the PDF drawing
+and its Chinese font: some 60 MB and over half a second to load per process), so half the processes (at least
+one) verify PDFs and the others workbooks only, unless PDFs pile up (:data:`PDF_BACKLOG`). A process that never
+sees a PDF never loads what a PDF needs. What each lane does when a process dies is its user's to decide; a lane
+only keeps the work it has handed out, gives its work a fresh pool after that (:meth:`Lane.renew`), saying what
+the dead process's pool left unfinished, and ends its processes for good (:meth:`Lane.close`).
 """
 
 from __future__ import annotations
@@ -20,13 +19,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-# PDFs waiting per PDF process (some 50 ms of work each) before a workbook process takes them too: it then loads
-# what a PDF needs, and from then on verifies PDFs as well.
-PDF_BACKLOG = 20
-# What a PDF costs to verify, in workbooks, and loading what PDFs need, in PDFs (docs/benchmarks.md: 183.5 and 15.8
-# million instructions; the first PDF of a process takes some 14 times the next ones' time).
-PDF_COST = 10
-PDF_LOAD = 15
+# PDFs waiting per PDF process before an idle workbook process takes them too: it then loads what a PDF needs,
+# and from then on verifies PDFs as well. It pays when the PDF processes would take longer over the PDFs waiting
+# than it takes to load, which costs some 14 PDFs' time (the first PDF a process verifies against the next ones,
+# once pyHanko's signers stay unloaded); with more waiting, the idle process would only have waited for them.
+PDF_BACKLOG = 15
 
 
 def follow_parent() -> None:
@@ -148,19 +145,6 @@ def lanes_for(count: int, make: Callable[[int], Executor] = spawn_pool) -> list[
 
 
 def pdfs_pile_up(waiting: int, lanes: Iterable[Lane]) -> bool:
-    """Whether ``waiting`` PDFs are more than the PDF processes of ``lanes`` should be left to."""
+    """Whether ``waiting`` PDFs (uploads waiting, or the PDFs of an import within reach of an idle workbook
+    process) are more than the PDF processes of ``lanes`` should be left to."""
     return waiting > PDF_BACKLOG * sum(lane.size for lane in lanes if lane.pdf)
-
-
-def pdfs_outweigh(pdfs: int, workbooks: int, lanes: Iterable[Lane]) -> bool:
-    """Whether a workbook process with nothing to do should take PDFs from now on, when ``pdfs`` PDFs and
-    ``workbooks`` workbooks are all that is left to hand out: only if the PDFs would keep the PDF processes busy
-    longer than the workbooks keep the workbook processes, by more than loading what PDFs need costs. Then the
-    two kinds of process end about together; otherwise the PDF processes finish no later, and the load would be
-    CPU taken from the others."""
-    lanes = list(lanes)
-    pdf_processes = sum(lane.size for lane in lanes if lane.pdf)
-    workbook_processes = sum(lane.size for lane in lanes if not lane.pdf)
-    if pdf_processes == 0 or workbook_processes == 0:
-        return pdfs > 0
-    return pdfs * PDF_COST / pdf_processes > workbooks / workbook_processes + PDF_LOAD * PDF_COST

@@ -152,18 +152,18 @@ def import_outcomes(
     return [(Path(r.file).name, r.status, r.message) for r in results], bool(made), stored
 
 
-@pytest.mark.parametrize("load, ahead", [(20, 200), (-(10**6), 5)])
+@pytest.mark.parametrize("backlog, ahead", [(20, 200), (1, 5)])
 def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     material: tuple[Material, KeyStore, Path],
     cases: list[Case],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    load: int,
+    backlog: int,
     ahead: int,
 ) -> None:
-    """The hostile files, with valid ones among them, imported by two worker processes (one verifying the PDFs, the
-    other the workbooks, and PDFs too when they outweigh the rest) give each file the outcome it gets in this
-    process, in file order."""
+    """The hostile files, with valid ones among them, imported by two worker processes (one verifying the PDFs,
+    the other the workbooks, and PDFs too when they pile up) give each file the outcome it gets in this process,
+    in file order."""
     from app.submissions.export_pdf import write_submission_pdf
     from app.submissions.export_xlsx import write_submission_xlsx
 
@@ -172,7 +172,7 @@ def test_worker_processes_give_every_file_the_verdict_it_gets_here(
     write_submission_xlsx(material[0].envelope, inbox / "005a.xlsx", "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "017a.pdf", keys, PASSPHRASE, "1.0.0")
     write_submission_pdf(material[0].envelope, inbox / "900.pdf", keys, PASSPHRASE, "1.0.0")
-    monkeypatch.setattr(workers, "PDF_LOAD", load)  # -10**6: the workbook process takes PDFs once idle
+    monkeypatch.setattr(workers, "PDF_BACKLOG", backlog)
     monkeypatch.setattr(importer, "AHEAD", ahead)
     here, in_process, _ = import_outcomes(keys, inbox, tmp_path, 1)
     processes, by_processes, _ = import_outcomes(keys, inbox, tmp_path, 2)
