@@ -72,7 +72,7 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 def text_xml(text: str) -> str:
     if "_x" in text:
         text = _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
-    # Most texts have nothing to escape; saxutils.escape would copy each three times.
+    # Most texts have nothing to escape; escape() would copy each three times.
     return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
