@@ -20,9 +20,9 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from typing import Any
 
 # PDFs waiting per PDF process before an idle workbook process takes them too: it then loads what a PDF needs,
-# and from then on verifies PDFs as well. It pays when the PDF processes would take longer over the PDFs waiting
-# than it takes to load, which costs some 14 PDFs' time (the first PDF a process verifies against the next ones,
-# once pyHanko's signers stay unloaded); with more waiting, the idle process would only have waited for them.
+# and from then on verifies PDFs as well. Loading costs some 14 PDFs' time (the first PDF a process verifies
+# against the next ones, once pyHanko's signers stay unloaded): with fewer waiting, the PDF processes are done with
+# them before it could help; with more, it would only stand idle until they are.
 PDF_BACKLOG = 15
 
 
