@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app import __version__
 from app.storage.files import write_atomic
+from app.trust.canonical import canonical_bytes
 from app.trust.keys import KeyStore, fingerprint
 
 ALGORITHM = "ECDSA-P256-SHA256"
@@ -27,10 +28,6 @@ MAX_NOTICE_BYTES = 1024 * 1024
 
 class NoticeError(ValueError):
     """A notice that cannot be accepted; the message says why in Chinese."""
-
-
-def canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def write_signed_notice(
@@ -45,7 +42,7 @@ def write_signed_notice(
 
 def sign_notice(body: dict[str, Any], key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> dict[str, Any]:
     """``body`` with its ``signature``: the city CA key's over the canonical JSON of everything else."""
-    value = key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
+    value = key.sign(canonical_bytes(body), ec.ECDSA(hashes.SHA256()))
     return {
         **body,
         "signature": {
@@ -91,7 +88,7 @@ def signed_notice_body(raw: bytes, keys: KeyStore, format_name: str, what: str, 
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise NoticeError(f"{what}的签名不符（文件被改动过）")
     try:
-        public_key.verify(value, canonical(document), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(value, canonical_bytes(document), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise NoticeError(f"{what}的签名不符（文件被改动过）") from exc
     return document

@@ -22,12 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import __version__
-from app.city.notices import canonical, sign_notice
+from app.city.notices import sign_notice
 from app.engine.periods import Period, PeriodError
 from app.storage.db import Database
 from app.storage.files import write_atomic
 from app.storage.models import AuditEntry, Catalog, Submission, Unit, utcnow
 from app.storage.models import Notice as NoticeRow
+from app.trust.canonical import canonical_bytes
 from app.trust.keys import KeyStore, fingerprint
 
 FORMAT = "tianbao-return-notice"
@@ -231,7 +232,7 @@ def check_notice_document(document: Any, city_ca: x509.Certificate) -> Notice:
     public_key = cert.public_key()
     try:
         assert isinstance(public_key, ec.EllipticCurvePublicKey)
-        public_key.verify(value, canonical(document), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(value, canonical_bytes(document), ec.ECDSA(hashes.SHA256()))
     except (AssertionError, InvalidSignature) as exc:
         raise ReturnError("通知的签名不符（文件被改动过）") from exc
     try:

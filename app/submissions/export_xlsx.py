@@ -25,7 +25,8 @@ from app.engine.progress import STATUS_COLORS, STATUS_LABELS, Status
 from app.memo import remembered_if_short
 from app.storage.files import write_atomic
 from app.submissions.rows import indicator_rows, status_of, timeliness_part, timeliness_rows, unassessed
-from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, canonical_text, payload_hash
+from app.submissions.signing import ENVELOPE_FORMAT, PAYLOAD_FORMAT, beijing_time, payload_hash
+from app.trust.canonical import canonical_text
 
 SHEET = "报送表"
 HIDDEN_SHEET = "tianbao"

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.engine.numbers import fmt, to_text
 from app.engine.timefmt import beijing_from_iso
+from app.trust.canonical import canonical_bytes
 from app.trust.keys import KeysError, check_issued_by, fingerprint, unit_code_of
 
 if TYPE_CHECKING:
@@ -56,13 +57,8 @@ class VerificationError(ValueError):
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
-    """The exact bytes that are hashed and signed."""
-    return canonical_text(payload).encode("utf-8")
-
-
-def canonical_text(value: Any) -> str:
-    """The canonical JSON of ``value`` (sorted keys, no spaces, text as it is), as :func:`canonical` writes it."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The exact bytes that are hashed and signed (:func:`~app.trust.canonical.canonical_bytes`)."""
+    return canonical_bytes(payload)
 
 
 def payload_hash(payload: dict[str, Any]) -> str:

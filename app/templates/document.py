@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app import RESOURCES_DIR
+from app.trust.canonical import canonical_bytes
 
 SCHEMA_PATH = RESOURCES_DIR / "schemas" / "template-v1.schema.json"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -147,9 +148,13 @@ def _schema_message(err: Any) -> str:
 
 def content_hash(doc: dict[str, Any]) -> str:
     """SHA-256 of the document without its signature and generator, in canonical JSON (sorted keys, UTF-8)."""
-    body = {k: v for k, v in doc.items() if k not in ("signature", "generator")}
-    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(signed_body(doc))).hexdigest()
+
+
+def signed_body(doc: dict[str, Any]) -> dict[str, Any]:
+    """What of the document is signed and hashed: all but its signature and "generator" (which names the program
+    that last wrote the file, and may change without the template changing)."""
+    return {k: v for k, v in doc.items() if k not in ("signature", "generator")}
 
 
 def write_document(doc: dict[str, Any], path: Path) -> None:

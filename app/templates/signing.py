@@ -19,17 +19,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.storage.db import Database
-from app.templates.document import TemplateError, read_document, write_document
+from app.templates.document import TemplateError, read_document, signed_body, write_document
 from app.templates.spec import spec_from_document
+from app.trust.canonical import canonical_bytes
 from app.trust.keys import KeysError, KeyStore, fingerprint
 
 ALGORITHM = "ECDSA-P256-SHA256"
 
 
 def signed_bytes(doc: dict[str, Any]) -> bytes:
-    # "generator" names the program that last wrote the file; it may change without the template changing.
-    body = {k: v for k, v in doc.items() if k not in ("signature", "generator")}
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return canonical_bytes(signed_body(doc))
 
 
 def sign_template(path: Path, keys: KeyStore, passphrase: str, out: Path | None = None) -> str:

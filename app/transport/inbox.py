@@ -29,6 +29,7 @@ from app.templates.document import MAX_FILE_BYTES, TemplateError, content_hash, 
 from app.templates.export import document_from_spec
 from app.templates.signing import check_template_signature, import_signed_template_document
 from app.templates.spec import spec_from_document
+from app.trust.canonical import canonical_bytes
 from app.trust.keys import KeysError, KeyStore
 
 if TYPE_CHECKING:
@@ -46,10 +47,6 @@ SOURCE = "市级上报服务"
 
 class InboxError(ValueError):
     """A document that cannot be applied; the message says why in Chinese."""
-
-
-def _canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _cursor_key(unit_code: str) -> str:
@@ -153,7 +150,7 @@ def _keep_notice(db: Database, keys: KeyStore, unit: str, sequence: int, kind: s
         summary = _extension_summary(body)
     else:
         raise InboxError(f"不认识的通知类型 {kind[:20]}")
-    digest = hashlib.sha256(_canonical(document)).hexdigest()
+    digest = hashlib.sha256(canonical_bytes(document)).hexdigest()
     with db.transaction() as session:
         if session.scalar(select(InboxDocument.id).where(InboxDocument.digest == digest)) is not None:
             return 0
