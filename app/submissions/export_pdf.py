@@ -659,13 +659,24 @@ def _remembering_text() -> type[Any]:
                 written: str = super()._formatText(text)
                 return written
             state: dict[str, Any] = self.__dict__
-            key = (state["_fontname"], state["_fontsize"], state["_leading"], state["_curSubset"], text)
+            key = _key(state, state["_curSubset"], text)
             memo: dict[tuple[Any, ...], tuple[str, int]] = state["_canvas"]._formatted
             found = memo.get(key)
             if found is None:
                 found = memo[key] = (super()._formatText(text), state["_curSubset"])
             state["_curSubset"] = found[1]
             return found[0]
+
+        @classmethod
+        def fresh(cls, canvas: Any, text: str) -> str:
+            """What a new text object of ``canvas`` (no subset selected yet) writes for ``text``, without making one
+            when it was written before."""
+            found = canvas._formatted.get(_key(canvas.__dict__, -1, text))
+            return cls(canvas)._formatText(text) if found is None else str(found[0])
+
+    def _key(state: dict[str, Any], subset: int, text: str) -> tuple[Any, ...]:
+        # A text object and its canvas name the font, size and leading alike.
+        return (state["_fontname"], state["_fontsize"], state["_leading"], subset, text)
 
     return RememberingText
 
@@ -719,9 +730,7 @@ def _numbered_canvas(demo: bool) -> Callable[..., Any]:
             return not (args or kwargs or bidi or not self.bottomup) and type(text) is str
 
         def _line(self, x: float, y: float, text: str) -> None:
-            found = self._formatted.get((self._fontname, self._fontsize, self._leading, -1, text))
-            written = text_class(self)._formatText(text) if found is None else found[0]
-            self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {written} T* ET")
+            self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {text_class.fresh(self, text)} T* ET")
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
