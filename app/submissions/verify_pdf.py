@@ -186,10 +186,16 @@ def _check_bounds(data: bytes) -> None:
         raise _unreadable("含有压缩对象流，不是填报通的报送文件")
 
 
-def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> tuple[dict[str, Any], str]:
+def load_validation() -> None:
+    """Load pyHanko's signature validation, and only that: its signers stay unloaded (:mod:`hanko_loading`)."""
     from app.submissions.hanko_loading import defer_signers
 
     defer_signers()
+    import pyhanko.sign.validation  # noqa: F401
+
+
+def _verify(data: bytes, city_ca: x509.Certificate, at: datetime | None = None) -> tuple[dict[str, Any], str]:
+    load_validation()
     from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel

@@ -39,17 +39,13 @@ def warm_job(pdf: bool) -> int:
     """Import what verification needs, so the first upload does not wait for it; for PDFs also pyHanko, the PDF
     drawing and its Chinese font (together some 60 MB more than the workbook verifier)."""
     import app.submissions.verify
-    import app.submissions.verify_xlsx
+    import app.submissions.verify_xlsx  # noqa: F401
 
     if pdf:
-        from app.submissions.hanko_loading import defer_signers
-
-        defer_signers()
-        import pyhanko.sign.validation  # noqa: F401
-
-        import app.submissions.verify_pdf  # noqa: F401
         from app.submissions.export_pdf import register_font
+        from app.submissions.verify_pdf import load_validation
 
+        load_validation()
         register_font()
     return 0
 
