@@ -74,11 +74,12 @@ def register_font() -> None:
     """Register the bundled Chinese font with reportlab, once per process."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+
+    from app.submissions.font_face import BundledFont
 
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    font = TTFont(FONT, str(FONT_PATH), subfontIndex=0)
+    font = BundledFont(FONT, str(FONT_PATH), subfontIndex=0)
     # Each document embeds the glyphs it uses as subsets of 256, made from the whole font file: the verifier draws
     # every PDF it checks again, and the documents of one import mostly use the same glyphs in the same order.
     font.face.makeSubset = _remembered_subsets(font.face.makeSubset)
