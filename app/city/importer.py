@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-import json
 import logging
 import os
 import sqlite3
@@ -44,6 +43,7 @@ from app.submissions.verify import (
     verify_submission,
 )
 from app.submissions.workers import Lane, lanes_for, pdfs_pile_up, spawn_pool
+from app.trust.canonical import canonical_text
 from app.trust.keys import KeyStore
 
 log = logging.getLogger(__name__)
@@ -357,23 +357,22 @@ class _Batch:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.pending: list[tuple[Path, dict[str, Any], str]] = []
+        self.pending: list[tuple[Path, dict[str, Any], str, str | None]] = []
 
     def store(self, path: Path, verdict: VerdictData) -> FileResult:
         if not verdict[0]:
             return FileResult(str(path), verdict[1], verdict[2])
-        envelope: dict[str, Any] = verdict[1]
-        digest: str = verdict[2]
+        _, envelope, digest, text = verdict
         try:
-            result = store_envelope(self.session, path, envelope, digest)
+            result = store_envelope(self.session, path, envelope, digest, text)
         except Exception:
             log.warning("导入 %s 时出错", path, exc_info=True)
             self.session.rollback()
-            for earlier, kept, kept_digest in self.pending:
-                store_envelope(self.session, earlier, kept, kept_digest)
+            for earlier, kept, kept_digest, kept_text in self.pending:
+                store_envelope(self.session, earlier, kept, kept_digest, kept_text)
             return FileResult(str(path), "unreadable", "导入此文件时出错，未导入（详情已记入日志）")
         if result.status in ("accepted", "superseded"):
-            self.pending.append((path, envelope, digest))
+            self.pending.append((path, envelope, digest, text))
         return result
 
     def commit(self) -> None:
@@ -381,9 +380,12 @@ class _Batch:
         self.pending.clear()
 
 
-def store_envelope(session: Session, path: Path, envelope: dict[str, Any], digest: str | None = None) -> FileResult:
+def store_envelope(
+    session: Session, path: Path, envelope: dict[str, Any], digest: str | None = None, text: str | None = None
+) -> FileResult:
     """Store one verified envelope in ``session`` (not committed); its outcome. A refusal adds nothing. ``digest``
-    is the payload's hash when the caller has it already."""
+    is the payload's hash and ``text`` the envelope's canonical JSON text, when the caller has them already (the
+    verification of a file read them)."""
     payload = envelope["payload"]
     base = {
         "unit": payload["unit"]["code"],
@@ -393,7 +395,7 @@ def store_envelope(session: Session, path: Path, envelope: dict[str, Any], diges
         "submission_id": payload["submission_id"],
     }
     try:
-        status, message, stored_id = _store(session, path, envelope, digest)
+        status, message, stored_id = _store(session, path, envelope, digest, text)
     except _Refused as exc:
         return FileResult(str(path), exc.status, str(exc), **base)
     except VerificationError as exc:
@@ -415,7 +417,7 @@ def import_submission(db: Database, city_ca: Any, source: bytes | Path, name: st
         return FileResult(shown, verdict.reason or "unreadable", verdict.message)
     try:
         with db.transaction() as session:
-            return store_envelope(session, Path(shown), verdict.envelope, verdict.digest)
+            return store_envelope(session, Path(shown), verdict.envelope, verdict.digest, verdict.text)
     except Exception:
         log.warning("导入 %s 时出错", shown, exc_info=True)
         return FileResult(shown, "unreadable", "导入此文件时出错，未导入（详情已记入日志）")
@@ -445,7 +447,9 @@ def _cached(session: Session) -> dict[Any, Any]:
     return cache
 
 
-def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str | None) -> tuple[str, str, int]:
+def _store(
+    session: Session, path: Path, envelope: dict[str, Any], digest: str | None, text: str | None
+) -> tuple[str, str, int]:
     """(status, message, the stored revision's row id)."""
     payload = envelope["payload"]
     catalog, period, unit = _target(session, payload)
@@ -462,7 +466,7 @@ def _store(session: Session, path: Path, envelope: dict[str, Any], digest: str |
     # Everything that can refuse the file is checked before anything is added, so a refusal leaves the
     # session (and the batch it belongs to) untouched.
     rows = _value_rows(catalog, payload["indicators"])
-    stored_id = _add_submission(source, path, envelope, catalog, period, unit, digest, rows)
+    stored_id = _add_submission(source, path, envelope, text, catalog, period, unit, digest, rows)
     newer = [held_revision for _, held_revision, _ in held if held_revision > revision]
     if newer:
         return "superseded", f"已导入第 {revision} 版；已有更新的第 {max(newer)} 版，以新版为准", stored_id
@@ -612,6 +616,7 @@ def _add_submission(
     source: sql.Source,
     path: Path,
     envelope: dict[str, Any],
+    text: str | None,
     catalog: _Template,
     period: Period,
     unit: _UnitRef,
@@ -637,7 +642,8 @@ def _add_submission(
             "locked_at": payload["signed_at"],
             "locked_by": signer,
             "payload_hash": digest,
-            "signature": json.dumps(envelope, ensure_ascii=False),
+            # the text the file carried, when its verification read it whole: canonical JSON either way
+            "signature": canonical_text(envelope) if text is None else text,
         },
     )
     _insert_values(

@@ -26,8 +26,8 @@ for _name in ("pyhanko", "pyhanko_certvalidator", "app.submissions", "app.city")
 
 XLSX, PDF = "xlsx", "pdf"
 SUFFIXES = (".xlsx", ".pdf")
-# A verdict as plain data, which crosses process boundaries: (True, envelope, payload hash) or (False, reason,
-# message).
+# A verdict as plain data, which crosses process boundaries: (True, envelope, payload hash, the envelope's text or
+# None) or (False, reason, message).
 VerdictData = tuple[Any, ...]
 
 
@@ -41,6 +41,9 @@ class Verdict:
     envelope: dict[str, Any] | None = None
     kind: str | None = None
     digest: str | None = None  # the payload's hash, of a valid file
+    # The envelope's canonical JSON text as the file carries it, when the check read it whole (what is stored of
+    # it: the same text, not made again)
+    text: str | None = None
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -51,7 +54,7 @@ class Verdict:
     def data(self) -> VerdictData:
         """The verdict as plain data, for another process."""
         if self.envelope is not None:
-            return (True, self.envelope, self.digest)
+            return (True, self.envelope, self.digest, self.text)
         return (False, self.reason or "unreadable", self.message)
 
 
@@ -132,7 +135,7 @@ def verify_submission(
             if kind is None:
                 # A name with a suffix of ours has its kind; one without a suffix was judged by its first bytes.
                 return refused("not_tianbao", not_ours(Path(name).suffix.lower() or None))
-        envelope, digest = _check(data, kind, city_ca, at if trusted is None else trusted.at)
+        envelope, digest, text = _check(data, kind, city_ca, at if trusted is None else trusted.at)
         if trusted is not None:
             check_trusted_time(envelope.get("payload"), trusted, digest)
     except VerificationError as exc:
@@ -142,7 +145,13 @@ def verify_submission(
         return refused("unreadable", f"文件无法核验（{type(exc).__name__}），详情已记入日志", kind)
     payload = envelope["payload"]
     return Verdict(
-        True, None, f"{payload['unit']['name']} {payload['period']} 第 {payload['revision']} 版", envelope, kind, digest
+        True,
+        None,
+        f"{payload['unit']['name']} {payload['period']} 第 {payload['revision']} 版",
+        envelope,
+        kind,
+        digest,
+        text,
     )
 
 
@@ -169,14 +178,14 @@ def _read(path: Path, kind: str) -> bytes:
     return read_pdf_bytes(path)
 
 
-def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> tuple[dict[str, Any], str]:
+def _check(data: bytes, kind: str, city_ca: Any, at: datetime | None) -> tuple[dict[str, Any], str, str | None]:
     if kind == XLSX:
         from app.submissions.verify_xlsx import verified_xlsx_bytes
 
         return verified_xlsx_bytes(data, city_ca, at)
     from app.submissions.verify_pdf import verified_pdf_bytes
 
-    return verified_pdf_bytes(data, city_ca, at)
+    return (*verified_pdf_bytes(data, city_ca, at), None)
 
 
 def verify_file(path: Path, city_ca: Any, trusted: TrustedTime | None = None) -> dict[str, Any]:

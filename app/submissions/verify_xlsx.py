@@ -271,8 +271,9 @@ def verified_envelope_xlsx_bytes(data: bytes, city_ca: x509.Certificate, at: dat
 
 def verified_xlsx_bytes(
     data: bytes, city_ca: x509.Certificate, at: datetime | None = None
-) -> tuple[dict[str, Any], str]:
-    """:func:`verified_envelope_xlsx_bytes`, with the payload's hash."""
+) -> tuple[dict[str, Any], str, str | None]:
+    """:func:`verified_envelope_xlsx_bytes`, with the payload's hash and, when the check read it whole, the
+    envelope's canonical JSON text as the file carries it (``None`` otherwise)."""
     quick = _exactly_ours(data, city_ca, at)
     if quick is not None:
         return quick
@@ -282,7 +283,7 @@ def verified_xlsx_bytes(
     # Here the file is not exactly one this program writes (that went the quick way): find what differs.
     check_cells(book, payload, digest)  # a changed cell is named first: the clearest reason
     check_layout(book, envelope, digest)
-    return envelope, digest
+    return envelope, digest, None
 
 
 # A cell of the hidden sheet as this program writes it (xlsx_parts._hidden_sheet): column A holds the envelope's
@@ -290,10 +291,12 @@ def verified_xlsx_bytes(
 _PIECE = re.compile(rb'<c r="A(\d{1,4})" t="inlineStr"><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>')
 
 
-def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -> tuple[dict[str, Any], str] | None:
-    """The envelope (and its payload's hash) of a file that is, part for part and byte for byte, the workbook this
-    program writes for it and whose envelope is validly signed; ``None`` for anything else, which then goes the
-    careful way.
+def _exactly_ours(
+    data: bytes, city_ca: x509.Certificate, at: datetime | None
+) -> tuple[dict[str, Any], str, str] | None:
+    """The envelope (with its payload's hash and its canonical JSON text) of a file that is, part for part and
+    byte for byte, the workbook this program writes for it and whose envelope is validly signed; ``None`` for
+    anything else, which then goes the careful way.
 
     Nearly every file the city receives is such a file. This reads the envelope straight from the hidden sheet's
     bytes instead of parsing its XML: whatever is read, the file counts only when every part is what this
@@ -331,7 +334,7 @@ def _exactly_ours(data: bytes, city_ca: x509.Certificate, at: datetime | None) -
         return None
     if list(parts) != list(expected) or any(parts[name] != content for name, content in expected.items()):
         return None
-    return envelope, digest
+    return envelope, digest, text
 
 
 def _load(data: bytes) -> dict[str, bytes]:

@@ -52,8 +52,9 @@ class UploadRefused(Exception):
         self.message = message
 
 
-# A verified envelope, where it came from (for the audit log) and its payload hash when already taken.
-Upload = tuple[dict[str, Any], str, str | None]
+# A verified envelope, where it came from (for the audit log), and its payload hash and canonical JSON text when
+# the verification already had them.
+Upload = tuple[dict[str, Any], str, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class IntakeService:
 
     def store(self, envelope: dict[str, Any], source: str) -> Delivered:
         """Store a verified envelope and sign its receipt, committed before this returns."""
-        (outcome,) = self.store_many([(envelope, source, None)])
+        (outcome,) = self.store_many([(envelope, source, None, None)])
         if isinstance(outcome, UploadRefused):
             raise outcome
         return outcome
@@ -111,7 +112,13 @@ class IntakeService:
         raise AssertionError("unreachable")
 
     def _store_one(
-        self, session: Session, held: dict[str, _Held], envelope: dict[str, Any], source: str, digest: str | None
+        self,
+        session: Session,
+        held: dict[str, _Held],
+        envelope: dict[str, Any],
+        source: str,
+        digest: str | None,
+        text: str | None,
     ) -> Delivered | UploadRefused:
         payload = envelope["payload"]
         submission_id = str(payload["submission_id"])
@@ -125,7 +132,7 @@ class IntakeService:
             return UploadRefused(
                 409, "conflict", f"报送编号 {submission_id} 已以不同的内容上报过（已有内容摘要 {receipt.payload_hash}）"
             )
-        result = store_envelope(session, Path(source), envelope, digest)
+        result = store_envelope(session, Path(source), envelope, digest, text)
         if result.status == "conflict":
             return UploadRefused(409, "conflict", result.message)
         if not result.ok:
@@ -276,7 +283,7 @@ class _Held:
 def _held_receipts(session: Session, uploads: list[Upload]) -> dict[str, _Held]:
     """The receipts already given for the submissions of ``uploads``, by submission id: one query for the batch."""
     # An id longer than any stored one is refused anyway: only enough of it is sent to tell it from them.
-    ids = sorted({str(envelope["payload"]["submission_id"])[: MAX_SUBMISSION_ID + 1] for envelope, _, _ in uploads})
+    ids = sorted({str(envelope["payload"]["submission_id"])[: MAX_SUBMISSION_ID + 1] for envelope, *_ in uploads})
     columns = _RECEIPTS.c
     rows = session.connection().execute(
         select(columns.submission_id, columns.id, columns.payload_hash, columns.verdict, columns.document).where(

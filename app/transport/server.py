@@ -205,15 +205,14 @@ async def upload(request: Request) -> Response:
             raise Answer(503, "unavailable", "上报服务暂时无法核验文件，请稍后重试", retry_after=5) from exc
         if not verdict[0]:
             raise Answer(422, verdict[1], verdict[2])
-        envelope: dict[str, Any] = verdict[1]
-        digest: str = verdict[2]
+        _, envelope, digest, text = verdict
         unit = str(envelope["payload"]["unit"]["code"])
         request.state.unit = unit
         wait = intake.by_unit.allow(unit)
         if wait:
             raise Answer(429, "rate_limited", f"单位 {unit} 上报过于频繁，请稍后重试", retry_after=wait)
         try:
-            delivered = await intake.uploads.store((envelope, f"上报：{name}", digest))
+            delivered = await intake.uploads.store((envelope, f"上报：{name}", digest, text))
         except UploadRefused as exc:
             raise Answer(exc.status, exc.code, exc.message) from exc
         request.state.detail = f"{delivered.verdict} seq={delivered.sequence}{'' if delivered.new else ' again'}"

@@ -113,6 +113,39 @@ def test_every_district_file_is_verified_and_imported(flow: dict[str, Any]) -> N
     assert {r["status"] for r in flow["imported"]} == {"accepted"}
 
 
+def stored_envelopes(db_path: Path) -> dict[tuple[str, int], str]:
+    """The envelope text stored for each revision, by unit and revision."""
+    from sqlalchemy import select
+
+    from app.storage.models import Submission, Unit
+
+    db = Database(db_path)
+    try:
+        with db.session() as session:
+            rows = session.execute(
+                select(Unit.code, Submission.revision, Submission.signature).join(Unit, Submission.unit_id == Unit.id)
+            )
+            return {(code, revision): signature for code, revision, signature in rows if signature}
+    finally:
+        db.close()
+
+
+def test_each_revision_keeps_the_envelope_its_file_carried(flow: dict[str, Any]) -> None:
+    """The text stored is the file's own envelope (a workbook's, read whole by its check, is stored as it is; a
+    PDF's is written out again): canonical JSON of exactly what was verified."""
+    from app.submissions.verify_pdf import read_envelope_pdf
+    from app.submissions.verify_xlsx import read_envelope_xlsx
+    from app.trust.canonical import canonical_text
+
+    stored = stored_envelopes(flow["city_db"])
+    for file in sorted(flow["inbox"].iterdir()):
+        read = read_envelope_pdf if file.suffix == ".pdf" else read_envelope_xlsx
+        envelope = read(file)
+        text = stored[(file.stem, 1)]
+        assert json.loads(text) == envelope, file.name
+        assert text == canonical_text(envelope), file.name
+
+
 def test_city_figures_reproduce_the_seed(flow: dict[str, Any]) -> None:
     code, out = run(*flow["base"], "aggregate", "--period", "2023Q2", "--json")
     assert code == 0
@@ -233,6 +266,9 @@ def test_verifying_in_worker_processes_gives_the_same_results(
         (Path(r["file"]).name, r["status"]) for r in flow["imported"]
     ]
     assert seen == list(range(1, len(parallel) + 1))
+    # What the worker processes handed back is stored as the import in this process stored it.
+    first = {key: text for key, text in stored_envelopes(flow["city_db"]).items() if key[1] == 1}
+    assert stored_envelopes(db_path) == first
 
 
 def test_the_city_report_is_signed_and_says_how_complete_it_is(flow: dict[str, Any], tmp_path: Path) -> None:
