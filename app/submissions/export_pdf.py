@@ -552,8 +552,6 @@ def qr_drawing(text: str, size: float) -> Any:
 def _qr_classes() -> tuple[type, type]:
     """A QR widget whose dark runs are plain rectangles, and a drawing whose renderer draws them as reportlab
     draws one ``SRect`` shape each (the same operators, in the same order)."""
-    import itertools
-
     from reportlab.graphics.barcode.qr import QrCodeWidget, SRect
     from reportlab.graphics.renderbase import getStateDelta, renderScaledDrawing
     from reportlab.graphics.renderPDF import _PDFRenderer
@@ -571,7 +569,7 @@ def _qr_classes() -> tuple[type, type]:
     class Widget(QrCodeWidget):  # type: ignore[misc]
         def draw(self) -> Any:
             # QrCodeWidget.draw, with the same arithmetic, collecting rectangles instead of shapes.
-            qr_code.make(self.qr)
+            rows = qr_code.finished_rows(self.qr)
             color = self.barFillColor
             border = self.barBorder
             width = self.barWidth
@@ -585,15 +583,11 @@ def _qr_classes() -> tuple[type, type]:
             offset_x = x + (width - minwh) / 2.0
             offset_y = y + (minwh - height) / 2.0
             runs = []
-            for r, row in enumerate(self.qr.modules):
-                c = 0
-                for dark, group in itertools.groupby(map(bool, row)):
-                    count = len(list(group))
-                    if dark:
-                        x = (c + border) * boxsize
-                        y = (r + border + 1) * boxsize
-                        runs.append((offset_x + x, offset_y + height - y, count * boxsize, boxsize))
-                    c += count
+            for r, row in enumerate(rows):
+                y = (r + border + 1) * boxsize
+                for c, count in qr_code.dark_runs(row, module_count):
+                    x = (c + border) * boxsize
+                    runs.append((offset_x + x, offset_y + height - y, count * boxsize, boxsize))
             return Modules(frame, runs, getStateDelta(SRect(0, 0, 1, 1, fillColor=color)))
 
     class Renderer(_PDFRenderer):  # type: ignore[misc]
@@ -613,13 +607,13 @@ def _qr_classes() -> tuple[type, type]:
                     for run in runs[1:]:  # not the canvas this was written for: the slow way, which is exact
                         self._run(*run, group._delta)
                     return
-                state = drawn[1:-2]
-                code = self.canv_code
-                for x, y, w, h in runs[1:]:
-                    code.append("q")
-                    code.extend(state)
-                    code.append(f"n {fp_str(x, y, w, h)} re {ops}")
-                    code.append("Q")
+                if len(runs) > 1:
+                    # The canvas writes its operators one line each, joined with newlines when the page is
+                    # finished: the other runs' lines are added as one text, joined the same way.
+                    head = "\n".join(["q", *drawn[1:-2]])
+                    self.canv_code.append(
+                        "\n".join(f"{head}\nn {fp_str(x, y, w, h)} re {ops}\nQ" for x, y, w, h in runs[1:])
+                    )
 
         @property
         def canv_code(self) -> list[str]:

@@ -8,16 +8,19 @@ the code and the PDF stay byte for byte the same:
   exactly its score (``QRUtil.getLostPoint``), and the eight candidates are made from one placement of the data
   (:func:`masked`), not built eight times; the code is then finished from the chosen candidate (:func:`make`);
 - the error-correction codewords (:func:`codewords`): reportlab builds the generator polynomial anew for every
-  block and divides by it through polynomial objects, a coefficient at a time; here the generator is made once per
-  length and the division is the usual table-driven one;
+  block and divides by it through polynomial objects, a coefficient at a time; here the generator's multiples are
+  made once per length and the division takes a byte of the data at a time, the remainder held as one number;
 - the data's bits are gathered in one number instead of being set one at a time (:class:`_BitBuffer`), and placed
   in the matrix from the places the version gives them, found once per version (:func:`_layout`), instead of
-  building the matrix module by module for every code.
+  building the matrix module by module for every code;
+- the finished code is handed on as one number per row (:func:`finished_rows`), whose runs of dark modules the
+  PDF draws (:func:`dark_runs`), instead of a list of modules per row.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -177,18 +180,57 @@ def _best(candidates: list[tuple[int, int]], size: int) -> tuple[int, int]:
 
 
 def make(qr: Any) -> None:
-    """``QRCode.make()``: the data and its error correction (:func:`codewords`), the mask chosen by
-    :func:`best_mask`, and the code finished from that mask's candidate instead of being placed again."""
+    """``QRCode.make()``: the modules of :func:`finished_rows`, one list of booleans per row."""
+    rows = finished_rows(qr)
+    qr.modules = [[bool(number >> c & 1) for c in range(qr.moduleCount)] for number in rows]
+
+
+def finished_rows(qr: Any) -> list[int]:
+    """What ``QRCode.make()`` makes, as one number per row (bit c: module c): the data and its error correction
+    (:func:`codewords`), the mask chosen by :func:`best_mask`, and the code finished from that mask's candidate
+    instead of being placed again. Sets the code's version and size, as ``make`` does."""
     if qr.version is None:
         qr.version = qr.calculate_version()
     size = qr.moduleCount = qr.version * 4 + 17
     pattern, whole = _best(_candidates(qr), size)
-    qr.modules = [[bool(number >> c & 1) for c in range(size)] for number in _rows(whole, size)]
+    rows = _rows(whole, size)
     # The candidates were made as reportlab scores them, with the format (and version) information blank: it is
-    # written now, as reportlab's makeImpl(False, pattern) writes it; nothing else differs.
+    # written now by reportlab's own code, as its makeImpl(False, pattern) writes it; nothing else differs.
+    qr.modules = _Modules(rows)
     qr.setupTypeInfo(False, pattern)
     if qr.version >= 7:
         qr.setupTypeNumber(False)
+    return rows
+
+
+class _Modules:
+    """Rows held as numbers, written to as reportlab writes a module: ``modules[row][column] = dark``."""
+
+    def __init__(self, rows: list[int]) -> None:
+        self.rows = rows
+
+    def __getitem__(self, row: int) -> _Row:
+        return _Row(self.rows, row)
+
+
+class _Row:
+    def __init__(self, rows: list[int], row: int) -> None:
+        self.rows, self.row = rows, row
+
+    def __setitem__(self, column: int, dark: Any) -> None:
+        if dark:
+            self.rows[self.row] |= 1 << column
+        else:
+            self.rows[self.row] &= ~(1 << column)
+
+
+def dark_runs(row: int, size: int) -> list[tuple[int, int]]:
+    """The runs of dark modules in a row held as a number: (first column, length), left to right."""
+    bits = format(row, f"0{size}b")[::-1]  # column 0 first
+    return [(run.start(), run.end() - run.start()) for run in _DARK.finditer(bits)]
+
+
+_DARK = re.compile("1+")
 
 
 def codewords(qr: Any) -> list[int]:
@@ -255,18 +297,28 @@ class _BitBuffer:
 
 def error_correction(data: list[int], count: int) -> list[int]:
     """The ``count`` Reed-Solomon codewords of ``data`` (GF(256) of the QR code): the remainder of dividing
-    data·x^count by the generator polynomial, most significant first."""
+    data·x^count by the generator polynomial, most significant first.
+
+    The remainder is held as one number of ``count`` bytes; each step shifts it by a byte and adds (XOR) the
+    generator times the leading factor, made once per factor (:func:`_multiples`)."""
+    multiples = _multiples(count)
+    top, mask = 8 * (count - 1), (1 << (8 * count)) - 1
+    remainder = 0
+    for byte in data:
+        remainder = ((remainder << 8) & mask) ^ multiples[byte ^ (remainder >> top)]
+    return list(remainder.to_bytes(count, "big"))
+
+
+@cache
+def _multiples(count: int) -> tuple[int, ...]:
+    """For each factor, the generator's coefficients after the leading 1 times that factor, as one number of
+    ``count`` bytes (most significant first)."""
     exp, log = _tables()
     generator = _generator(count)
-    remainder = [0] * count
-    for byte in data:
-        factor = byte ^ remainder.pop(0)
-        remainder.append(0)
-        if factor:
-            shift = log[factor]
-            for i, g in enumerate(generator):
-                remainder[i] ^= exp[(shift + g) % 255]
-    return remainder
+    multiples = [0]
+    for factor in range(1, 256):
+        multiples.append(int.from_bytes(bytes(exp[(log[factor] + g) % 255] for g in generator), "big"))
+    return tuple(multiples)
 
 
 @cache

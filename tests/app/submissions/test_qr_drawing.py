@@ -5,6 +5,7 @@ before must keep verifying."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from hypothesis import example, given, settings
@@ -49,6 +50,29 @@ def page(drawing: Drawing) -> bytes:
 def test_the_qr_code_is_drawn_as_reportlab_draws_it(text: str) -> None:
     register_font()
     assert page(qr_drawing(text, 30 * mm)) == page(reportlab_drawing(text, 30 * mm))
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=300))
+def test_any_code_is_drawn_as_reportlab_draws_it(text: str) -> None:
+    """Codes of every size the texts reach (versions 1 to 10 or so), their runs of modules written as one text."""
+    register_font()
+    assert page(qr_drawing(text, 30 * mm)) == page(reportlab_drawing(text, 30 * mm))
+
+
+@settings(max_examples=300, deadline=None)
+@given(row=st.integers(0, 2**177 - 1), size=st.integers(21, 177))
+def test_the_dark_runs_of_a_row_are_found_left_to_right(row: int, size: int) -> None:
+    from app.submissions.qr_code import dark_runs
+
+    row &= (1 << size) - 1
+    expected, column = [], 0
+    for dark, group in itertools.groupby(bool(row >> c & 1) for c in range(size)):
+        count = len(list(group))
+        if dark:
+            expected.append((column, count))
+        column += count
+    assert dark_runs(row, size) == expected
 
 
 @settings(max_examples=150, deadline=None)
