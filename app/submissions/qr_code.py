@@ -188,7 +188,8 @@ def make(qr: Any) -> None:
 def finished_rows(qr: Any) -> list[int]:
     """What ``QRCode.make()`` makes, as one number per row (bit c: module c): the data and its error correction
     (:func:`codewords`), the mask chosen by :func:`best_mask`, and the code finished from that mask's candidate
-    instead of being placed again. Sets the code's version and size, as ``make`` does."""
+    instead of being placed again. Sets the code's version, size and modules as ``make`` does, the modules read
+    through those numbers (a list per row only when :func:`make` is called)."""
     if qr.version is None:
         qr.version = qr.calculate_version()
     size = qr.moduleCount = qr.version * 4 + 17
@@ -204,12 +205,18 @@ def finished_rows(qr: Any) -> list[int]:
 
 
 class _Modules:
-    """Rows held as numbers, written to as reportlab writes a module: ``modules[row][column] = dark``."""
+    """Rows held as numbers, read and written as reportlab reads and writes its modules (``modules[row][column]``),
+    left as the code's modules once it is finished."""
 
     def __init__(self, rows: list[int]) -> None:
         self.rows = rows
 
+    def __len__(self) -> int:
+        return len(self.rows)
+
     def __getitem__(self, row: int) -> _Row:
+        if not 0 <= row < len(self.rows):
+            raise IndexError(row)
         return _Row(self.rows, row)
 
 
@@ -217,7 +224,17 @@ class _Row:
     def __init__(self, rows: list[int], row: int) -> None:
         self.rows, self.row = rows, row
 
+    def __len__(self) -> int:
+        return len(self.rows)  # the matrix is square
+
+    def __getitem__(self, column: int) -> bool:
+        if not 0 <= column < len(self.rows):
+            raise IndexError(column)
+        return bool(self.rows[self.row] >> column & 1)
+
     def __setitem__(self, column: int, dark: Any) -> None:
+        if not 0 <= column < len(self.rows):
+            raise IndexError(column)
         if dark:
             self.rows[self.row] |= 1 << column
         else:

@@ -262,6 +262,15 @@ def test_untouched_files_pass(signed: Signed) -> None:
         assert verify_xlsx(path, signed.ca) == signed.envelopes[unit]["payload"]
 
 
+def test_an_untouched_files_verdict_carries_the_envelope_text_it_read(signed: Signed) -> None:
+    """The text the import stores: the file's own, which is the canonical JSON of the envelope."""
+    from app.submissions.verify import verify_submission
+
+    verdict = verify_submission(signed.files[A], signed.ca, name="a.xlsx")
+    assert verdict.valid and verdict.text == envelope_text(signed.envelopes[A])
+    assert verdict.data() == (True, signed.envelopes[A], verdict.digest, verdict.text)
+
+
 def test_the_same_envelope_always_gives_the_same_file(signed: Signed, tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     write_submission_xlsx(signed.envelopes[A], again, VERSION)

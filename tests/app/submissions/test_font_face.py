@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import reportlab
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -25,6 +25,7 @@ def same(ours: Any, theirs: Any, where: str) -> None:
     assert type(ours) is type(theirs), where
     if isinstance(theirs, dict):
         assert list(ours.items()) == list(theirs.items()), where
+        assert list(map(type, ours.values())) == list(map(type, theirs.values())), where
     elif callable(theirs):
         assert [ours(x) for x in range(0, 70_000, 7)] == [theirs(x) for x in range(0, 70_000, 7)], where
     else:
@@ -72,25 +73,50 @@ def font_bytes() -> bytes:
     return FONT_PATH.read_bytes()
 
 
-def variant(data: bytes, tmp: Path, metrics: int | None = None, loca: int | None = None) -> str:
-    """The bundled font with the first subfont's count of widths or its glyph-place format changed."""
+def variant(
+    data: bytes, tmp: Path, metrics: int | None = None, loca: int | None = None, group: tuple[int, int] | None = None
+) -> str:
+    """The bundled font with the first subfont's count of widths, its glyph-place format, or the first and last
+    character of one of its character map's groups changed."""
     face = BundledFont("F", str(FONT_PATH)).face
     changed = bytearray(data)
     if metrics is not None:
         struct.pack_into(">H", changed, face.get_table_pos("hhea")[0] + 34, metrics)
     if loca is not None:
         struct.pack_into(">H", changed, face.get_table_pos("head")[0] + 50, loca)
-    path = tmp / f"font-{metrics}-{loca}.ttc"
+    if group is not None:
+        index, first = group
+        at = face._unicode_map() + 16 + 12 * index
+        old_first, old_last, _ = struct.unpack_from(">LLL", data, at)
+        struct.pack_into(">LL", changed, at, first, first + old_last - old_first)
+    path = tmp / f"font-{metrics}-{loca}-{group}.ttc"
     path.write_bytes(bytes(changed))
     return str(path)
 
 
 @settings(max_examples=8, deadline=None)
-@given(metrics=st.integers(min_value=1, max_value=49_531), loca=st.sampled_from([0, 1]))
+@example(metrics=49_600, loca=1)  # more widths than glyphs
+@example(metrics=1, loca=0)
+@given(metrics=st.integers(min_value=1, max_value=49_600), loca=st.sampled_from([0, 1]))
 def test_other_counts_of_widths_and_place_formats_read_alike(
     font_bytes: bytes, tmp_path_factory: pytest.TempPathFactory, metrics: int, loca: int
 ) -> None:
     assert_read_alike(variant(font_bytes, tmp_path_factory.mktemp("font"), metrics, loca))
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        (2, 100),  # 160–383 moved onto 100–323: over the ASCII group and past it
+        (4, 400),  # 416–417 moved onto 400–401, before the group 402–402 it now follows
+        (3, 0x20),  # a group of one character moved onto the space
+        (1, 0x9F),  # the ASCII group moved onto 0x9F–0x11D: the space no longer mapped, 0xA0 still
+    ],
+)
+def test_character_maps_with_overlapping_or_moved_groups_read_alike(
+    font_bytes: bytes, tmp_path: Path, group: tuple[int, int]
+) -> None:
+    assert_read_alike(variant(font_bytes, tmp_path, group=group))
 
 
 def test_an_unknown_place_format_is_refused_in_reportlabs_words(font_bytes: bytes, tmp_path: Path) -> None:
