@@ -65,13 +65,14 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-# Excel reads "_x0041_" in a text as an escaped character; a literal one is written with its "_" escaped.
-_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# Excel reads "_x0041_" in a text as an escaped character; a literal one is written with its "_" escaped. Every
+# such "_" is, even one that closes the sequence before it ("_x0041_x0041_"): Excel reads left to right.
+_EXCEL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def text_xml(text: str) -> str:
     if "_x" in text:
-        text = _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
+        text = _EXCEL_ESCAPE.sub("_x005F_", text)
     # Most texts have nothing to escape; escape() would copy each three times.
     return escape(text) if "&" in text or "<" in text or ">" in text else text
 

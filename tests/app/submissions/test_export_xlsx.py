@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
@@ -392,7 +392,15 @@ def test_odd_characters_survive_the_round_trip(signed: Signed) -> None:
     """Text Excel or XML would change (carriage returns, control characters, escapes) is shown so that an
     untouched file still matches what the verifier renders."""
     payload = copy.deepcopy(signed.envelopes[A]["payload"])
-    odd = ["第一行\r\n第二行\r第三行", "控制\x01字符\x0b", "_x0041_ x005F_", "  前后空格  ", "表情😀\u2028", "&<>\"'"]
+    odd = [
+        "第一行\r\n第二行\r第三行",
+        "控制\x01字符\x0b",
+        "_x0041_ x005F_",
+        "  前后空格  ",
+        "表情😀\u2028",
+        "&<>\"'",
+        "_x0041_x0041_ 与 _x005F_x005F_x0041_",  # escapes that share their underscores
+    ]
     for ind, text in zip(payload["indicators"], odd, strict=False):
         ind["explanation"] = text
     payload["unit"]["name"] = "云岩区 & <测试>"
@@ -732,6 +740,23 @@ def test_a_cell_text_is_cleaned_the_same_whether_or_not_it_is_printable(text: st
     if len(slow) > MAX_CELL_TEXT:
         slow = slow[: MAX_CELL_TEXT - 12] + "…（全文见签名数据）"
     assert clean(text) == slow
+
+
+@settings(max_examples=500, deadline=None)
+@example("_x0041_x0041_")
+@given(
+    st.lists(st.sampled_from(["_x00e9_", "x0041_", "_", "x", "005F", "A", "中", "&", "<"]), max_size=12).map("".join)
+    | st.text(max_size=20)
+)
+def test_a_cell_text_reads_back_as_written(text: str) -> None:
+    """Excel's escapes of a literal "_xHHHH_", however they run into each other, and XML's: the text the checker
+    reads from a cell is the text written into it."""
+    from xml.sax.saxutils import unescape
+
+    from app.submissions.ooxml import unescape_excel
+    from app.submissions.xlsx_parts import text_xml
+
+    assert unescape_excel(unescape(text_xml(text))) == text
 
 
 # The parts of golden/workbook-envelope.json (a demo submission whose explanations were given blanks at either end,
