@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.engine.numbers import fmt, to_text
 from app.engine.timefmt import beijing_from_iso
-from app.trust.canonical import canonical_bytes
+from app.trust.canonical import canonical_bytes, canonical_text
 from app.trust.keys import KeysError, check_issued_by, fingerprint, unit_code_of
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ def sign_and_lock(
                 period,
                 user,
                 digest,
-                json.dumps(envelope, ensure_ascii=False),
+                canonical_text(envelope),  # as the city stores it
                 catalog_code=result.catalog.code,
             )
         except EntryError as exc:

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
 
 from app.cli.main import main
 from app.engine.periods import Period
 from app.storage.db import Database
 from app.storage.files import write_atomic
+from app.storage.models import Submission
 from app.storage.store import Change, apply_changes, revisions
 from app.submissions.signing import (
     SigningError,
@@ -28,6 +30,7 @@ from app.submissions.signing import (
     verify_envelope,
 )
 from app.templates.spec import spec_from_document
+from app.trust.canonical import canonical_text
 from app.trust.keys import KeysError, KeyStore
 from tests.app.helpers import enter, store_template
 from tests.app.sample_templates import D1, D2, document, indicator
@@ -107,6 +110,8 @@ def test_signing_locks_the_revision_and_the_envelope_verifies(signed_setup: tupl
     assert signed_envelope(db, D1, Period(2023, 2)) == signed.envelope
     with db.session() as session:
         assert [(r.revision, r.status) for r in revisions(session, D1, Period(2023, 2))] == [(1, "locked")]
+        stored = session.scalars(select(Submission.signature).where(Submission.signature.is_not(None))).one()
+        assert stored == canonical_text(signed.envelope)  # kept as the city keeps what it imports
     with pytest.raises(SigningError, match="已签名锁定"):
         sign_and_lock(db, keys, D1, Period(2023, 2), PASSPHRASE)
 
