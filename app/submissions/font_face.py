@@ -20,7 +20,8 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from reportlab import rl_config
-from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFont, TTFontFace, unShapedFontGlob
+from reportlab.pdfbase import ttfonts
+from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFont, TTFontFace
 
 
 class _Face(TTFontFace):  # type: ignore[misc]
@@ -133,4 +134,4 @@ class BundledFont(TTFont):  # type: ignore[misc]
         self.encoding = TTEncoding()
         self.state: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
         self._asciiReadable = rl_config.ttfAsciiReadable
-        self.shapable = not any(fnmatch(name, pattern) for pattern in unShapedFontGlob)
+        self.shapable = not any(fnmatch(name, pattern) for pattern in getattr(ttfonts, "unShapedFontGlob", ()))
