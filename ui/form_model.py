@@ -47,6 +47,10 @@ class Col(IntEnum):
     EXPLANATION = 11
 
 
+# The columns by number: Col(n) is a call into the enum machinery, and the view asks for hundreds of cells on every
+# repaint.
+_COLUMNS: tuple[Col, ...] = tuple(Col)
+
 # Which stored field a column edits.
 FIELD_OF = {
     Col.NUMERATOR: "numerator",
@@ -160,7 +164,7 @@ class FormModel(QAbstractTableModel):
         ind = self.indicator_at(index.row())
         if ind is None:
             return Qt.ItemFlag.ItemIsEnabled
-        field = FIELD_OF.get(Col(index.column()))
+        field = FIELD_OF.get(_COLUMNS[index.column()])
         if field is not None and self.form.editable(ind, field):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
@@ -171,7 +175,7 @@ class FormModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        col = Col(index.column())
+        col = _COLUMNS[index.column()]
         if row.indicator is None:
             return self._group_data(row, col, role)
         ic = self.form.result.by_code[row.indicator.code]

@@ -63,9 +63,12 @@ def _group(label: str, members: list[tuple[str, Status]]) -> str:
         # “均” (all) reads oddly for a single indicator.
         every = "均" if count > 1 else ""
         return f"{count}项{label}{every}{_PHRASE[only]}{_names(only, [n for n, _ in members])}"
+    named: dict[Status, list[str]] = {}
+    for name, status in members:
+        named.setdefault(status, []).append(name)
     pieces = []
     for status in _ORDER:
-        names = [n for n, s in members if s == status]
+        names = named.get(status)
         if names:
             pieces.append(f"{len(names)}项{_PHRASE[status]}{_names(status, names)}")
     return f"{count}项{label}中" + "、".join(pieces)

@@ -249,12 +249,14 @@ def run_check(figures: Figures, unit_code: str, period: Period, previous: CheckR
         )
     rule_messages = validate_rules(catalog, computed, catalog.baselines(unit_code))
     if moved or previous is None:
-        assessed = [ic for ic in checks if ic.status is not None]
         counts = {s: 0 for s in Status}
-        for ic in assessed:
-            assert ic.status is not None
-            counts[ic.status] += 1
-        summary = summarize([(ic.spec.name, ic.spec.is_quarterly, ic.status) for ic in assessed if ic.status])
+        assessed: list[tuple[str, bool, Status]] = []
+        for ic in checks:
+            status = ic.progress.status
+            if status is not None:
+                counts[status] += 1
+                assessed.append((ic.spec.name, ic.spec.is_quarterly, status))
+        summary = summarize(assessed)
     else:
         counts, summary = previous.counts, previous.summary
     return CheckResult(

@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
-from app.engine.narrative import summarize
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.engine.narrative import _ORDER, _PHRASE, _names, summarize
 from app.engine.progress import Status
 from app.storage.db import Database
 from tests.app.helpers import check, enter, store_template
@@ -124,3 +127,29 @@ def test_a_ceiling_ahead_of_pace_is_named_as_a_warning() -> None:
     assert (
         summarize(items) == "2项指标任务中1项需关注，其中，2项年度指标中1项按序推进、1项超出进度预警（能源消费总量）。"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list("甲乙丙丁戊己庚")), st.booleans(), st.sampled_from(list(Status))),
+        max_size=30,
+    )
+)
+def test_each_group_names_its_statuses_good_first_with_their_counts_and_bad_names(
+    assessed: list[tuple[str, bool, Status]],
+) -> None:
+    """Whatever the mix: within a group, each status present is named once, in the order good first, with how
+    many indicators have it and, for those needing attention, their names in the order given (five at most)."""
+    sentence = summarize(assessed)
+    for label, quarterly in (("季度指标", True), ("年度指标", False)):
+        members = [(name, status) for name, q, status in assessed if q == quarterly]
+        statuses = {status for _, status in members}
+        if not members or len(statuses) == 1 or all(s == Status.MISSING for _, _, s in assessed):
+            continue
+        pieces = []
+        for status in _ORDER:
+            names = [name for name, s in members if s == status]
+            if names:
+                pieces.append(f"{len(names)}项{_PHRASE[status]}{_names(status, names)}")
+        assert f"{len(members)}项{label}中" + "、".join(pieces) in sentence
