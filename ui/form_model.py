@@ -47,9 +47,14 @@ class Col(IntEnum):
     EXPLANATION = 11
 
 
-# The columns by number: Col(n) is a call into the enum machinery, and the view asks for hundreds of cells on every
-# repaint.
+# The columns by number, and the flags and alignments the cells answer with, made once: Col(n) and combining Qt's
+# flags are calls into the enum machinery, and the view asks hundreds of cells for them on every repaint.
 _COLUMNS: tuple[Col, ...] = tuple(Col)
+_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE = _SELECTABLE | Qt.ItemFlag.ItemIsEditable
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 # Which stored field a column edits.
 FIELD_OF = {
@@ -160,14 +165,13 @@ class FormModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         ind = self.indicator_at(index.row())
         if ind is None:
             return Qt.ItemFlag.ItemIsEnabled
         field = FIELD_OF.get(_COLUMNS[index.column()])
         if field is not None and self.form.editable(ind, field):
-            return base | Qt.ItemFlag.ItemIsEditable
-        return base
+            return _EDITABLE
+        return _SELECTABLE
 
     # ------------------------------------------------------------------ reading
 
@@ -187,10 +191,10 @@ class FormModel(QAbstractTableModel):
             return QBrush(style.status_foreground(ic.status))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col in (Col.NAME, Col.EXPLANATION, Col.UNIT):
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                return _LEFT
             if col == Col.STATUS:
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                return _CENTRE
+            return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(ic, col)
         if role == Qt.ItemDataRole.FontRole and col == Col.STATUS:
