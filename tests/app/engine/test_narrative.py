@@ -139,8 +139,9 @@ def test_a_ceiling_ahead_of_pace_is_named_as_a_warning() -> None:
 def test_each_group_names_its_statuses_good_first_with_their_counts_and_bad_names(
     assessed: list[tuple[str, bool, Status]],
 ) -> None:
-    """Whatever the mix: within a group, each status present is named once, in the order good first, with how
-    many indicators have it and, for those needing attention, their names in the order given (five at most)."""
+    """Whatever the mix, a group of several statuses reads as its plain definition: for each status in the
+    module's order, how many of the group's indicators have it, and their names as the module shows them (the
+    order, phrases and names are held by the examples above; this holds the grouping)."""
     sentence = summarize(assessed)
     for label, quarterly in (("季度指标", True), ("年度指标", False)):
         members = [(name, status) for name, q, status in assessed if q == quarterly]
