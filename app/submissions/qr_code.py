@@ -6,7 +6,7 @@ the code and the PDF stay byte for byte the same:
 
 - the mask: reportlab tries the eight and keeps the one with the fewest penalty points; :func:`lost_point` gives
   exactly its score (``QRUtil.getLostPoint``), and the eight candidates are made from one placement of the data
-  (:func:`masked`), not built eight times; the code is then finished from the chosen candidate (:func:`make`);
+  (:func:`masked`), not built eight times; the code is then finished from the chosen candidate (:func:`finished_rows`);
 - the error-correction codewords (:func:`codewords`): reportlab builds the generator polynomial anew for every
   block and divides by it through polynomial objects, a coefficient at a time; here the generator's multiples are
   made once per length and the division takes a byte of the data at a time, the remainder held as one number;
@@ -179,17 +179,11 @@ def _best(candidates: list[tuple[int, int]], size: int) -> tuple[int, int]:
     return best, candidates[best][0]
 
 
-def make(qr: Any) -> None:
-    """``QRCode.make()``: the modules of :func:`finished_rows`, one list of booleans per row."""
-    rows = finished_rows(qr)
-    qr.modules = [[bool(number >> c & 1) for c in range(qr.moduleCount)] for number in rows]
-
-
 def finished_rows(qr: Any) -> list[int]:
     """What ``QRCode.make()`` makes, as one number per row (bit c: module c): the data and its error correction
     (:func:`codewords`), the mask chosen by :func:`best_mask`, and the code finished from that mask's candidate
     instead of being placed again. Sets the code's version, size and modules as ``make`` does, the modules read
-    through those numbers (a list per row only when :func:`make` is called)."""
+    and written through those numbers."""
     if qr.version is None:
         qr.version = qr.calculate_version()
     size = qr.moduleCount = qr.version * 4 + 17
